@@ -1,0 +1,36 @@
+"""The ``python -m rx_lpagent`` command line: one sub-command per job.
+
+Each sub-command lives in its own module and registers itself in :data:`COMMANDS`; this module
+only parses and dispatches.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+__all__ = ["COMMANDS", "main"]
+
+Register = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
+
+
+def _register_demo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from rx_lpagent import _demo
+
+    return _demo.register(parser)
+
+
+COMMANDS: dict[str, tuple[str, Register]] = {
+    "demo": ("run the demo against the embedded emulator", _register_demo),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rx_lpagent", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (help_text, register) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser.set_defaults(run=register(command_parser))
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)

@@ -1,0 +1,211 @@
+"""Flow outcomes reported on ``agent.events``, their locations, and filters for a pipe.
+
+Every step of a flow reports a :class:`SuccessEvent` or an :class:`ErrorEvent` whose
+``context.location`` names the step, ``Area#Step``. The first eight :class:`Location` values are
+exactly the Node SDK's strings; the rest are rx_lpagent's own, for the places the Node SDK reports
+nothing (the socket, keep-alive, requests, frames, notifications, recovery)::
+
+    agent.events.pipe(under_location("RefreshSession"), errors()).subscribe(alert)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+import reactivex
+from reactivex import operators as ops
+
+from rx_lpagent.errors import SDKError
+
+__all__ = [
+    "AgentEvent",
+    "Closed",
+    "Connected",
+    "Context",
+    "ErrorEvent",
+    "Location",
+    "SuccessEvent",
+    "at_location",
+    "errors",
+    "matching_location",
+    "of_kind",
+    "successes",
+    "under_location",
+]
+
+
+class Location(StrEnum):
+    """Where a flow outcome happened. Compare with plain strings freely: it is a ``str``."""
+
+    # the Node SDK's eight
+    CONNECT_CSDS = "Connect#CSDS"
+    """Domain lookup in connect."""
+    CONNECT_LOGIN = "Connect#Login"
+    """Login (or the token check for bearer-token agents) in connect."""
+    RECONNECT_CSDS = "Reconnect#CSDS"
+    """Domain lookup in reconnect."""
+    RECONNECT_RELOGIN_WS = "Reconnect#Relogin#WS"
+    """Login (unless the token is kept) and socket replacement in reconnect."""
+    REFRESH_PRECHECK = "RefreshSession#Precheck"
+    """csrf and session cookie present (fails for bearer-token agents)."""
+    REFRESH_CSDS = "RefreshSession#CSDS"
+    """Domain lookup in refresh."""
+    REFRESH_REST = "RefreshSession#REST"
+    """The refresh POST (a 401 reports nothing here and goes on to relogin)."""
+    REFRESH_RELOGIN_WS = "RefreshSession#Relogin#WS"
+    """Login again after a refresh 401 (the healthy socket is kept)."""
+
+    # rx_lpagent's own
+    CONNECT_WS = "Connect#WS"
+    """Opening the messaging socket in connect."""
+    SOCKET_CLOSE = "Socket#Close"
+    """The messaging socket closed without being asked to (code and reason in the error)."""
+    SOCKET_SEND = "Socket#Send"
+    """Writing a frame to the socket failed."""
+    KEEPALIVE_CLOCK = "KeepAlive#GetClock"
+    """The periodic ``.GetClock`` keep-alive request failed."""
+    KEEPALIVE_WATCHDOG = "KeepAlive#Watchdog"
+    """No pong or clock answer within the bound: the socket is taken as half-open."""
+    REQUEST_TIMEOUT = "Request#Timeout"
+    """A messaging request got no answer within its timeout."""
+    REQUEST_FAILED = "Request#Response"
+    """A messaging request was answered with a code >= 400."""
+    FRAME_DECODE = "Frame#Decode"
+    """An incoming frame could not be decoded (bad JSON, wrong shape, unknown kind)."""
+    NOTIFICATION_TRANSFORM = "Notification#Transform"
+    """A notification could not be decoded into its type or transformed to the Node view."""
+    RESUBSCRIBE = "Subscription#Resubscribe"
+    """Re-creating a subscription after a reconnect failed."""
+    RECOVERY_GIVE_UP = "Recovery#GiveUp"
+    """Recovery ran out of attempts; the agent is closed."""
+    DISPOSE_LOGOUT = "Dispose#Logout"
+    """The logout call made on dispose."""
+
+    @property
+    def area(self) -> str:
+        """The first segment, e.g. ``RefreshSession``."""
+        return self.value.split("#", 1)[0]
+
+    @property
+    def is_node_location(self) -> bool:
+        """Whether the Node SDK emits this location too."""
+        return self in _NODE_LOCATIONS
+
+
+_NODE_LOCATIONS = frozenset(list(Location)[:8])
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Where an event comes from. ``location`` is a :class:`Location` (or a caller's own string)."""
+
+    location: str
+
+
+class AgentEvent:
+    """Base of everything on ``agent.events``: each has a ``context`` naming its location."""
+
+    __slots__ = ()
+    context: Context
+
+    @property
+    def location(self) -> str:
+        return self.context.location
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessEvent(AgentEvent):
+    """A flow step succeeded."""
+
+    context: Context
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent(AgentEvent):
+    """A flow step failed with ``error`` (always an :class:`SDKError`)."""
+
+    error: SDKError
+    context: Context
+
+
+@dataclass(frozen=True, slots=True)
+class Connected(AgentEvent):
+    """The messaging socket is open (after connect or a reconnect)."""
+
+    context: Context = Context(Location.CONNECT_WS)
+
+
+@dataclass(frozen=True, slots=True)
+class Closed(AgentEvent):
+    """The messaging socket closed; ``code`` and ``reason`` as the peer (or we) gave them."""
+
+    code: int | None = None
+    reason: str = ""
+    context: Context = Context(Location.SOCKET_CLOSE)
+
+
+_E = TypeVar("_E", bound=AgentEvent)
+EventFilter = Callable[[reactivex.Observable[AgentEvent]], reactivex.Observable[AgentEvent]]
+
+
+def at_location(location: str) -> EventFilter:
+    """Keep events whose location is exactly ``location``."""
+    return ops.filter(lambda event: event.context.location == location)
+
+
+def under_location(prefix: str) -> EventFilter:
+    """Keep events whose location starts with the ``#``-segments of ``prefix``.
+
+    ``"RefreshSession"`` matches every refresh step; ``"Reconnect#Relogin"`` matches
+    ``Reconnect#Relogin#WS``; ``"Refresh"`` matches nothing (segments are whole).
+    """
+    head = prefix.rstrip("#")
+    return ops.filter(
+        lambda event: (
+            event.context.location == head or event.context.location.startswith(head + "#")
+        )
+    )
+
+
+def matching_location(pattern: str) -> EventFilter:
+    """Keep events whose location matches the glob ``pattern`` (``*#CSDS``, ``*Relogin*``)."""
+    regex = re.compile(fnmatch.translate(pattern))
+    return ops.filter(lambda event: regex.match(event.context.location) is not None)
+
+
+def of_kind(
+    kind: type[_E],
+) -> Callable[[reactivex.Observable[AgentEvent]], reactivex.Observable[_E]]:
+    """Keep events of class ``kind``, typed as such downstream."""
+
+    def keep(event: AgentEvent) -> bool:
+        return isinstance(event, kind)
+
+    def as_kind(event: AgentEvent) -> _E:
+        assert isinstance(event, kind)
+        return event
+
+    picked: EventFilter = ops.filter(keep)
+    narrowed: Callable[[reactivex.Observable[AgentEvent]], reactivex.Observable[_E]] = ops.map(
+        as_kind
+    )
+
+    def narrow(source: reactivex.Observable[AgentEvent]) -> reactivex.Observable[_E]:
+        return narrowed(picked(source))
+
+    return narrow
+
+
+def errors() -> Callable[[reactivex.Observable[AgentEvent]], reactivex.Observable[ErrorEvent]]:
+    """Keep :class:`ErrorEvent` only."""
+    return of_kind(ErrorEvent)
+
+
+def successes() -> Callable[[reactivex.Observable[AgentEvent]], reactivex.Observable[SuccessEvent]]:
+    """Keep :class:`SuccessEvent` only."""
+    return of_kind(SuccessEvent)
