@@ -37,9 +37,7 @@ async def messaging_socket(request: web.Request) -> web.StreamResponse:
     account = request.match_info["account"]
     bearer = request.match_info["bearer"]
     version = request.query.get("v")
-    record = Call("ws", account=account, method="GET", path=request.path_qs)
     if version not in API_VERSIONS:
-        ctx.calls.record(_with(record, status=400))
         return web.json_response(
             error_body(f"unsupported API version: {version}", 400, "BAD_REQUEST"), status=400
         )
@@ -51,11 +49,11 @@ async def messaging_socket(request: web.Request) -> web.StreamResponse:
         or session.agent.account != account
         or session.expires_at <= loop.time()
     ):
-        ctx.calls.record(_with(record, status=401))
         return web.json_response(error_body("Unauthorized", 401, "UNAUTHORIZED"), status=401)
     ws = web.WebSocketResponse(autoping=False, max_msg_size=_MAX_MESSAGE)
     await ws.prepare(request)
-    ctx.calls.record(_with(record, status=101))
+    # the middleware records refused handshakes; an accepted one is recorded once open
+    ctx.calls.record(Call("ws", 101, account=account, method="GET", path=request.path_qs))
     connection = Connection(ws, request, session)
     ctx.engine.register(connection)
     for spec in ctx.faults.take("ws", SOCKET_ACTIONS):
