@@ -38,7 +38,8 @@ class Engine:
     def __init__(self, world: World, *, ring_timeout: float = 72.0) -> None:
         self.world = world
         self.ring_timeout = ring_timeout
-        self.connections: set[Connection] = set()
+        # a dict keeps the sockets in the order they opened: routing ties go to the earliest
+        self.connections: dict[Connection, None] = {}
         self.rings: dict[str, Ring] = {}
         self.files: dict[str, bytes] = {}
         self._ring_timers: dict[str, asyncio.TimerHandle] = {}
@@ -46,10 +47,10 @@ class Engine:
 
     # sockets
     def register(self, connection: Connection) -> None:
-        self.connections.add(connection)
+        self.connections[connection] = None
 
     def unregister(self, connection: Connection) -> None:
-        self.connections.discard(connection)
+        self.connections.pop(connection, None)
 
     def connections_of(self, account: str) -> list[Connection]:
         return [c for c in self.connections if c.account == account and not c.closing]
