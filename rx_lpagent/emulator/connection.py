@@ -61,6 +61,8 @@ class Connection:
         self.half_open = False
         self.closing = False
         self._held: list[bytes] | None = None
+        self.close_code: int | None = None
+        """The code the emulator closed with (None when the client closed first)."""
         self._queue: deque[Job] = deque()
         self._ready = asyncio.Event()
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
@@ -134,6 +136,7 @@ class Connection:
         if self.closing:
             return
         self.closing = True
+        self.close_code = code
         if code == 1006:
             self.drop()
             return
@@ -142,6 +145,7 @@ class Connection:
 
     def drop(self) -> None:
         self.closing = True
+        self.close_code = 1006
         transport = self.request.transport
         if transport is not None:
             transport.abort()

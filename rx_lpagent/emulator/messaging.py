@@ -64,8 +64,8 @@ async def messaging_socket(request: web.Request) -> web.StreamResponse:
     finally:
         ctx.engine.unregister(connection)
         await connection.shutdown(_CLOSE_GRACE)
-        code = ws.close_code if ws.close_code is not None else 1006
-        ctx.calls.record(Call("ws.close", code=code, account=account))
+        code = connection.close_code or ws.close_code or 1006
+        ctx.calls.record(Call("ws.close", code=int(code), account=account))
     return ws
 
 
