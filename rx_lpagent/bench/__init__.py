@@ -1,0 +1,1 @@
+"""Benchmarks, runnable by users: ``python -m rx_lpagent.bench.<name>``."""
