@@ -266,7 +266,7 @@ class Emulator:
         return self._ctx.faults
 
     @property
-    def calls(self) -> Any:
+    def calls(self) -> CallLog:
         return self._ctx.calls
 
     @property
