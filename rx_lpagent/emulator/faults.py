@@ -59,6 +59,7 @@ Action = Literal[
 
 DEFAULT_MALFORMED_FRAME = '{"kind":"notification","type":".ams.ms.OnlineEventDistribution",'
 SOCKET_ACTIONS = frozenset({"close", "half_open", "malformed", "expire_bearer"})
+REST_ENDPOINTS = frozenset({"csds", "login", "refresh", "logout", "swift"})
 
 
 class FaultSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -82,6 +83,12 @@ class FaultSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError("skip, seconds and after must be >= 0")
         if self.action == "status" and not 100 <= self.status <= 599:
             raise ValueError(f"status {self.status} is not an HTTP status")
+        if self.endpoint in REST_ENDPOINTS and self.action in SOCKET_ACTIONS:
+            raise ValueError(f"{self.action} applies to sockets, not to {self.endpoint}")
+        if self.action == "close" and not (
+            self.code in (1000, 1001, 1006, 1011) or 3000 <= self.code <= 4999
+        ):
+            raise ValueError(f"close code {self.code} cannot be sent")
 
     @property
     def name(self) -> str:

@@ -155,6 +155,8 @@ def _answer(
             return
         if spec.action == "malformed":
             connection.send(spec.frame.encode())
+        elif spec.action == "expire_session":
+            connection.session.session_valid = False
     status = next((spec for spec in faults if spec.action == "status"), None)
     if status is not None:
         reply = Reply(status.status, STRING_RESPONSE, _status_text(status.status))

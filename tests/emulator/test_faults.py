@@ -204,6 +204,12 @@ async def test_expire_session_fails_refresh_but_keeps_the_socket(
     emu.faults.expire_session_on("refresh")
     async with client.http.post(refresh, json={"csrf": login["csrf"]}) as response:
         assert response.status == 401
+    login = await client.login()
+    socket = await client.connect(login["bearer"])
+    emu.faults.expire_session_on(".GetClock")
+    assert (await socket.request(".GetClock"))["code"] == 200
+    async with client.http.post(refresh, json={"csrf": login["csrf"]}) as response:
+        assert response.status == 401
 
 
 async def test_faults_over_http(client: Client, emu: Emulator) -> None:
@@ -272,4 +278,6 @@ async def test_invalid_specs_are_rejected() -> None:
     _invalid({"endpoint": "login", "status": 99})
     _invalid({"endpoint": "login", "times": -1})
     _invalid({"endpoint": "login", "surprise": 1})
+    _invalid({"endpoint": "login", "action": "close"})
+    _invalid({"endpoint": "ws", "action": "close", "code": 1005})
     assert parse_faults({"endpoint": "ws"}) == [FaultSpec(endpoint="ws")]
