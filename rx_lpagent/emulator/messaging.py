@@ -157,8 +157,10 @@ def _answer(
             connection.send(spec.frame.encode())
         elif spec.action == "expire_session":
             connection.session.session_valid = False
-    status = next((spec for spec in faults if spec.action == "status"), None)
-    if status is not None:
+    status = next((spec for spec in faults if spec.action in ("status", "respond")), None)
+    if status is not None and status.action == "respond":
+        reply = Reply(status.status, STRING_RESPONSE, status.body)
+    elif status is not None:
         reply = Reply(status.status, STRING_RESPONSE, _status_text(status.status))
     elif frame.type not in HANDLERS:
         reply = Reply(400, STRING_RESPONSE, f"Unknown request type: {frame.type}")

@@ -25,7 +25,7 @@ ENDPOINTS = {
     "swift-put": "swift",
     "swift-get": "swift",
 }
-HTTP_ACTIONS = frozenset({"status", "latency", "refuse", "expire_session"})
+HTTP_ACTIONS = frozenset({"status", "respond", "latency", "refuse", "expire_session"})
 
 
 async def _body(request: web.Request) -> Any:
@@ -61,6 +61,10 @@ async def faults_and_records(request: web.Request, handler: Handler) -> web.Stre
             if request.transport is not None:
                 request.transport.abort()
             raise web.HTTPServiceUnavailable()
+        if spec.action == "respond":
+            response = web.json_response(spec.body, status=spec.status)
+            ctx.calls.record(_replace(record, status=response.status))
+            return response
         if spec.action == "status":
             response = status_error(spec.status, spec.retry_after)
             ctx.calls.record(_replace(record, status=response.status))

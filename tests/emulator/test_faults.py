@@ -61,6 +61,20 @@ async def test_any_rest_endpoint_can_fail(
     assert emu.calls.last(endpoint).status == status
 
 
+async def test_respond_with_a_chosen_body(client: Client, emu: Emulator) -> None:
+    emu.faults.respond("csds", {})
+    emu.faults.respond("login", {"error": {"message": "nope", "internalCode": 7}})
+    path = f"/api/account/{emu.account}/service/baseURI.json?version=1.0"
+    async with client.http.get(client.url(path)) as response:
+        assert (response.status, await response.json()) == (200, {})
+    status, response = await _login_status(client)
+    assert status == 200
+    socket = await client.connect()
+    emu.faults.respond(".GetClock", {"currentTime": "soon"}, status=202)
+    reply = await socket.request(".GetClock")
+    assert (reply["code"], reply["body"]) == (202, {"currentTime": "soon"})
+
+
 async def test_skip_lets_calls_through_before_failing(client: Client, emu: Emulator) -> None:
     emu.faults.fail("login", 500, skip=1)
     assert [(await _login_status(client))[0] for _ in range(3)] == [200, 500, 200]
