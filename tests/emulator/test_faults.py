@@ -175,12 +175,18 @@ async def test_half_open_stops_pongs_and_answers(client: Client, emu: Emulator) 
         assert await _pong_within(ws, 2.0)
 
 
-async def test_half_open_on_open(client: Client, emu: Emulator) -> None:
+async def test_half_open_on_open_or_on_a_request(client: Client, emu: Emulator) -> None:
     emu.faults.half_open_on("ws")
     socket = await client.connect()
     await socket.send(".GetClock")
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(asyncio.shield(socket.pending["1"]), 0.1)
+    emu.faults.half_open_on(".GetClock")
+    socket = await client.connect()
+    await socket.send(".GetClock")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(socket.pending["1"]), 0.1)
+    assert emu.calls.last(".GetClock").fault == "half_open"
 
 
 async def test_malformed_frames(client: Client, emu: Emulator) -> None:
@@ -190,6 +196,9 @@ async def test_malformed_frames(client: Client, emu: Emulator) -> None:
     emu.faults.malformed_on(".GetClock", frame="{]")
     assert (await socket.request(".GetClock"))["code"] == 200
     assert socket.other.get_nowait() == "{]"
+    emu.faults.malformed_on("ws", frame='{"kind":"surprise"}')
+    fresh = await client.connect()
+    assert await asyncio.wait_for(fresh.other.get(), 5) == '{"kind":"surprise"}'
 
 
 async def test_expire_bearer_closes_4401_and_refuses_it(client: Client, emu: Emulator) -> None:
