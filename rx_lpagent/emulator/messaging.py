@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -67,12 +68,6 @@ async def messaging_socket(request: web.Request) -> web.StreamResponse:
         code = connection.close_code or ws.close_code or 1006
         ctx.calls.record(Call("ws.close", code=int(code), account=account))
     return ws
-
-
-def _with(call: Call, **changes: Any) -> Call:
-    from dataclasses import replace
-
-    return replace(call, **changes)
 
 
 def _watch_expiry(ctx: EmulatorContext, connection: Connection) -> None:
@@ -172,7 +167,7 @@ def _answer(
             reply = Reply(exc.code, STRING_RESPONSE, str(exc))
         except Exception as exc:  # a bug must answer 500, never kill the socket
             reply = Reply(500, STRING_RESPONSE, f"Internal error: {type(exc).__name__}")
-    ctx.calls.record(_with(record, code=reply.code))
+    ctx.calls.record(replace(record, code=reply.code))
     connection.send(
         encode(
             {
