@@ -7,7 +7,7 @@ import secrets
 import shutil
 import ssl
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -16,6 +16,7 @@ from aiohttp import web
 
 from rx_lpagent.emulator import control, rest
 from rx_lpagent.emulator.bench import stream_notifications
+from rx_lpagent.emulator.connection import Connection
 from rx_lpagent.emulator.consumers import EmulatedConsumer, default_profile
 from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
 from rx_lpagent.emulator.engine import Engine
@@ -49,7 +50,7 @@ class _Controls(SocketControls):
     def __init__(self, ctx: EmulatorContext) -> None:
         self._ctx = ctx
 
-    def _sockets(self, bearer: str | None) -> list[Any]:
+    def _sockets(self, bearer: str | None) -> list[Connection]:
         return [
             c
             for c in self._ctx.engine.connections
@@ -316,6 +317,22 @@ class Emulator:
             for account in self._ctx.world.accounts.values()
             for conversation in account.conversations.values()
         ]
+
+    async def wait_until(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait (at most ``within`` seconds) until ``condition()`` holds; it is checked after
+        every change of conversations, rings and agent states. TimeoutError otherwise."""
+        changed = self._ctx.engine.changed
+        async with asyncio.timeout(within):
+            while not condition():
+                changed.clear()
+                await changed.wait()
+
+    async def wait_for_messages(
+        self, conv_id: str, count: int, within: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Wait until conversation ``conv_id`` holds ``count`` stored events; return them."""
+        await self.wait_until(lambda: len(self.conversation(conv_id).messages) >= count, within)
+        return self.conversation(conv_id).messages
 
     async def stream_notifications(self, count: int, *, bearer: str | None = None) -> int:
         """Bench mode: stream ``count`` pre-encoded notifications on every open agent socket

@@ -68,7 +68,10 @@ async def test_a_conversation_from_ring_to_close(client: Client, emu: Emulator) 
     }
     assert event["body"]["originatorMetadata"]["role"] == "CONSUMER"
     text = {"type": "ContentEvent", "contentType": "text/plain", "message": "hi"}
-    await agent.request(".ams.ms.PublishEvent", {"dialogId": conv_id, "event": text})
+    await agent.send(".ams.ms.PublishEvent", {"dialogId": conv_id, "event": text})
+    assert len(await emu.wait_for_messages(conv_id, 2)) == 2
+    with pytest.raises(TimeoutError):
+        await emu.wait_for_messages(conv_id, 3, within=0.05)
     await consumer.set_chat_state(conv_id, "COMPOSING")
     chat_state = await agent.notification(EVENT)
     while chat_state["body"]["event"]["type"] != "ChatStateEvent":
