@@ -99,6 +99,17 @@ class Emulator:
 
         async with Emulator() as emu:
             conv_id = await emu.consumer().open_conversation()
+
+    ``tls`` serves https/wss with a CA made at start (``ca_file``, ``client_ssl_context()``);
+    ``account`` is the account id; ``idle_timeout`` closes sockets that sent nothing (pings
+    count) for that many seconds, with 1000 (None: never); ``session_ttl`` is the login session's
+    life in seconds (``sessionTTl``; a refresh restarts it; at its end sockets close with 4401);
+    ``ring_timeout`` is how long a ring waits before it expires and goes to the next agent;
+    ``username``/``password`` are the default agent's; ``advertised_host`` is the host CSDS hands
+    out (default ``host``); ``faults`` are armed at start (see :mod:`.faults`).
+
+    Three agents exist from the start: the user/password one (``username``, ``password``,
+    ``agent``), an app-key one (``app_credentials``) and an SSO one (``assertion``).
     """
 
     def __init__(
