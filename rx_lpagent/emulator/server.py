@@ -359,7 +359,7 @@ class Emulator:
     def info(self) -> dict[str, str]:
         """What a client needs, as the CLI prints it."""
         lines = {
-            "csds": self.csds_domain,
+            "csds_domain": self.csds_domain,
             "account": self.account,
             "username": self.username,
             "password": self.password,
