@@ -31,10 +31,10 @@ import msgspec
 from aiohttp import web
 
 from rx_lpagent.emulator.bench import stream_notifications
-from rx_lpagent.emulator.consumers import EmulatedConsumer, default_profile
+from rx_lpagent.emulator.consumers import EmulatedConsumer
 from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
 from rx_lpagent.emulator.faults import DEFAULT_MALFORMED_FRAME, parse_faults
-from rx_lpagent.emulator.state import Consumer, Conversation
+from rx_lpagent.emulator.state import Conversation
 
 __all__ = ["conversation_state", "routes"]
 
@@ -69,14 +69,7 @@ def _conversation(ctx: EmulatorContext, request: web.Request) -> Conversation:
 
 
 def _consumer_of(ctx: EmulatorContext, conversation: Conversation) -> EmulatedConsumer:
-    consumers = ctx.world.add_account(conversation.account).consumers
-    record = consumers.get(conversation.consumer_id)
-    if record is None:
-        record = consumers[conversation.consumer_id] = Consumer(
-            conversation.account,
-            conversation.consumer_id,
-            default_profile(conversation.consumer_id),
-        )
+    record = ctx.world.consumer(conversation.account, conversation.consumer_id)
     return EmulatedConsumer(ctx.engine, record)
 
 
@@ -85,11 +78,7 @@ async def open_conversation(request: web.Request) -> web.Response:
     body = await _body(request)
     account = str(body.get("account") or next(iter(ctx.world.accounts)))
     consumer_id = request.match_info["consumer_id"]
-    consumers = ctx.world.add_account(account).consumers
-    record = consumers.setdefault(
-        consumer_id, Consumer(account, consumer_id, default_profile(consumer_id))
-    )
-    consumer = EmulatedConsumer(ctx.engine, record)
+    consumer = EmulatedConsumer(ctx.engine, ctx.world.consumer(account, consumer_id))
     conv_id = await consumer.open_conversation(str(body.get("skillId", "-1")))
     return web.json_response({"conversationId": conv_id})
 

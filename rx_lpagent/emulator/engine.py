@@ -71,6 +71,7 @@ class Engine:
         *,
         agent: AgentUser | None = None,
     ) -> Conversation:
+        self.world.consumer(account, consumer_id)
         conversation = Conversation(account, consumer_id, skill_id)
         self.world.add_account(account).conversations[conversation.conv_id] = conversation
         if agent is not None:

@@ -17,14 +17,14 @@ from aiohttp import web
 from rx_lpagent.emulator import control, rest
 from rx_lpagent.emulator.bench import stream_notifications
 from rx_lpagent.emulator.connection import Connection
-from rx_lpagent.emulator.consumers import EmulatedConsumer, default_profile
+from rx_lpagent.emulator.consumers import EmulatedConsumer
 from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
 from rx_lpagent.emulator.engine import Engine
 from rx_lpagent.emulator.faults import Faults, FaultSpec, SocketControls
 from rx_lpagent.emulator.messaging import messaging_socket
 from rx_lpagent.emulator.middleware import faults_and_records
 from rx_lpagent.emulator.records import CallLog
-from rx_lpagent.emulator.state import AgentUser, AppCredentials, Consumer, Conversation, World
+from rx_lpagent.emulator.state import AgentUser, AppCredentials, Conversation, World
 
 __all__ = ["Emulator", "build_app"]
 
@@ -303,16 +303,9 @@ class Emulator:
         profile: dict[str, Any] | None = None,
     ) -> EmulatedConsumer:
         """The consumer ``consumer_id`` (created on first use; a random id if none is given)."""
-        account_id = account or self._account
-        records = self._ctx.world.add_account(account_id).consumers
-        consumer_id = consumer_id or secrets.token_hex(32)
-        record = records.get(consumer_id)
-        if record is None:
-            record = records[consumer_id] = Consumer(
-                account_id, consumer_id, profile or default_profile(consumer_id)
-            )
-        elif profile is not None:
-            record.profile = profile
+        record = self._ctx.world.consumer(
+            account or self._account, consumer_id or secrets.token_hex(32), profile
+        )
         return EmulatedConsumer(self._ctx.engine, record)
 
     def conversation(self, conv_id: str) -> Conversation:
