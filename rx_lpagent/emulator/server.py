@@ -16,14 +16,14 @@ from aiohttp import web
 
 from rx_lpagent.emulator import control, rest
 from rx_lpagent.emulator.bench import stream_notifications
-from rx_lpagent.emulator.connection import Connection
 from rx_lpagent.emulator.consumers import EmulatedConsumer
 from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
 from rx_lpagent.emulator.engine import Engine
-from rx_lpagent.emulator.faults import Faults, FaultSpec, SocketControls
+from rx_lpagent.emulator.faults import Faults, FaultSpec
 from rx_lpagent.emulator.messaging import messaging_socket
 from rx_lpagent.emulator.middleware import faults_and_records
 from rx_lpagent.emulator.records import CallLog
+from rx_lpagent.emulator.sockets import LiveSocketControls
 from rx_lpagent.emulator.state import AgentUser, AppCredentials, Conversation, World
 
 __all__ = ["Emulator", "build_app"]
@@ -42,53 +42,6 @@ def build_app(ctx: EmulatorContext) -> web.Application:
     )
     app.router.add_routes(control.routes())
     return app
-
-
-class _Controls(SocketControls):
-    """Fault actions on the open sockets."""
-
-    def __init__(self, ctx: EmulatorContext) -> None:
-        self._ctx = ctx
-
-    def _sockets(self, bearer: str | None) -> list[Connection]:
-        return [
-            c
-            for c in self._ctx.engine.connections
-            if not c.closing and (bearer is None or c.bearer == bearer)
-        ]
-
-    async def close_sockets(self, code: int, bearer: str | None = None) -> int:
-        sockets = self._sockets(bearer)
-        await asyncio.gather(*(c.close(code, "closed by emulator") for c in sockets))
-        return len(sockets)
-
-    def set_half_open(self, half_open: bool, bearer: str | None = None) -> int:
-        sockets = self._sockets(bearer)
-        for connection in sockets:
-            connection.half_open = half_open
-        return len(sockets)
-
-    def send_raw(self, frame: str, bearer: str | None = None) -> int:
-        sockets = self._sockets(bearer)
-        for connection in sockets:
-            connection.send(frame.encode())
-        return len(sockets)
-
-    async def expire_bearer(self, bearer: str | None = None) -> int:
-        sessions = [
-            s for s in self._ctx.world.sessions.values() if bearer is None or s.bearer == bearer
-        ]
-        for session in sessions:
-            session.bearer_valid = False
-        return await self.close_sockets(4401, bearer) if sessions else 0
-
-    def expire_session(self, bearer: str | None = None) -> int:
-        sessions = [
-            s for s in self._ctx.world.sessions.values() if bearer is None or s.bearer == bearer
-        ]
-        for session in sessions:
-            session.session_valid = False
-        return len(sessions)
 
 
 class Emulator:
@@ -150,7 +103,7 @@ class Emulator:
             tls=tls,
             advertised_host=advertised_host or host,
         )
-        self._ctx.faults.attach(_Controls(self._ctx))
+        self._ctx.faults.attach(LiveSocketControls(self._ctx))
         self._ctx.faults.extend(faults)
         self._runner: web.AppRunner | None = None
         self._ca_dir: Path | None = None
