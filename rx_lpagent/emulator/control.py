@@ -17,6 +17,8 @@ Never faulted and never recorded. All bodies are JSON.
 ``POST /_emulator/sockets/malformed``                      ``{"frame"?, "bearer"?}``
 ``POST /_emulator/sessions/expire``                        ``{"what": "session"|"bearer",
                                                            "bearer"?}``
+``POST /_emulator/refuse-connections``                     ``{"seconds": 2}``: stop listening
+                                                           for that long
 ``POST /_emulator/bench``                                  ``{"count": N}``: stream N
                                                            notifications on the agent sockets
 ``GET  /_emulator/info``                                   csds, account, credentials, ca_file
@@ -185,6 +187,15 @@ async def expire(request: web.Request) -> web.Response:
     return web.json_response({"expired": count})
 
 
+async def refuse_connections(request: web.Request) -> web.Response:
+    body = await _body(request)
+    seconds = body.get("seconds")
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds <= 0:
+        raise web.HTTPBadRequest(text="seconds must be a positive number (listening resumes)")
+    await request.app[CONTEXT].faults.refuse_connections(float(seconds))
+    return web.json_response({"refusingFor": seconds})
+
+
 async def bench(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     body = await _body(request)
@@ -222,5 +233,6 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{prefix}/sockets/malformed", malformed),
         web.post(f"{prefix}/sessions/expire", expire),
         web.post(f"{prefix}/bench", bench),
+        web.post(f"{prefix}/refuse-connections", refuse_connections),
         web.get(f"{prefix}/info", info, allow_head=False),
     ]

@@ -136,6 +136,9 @@ class SocketControls:
     def expire_session(self, bearer: str | None = None) -> int:
         raise NotImplementedError
 
+    async def set_listening(self, listening: bool, seconds: float | None = None) -> None:
+        raise NotImplementedError
+
 
 class _Armed:
     __slots__ = ("remaining", "skip", "spec")
@@ -304,3 +307,13 @@ class Faults:
     def expire_session(self, bearer: str | None = None) -> int:
         """Expire login sessions (all, or one): refresh and logout answer 401 from now on."""
         return self._controls.expire_session(bearer)
+
+    async def refuse_connections(self, seconds: float | None = None) -> None:
+        """Stop listening: new TCP connections are refused (open ones stay; close them with
+        ``close_sockets(1006)``). Listening resumes after ``seconds``, or on
+        :meth:`accept_connections`."""
+        await self._controls.set_listening(False, seconds)
+
+    async def accept_connections(self) -> None:
+        """Listen again on the same port."""
+        await self._controls.set_listening(True)

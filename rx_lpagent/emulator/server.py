@@ -103,9 +103,11 @@ class Emulator:
             tls=tls,
             advertised_host=advertised_host or host,
         )
-        self._ctx.faults.attach(LiveSocketControls(self._ctx))
+        self._controls = LiveSocketControls(self._ctx, self._set_listening)
+        self._ctx.faults.attach(self._controls)
         self._ctx.faults.extend(faults)
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self._ca_dir: Path | None = None
         self._ca_file: Path | None = None
         self._server_ssl: ssl.SSLContext | None = None
@@ -122,15 +124,28 @@ class Emulator:
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, ssl_context=self._server_ssl)
         await site.start()
-        self._runner = runner
+        self._runner, self._site = runner, site
         self._ctx.port = int(runner.addresses[0][1])
         return self
+
+    async def _set_listening(self, listening: bool) -> None:
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running")
+        if listening and self._site is None:
+            site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._server_ssl)
+            await site.start()
+            self._site = site
+        elif not listening and self._site is not None:
+            site, self._site = self._site, None
+            await site.stop()
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
         if runner is None:
             return
         self._ctx.engine.stop()
+        self._controls.cancel_restore()
+        self._site = None
         for connection in list(self._ctx.engine.connections):
             if connection.half_open:
                 connection.drop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from rx_lpagent.emulator.connection import Connection
 from rx_lpagent.emulator.context import EmulatorContext
@@ -14,8 +15,25 @@ __all__ = ["LiveSocketControls"]
 class LiveSocketControls(SocketControls):
     """Fault actions on the emulator's open sockets and sessions."""
 
-    def __init__(self, ctx: EmulatorContext) -> None:
+    def __init__(self, ctx: EmulatorContext, listen: Callable[[bool], Awaitable[None]]) -> None:
         self._ctx = ctx
+        self._listen = listen
+        self._restore: asyncio.Task[None] | None = None
+
+    async def set_listening(self, listening: bool, seconds: float | None = None) -> None:
+        self.cancel_restore()
+        await self._listen(listening)
+        if not listening and seconds is not None:
+            self._restore = asyncio.get_running_loop().create_task(self._listen_after(seconds))
+
+    async def _listen_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self._listen(True)
+
+    def cancel_restore(self) -> None:
+        if self._restore is not None:
+            self._restore.cancel()
+            self._restore = None
 
     def _sockets(self, bearer: str | None) -> list[Connection]:
         return [
