@@ -13,7 +13,9 @@ messaging request type (``.GetClock``, ``.ams.ms.PublishEvent``, ...), or ``*`` 
                 e.g. a CSDS reply without ``baseURIs`` or a login reply without ``config``
 ``latency``     delay the answer by ``seconds``
 ``refuse``      drop the TCP connection without an answer (a request type: the socket is
-                dropped, the client sees 1006)
+                dropped, the client sees 1006). aiohttp retries an idempotent request once on
+                a new connection, and each attempt counts; for a server that is down, use
+                ``emu.faults.refuse_connections()`` (the port stops listening)
 ``close``       close the socket with ``code`` (1006 drops it without a close frame); on ``ws``
                 this happens ``after`` seconds once a socket opens, on a request type when that
                 request arrives
