@@ -92,7 +92,9 @@ async def test_latency_delays_the_answer(client: Client, emu: Emulator) -> None:
     emu.faults.delay(".GetClock", 0.05)
     assert (await _login_status(client))[0] == 200
     assert emu.calls.last("login").fault == "latency:0.05s"
+    emu.faults.delay("ws", 0.05)
     socket = await client.connect()
+    assert emu.calls.last("ws").status == 101
     assert (await socket.request(".GetClock"))["code"] == 200
     assert emu.calls.last(".GetClock").fault == "latency:0.05s"
 
