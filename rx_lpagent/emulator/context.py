@@ -11,7 +11,7 @@ from rx_lpagent.emulator.faults import Faults
 from rx_lpagent.emulator.records import CallLog
 from rx_lpagent.emulator.state import World
 
-__all__ = ["CONTEXT", "EmulatorContext"]
+__all__ = ["CONTEXT", "FAULT_NAMES", "EmulatorContext"]
 
 
 @dataclass
@@ -46,3 +46,5 @@ class EmulatorContext:
 
 
 CONTEXT: web.AppKey[EmulatorContext] = web.AppKey("rx_lpagent.emulator", EmulatorContext)
+FAULT_NAMES: web.RequestKey[str] = web.RequestKey("rx_lpagent.emulator.faults", str)
+"""The faults the middleware applied to a request, for the handler's own record."""

@@ -16,7 +16,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from rx_lpagent.emulator.connection import Connection
-from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
+from rx_lpagent.emulator.context import CONTEXT, FAULT_NAMES, EmulatorContext
 from rx_lpagent.emulator.faults import SOCKET_ACTIONS, FaultSpec
 from rx_lpagent.emulator.handlers import HANDLERS, STRING_RESPONSE, BadRequest, Reply
 from rx_lpagent.emulator.records import Call, redact_body
@@ -54,7 +54,16 @@ async def messaging_socket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(autoping=False, max_msg_size=_MAX_MESSAGE)
     await ws.prepare(request)
     # the middleware records refused handshakes; an accepted one is recorded once open
-    ctx.calls.record(Call("ws", 101, account=account, method="GET", path=request.path_qs))
+    ctx.calls.record(
+        Call(
+            "ws",
+            101,
+            account=account,
+            method="GET",
+            path=request.path_qs,
+            fault=request.get(FAULT_NAMES),
+        )
+    )
     connection = Connection(ws, request, session)
     ctx.engine.register(connection)
     for spec in ctx.faults.take("ws", SOCKET_ACTIONS):

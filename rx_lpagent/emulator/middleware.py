@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from rx_lpagent.emulator.context import CONTEXT
+from rx_lpagent.emulator.context import CONTEXT, FAULT_NAMES
 from rx_lpagent.emulator.records import Call, redact_body
 from rx_lpagent.emulator.rest import SESSION_COOKIE, status_error
 
@@ -53,6 +53,8 @@ async def faults_and_records(request: web.Request, handler: Handler) -> web.Stre
         body=await _body(request) if endpoint != "swift" else None,
         fault=",".join(spec.name for spec in faults) or None,
     )
+    if record.fault is not None:
+        request[FAULT_NAMES] = record.fault
     for spec in faults:
         if spec.action == "latency":
             await asyncio.sleep(spec.seconds)

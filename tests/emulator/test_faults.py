@@ -94,7 +94,7 @@ async def test_latency_delays_the_answer(client: Client, emu: Emulator) -> None:
     assert emu.calls.last("login").fault == "latency:0.05s"
     emu.faults.delay("ws", 0.05)
     socket = await client.connect()
-    assert emu.calls.last("ws").status == 101
+    assert (emu.calls.last("ws").status, emu.calls.last("ws").fault) == (101, "latency:0.05s")
     assert (await socket.request(".GetClock"))["code"] == 200
     assert emu.calls.last(".GetClock").fault == "latency:0.05s"
 
