@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -84,10 +85,11 @@ class Call:
 
 
 class CallLog:
-    """The recorded calls, oldest first. Iterable, sized, and awaitable per endpoint."""
+    """The recorded calls, oldest first (the newest ``limit`` of them, so a long-running
+    emulator does not grow without bound). Iterable, sized, and awaitable per endpoint."""
 
-    def __init__(self) -> None:
-        self._calls: list[Call] = []
+    def __init__(self, limit: int = 100_000) -> None:
+        self._calls: deque[Call] = deque(maxlen=limit)
         self._changed = asyncio.Event()
 
     def record(self, call: Call) -> Call:
@@ -119,7 +121,7 @@ class CallLog:
 
     def last(self, endpoint: str | None = None) -> Call:
         """The latest call (to ``endpoint`` if given); IndexError if there is none."""
-        calls = self._calls if endpoint is None else self.of(endpoint)
+        calls = list(self._calls) if endpoint is None else self.of(endpoint)
         return calls[-1]
 
     def clear(self) -> None:
