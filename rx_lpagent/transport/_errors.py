@@ -142,44 +142,60 @@ def translate_exception(
     if isinstance(exc, SDKError):
         return exc
     detail = redact(str(exc)) or type(exc).__name__
+    if detail != str(exc) or redact(repr(exc)) != repr(exc):
+        # its text carries a secret (aiohttp puts the socket URL, bearer and all, in its
+        # messages): keep it out of our error and its __cause__
+        return _translate(exc, service, what, detail, original=None, timeout=timeout)
+    return _translate(exc, service, what, detail, original=exc, timeout=timeout)
+
+
+def _translate(
+    exc: BaseException,
+    service: str,
+    what: str,
+    detail: str,
+    *,
+    original: BaseException | None,
+    timeout: float | None,
+) -> SDKError:
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ServerTimeoutError):
         return RequestTimeoutError(
             f"{what}: no answer within {timeout} s" if timeout else f"{what}: timed out",
             service=service,
-            error=exc,
+            error=original,
             timeout=timeout,
         )
     if isinstance(exc, aiohttp.WSServerHandshakeError):
         if exc.status in (401, 403):
             return AuthenticationError(
-                f"{what}: handshake rejected with HTTP {exc.status}", exc.status, service, exc
+                f"{what}: handshake rejected with HTTP {exc.status}", exc.status, service, original
             )
         return error_for_status(
-            exc.status, f"{what}: handshake failed with HTTP {exc.status}", service, error=exc
+            exc.status, f"{what}: handshake failed with HTTP {exc.status}", service, error=original
         )
     if isinstance(exc, websockets.exceptions.InvalidStatus):
         status = exc.response.status_code
         if status in (401, 403):
             return AuthenticationError(
-                f"{what}: handshake rejected with HTTP {status}", status, service, exc
+                f"{what}: handshake rejected with HTTP {status}", status, service, original
             )
         retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
         return error_for_status(
             status,
             f"{what}: handshake failed with HTTP {status}",
             service,
-            error=exc,
+            error=original,
             retry_after=retry_after,
         )
     if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError | ssl.CertificateError):
-        return TransportError(f"{what}: TLS failed: {detail}", None, service, exc)
+        return TransportError(f"{what}: TLS failed: {detail}", None, service, original)
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return TransportError(f"{what}: DNS lookup failed: {detail}", None, service, exc)
+        return TransportError(f"{what}: DNS lookup failed: {detail}", None, service, original)
     if isinstance(exc, aiohttp.ClientConnectorError | ConnectionRefusedError):
-        return TransportError(f"{what}: connection failed: {detail}", None, service, exc)
+        return TransportError(f"{what}: connection failed: {detail}", None, service, original)
     if isinstance(
         exc,
         aiohttp.ClientError | websockets.exceptions.WebSocketException | OSError | EOFError,
     ):
-        return TransportError(f"{what}: {detail}", None, service, exc)
-    return SDKError(f"{what}: unexpected {type(exc).__name__}: {detail}", None, service, exc)
+        return TransportError(f"{what}: {detail}", None, service, original)
+    return SDKError(f"{what}: unexpected {type(exc).__name__}: {detail}", None, service, original)

@@ -143,8 +143,8 @@ class AiohttpSocketConnection(SocketConnection):
             self._closed_with(int(message.data), message.extra)
         elif kind is WSMsgType.ERROR:
             self._closed_with(self._ws.close_code or ABNORMAL_CLOSURE, "")
-        elif kind is WSMsgType.CLOSING and self._local_close is not None:
-            # our own close() is in progress in another task: return once it has finished
+        elif self._local_close is not None:
+            # our own close() is under way in another task: return once it has finished
             await asyncio.shield(self._local_close)
         return False
 
@@ -181,5 +181,5 @@ class AiohttpSocketConnection(SocketConnection):
             await asyncio.shield(self.close())
 
     def _record_close(self) -> None:
-        if self._ws.closed:
+        if self._ws.closed and self._ws.close_code is not None:
             self._closed_with(self._ws.close_code, None)

@@ -190,7 +190,7 @@ class RestClient:
                 return response.status, payload, response.headers
         except Exception as exc:
             error = translate_exception(exc, service, what, timeout=self._config.request_timeout)
-            raise error from exc
+            raise error from error.error
 
     async def fetch_domains(self, account: str | None = None) -> dict[str, str]:
         """``{service: host}`` from CSDS, with ``config.domains`` applied on top."""

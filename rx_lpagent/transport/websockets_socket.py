@@ -60,11 +60,12 @@ class WebsocketsSocketTransport:
     ) -> WebsocketsSocketConnection:
         extra = dict(headers or {})
         user_agent = extra.pop("User-Agent", None)
+        # websockets refuses any ssl argument for a ws:// URL, and None for a wss:// one
+        tls: dict[str, SSLContext | bool] = {"ssl": ssl or True} if url.startswith("wss:") else {}
         try:
             ws = await websockets_connect(
                 url,
-                # websockets refuses an ssl argument for a ws:// URL
-                ssl=ssl if url.startswith("wss:") else None,
+                **tls,  # type: ignore[arg-type]
                 additional_headers=extra,
                 user_agent_header=user_agent,
                 compression=None,

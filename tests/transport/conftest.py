@@ -236,7 +236,7 @@ async def serve(
     frames: dict[str, Any], server_ssl: ssl.SSLContext | None = None
 ) -> AsyncIterator[FakeLivePerson]:
     fake = FakeLivePerson(frames, secure=server_ssl is not None)
-    runner = web.AppRunner(build_app(fake), handle_signals=False, shutdown_timeout=0.5)
+    runner = web.AppRunner(build_app(fake), handle_signals=False, shutdown_timeout=0.1)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ssl)
     await site.start()
@@ -274,7 +274,7 @@ def transport_name(request: pytest.FixtureRequest) -> str:
 async def socket_transport(transport_name: str) -> AsyncIterator[SocketTransport]:
     """Each socket implementation in turn (aiohttp on a session of its own)."""
     if transport_name == "websockets":
-        yield WebsocketsSocketTransport(close_timeout=1.0)
+        yield WebsocketsSocketTransport(close_timeout=0.2)
         return
     async with aiohttp.ClientSession() as session:
-        yield AiohttpSocketTransport(session, close_timeout=1.0)
+        yield AiohttpSocketTransport(session, close_timeout=0.2)
