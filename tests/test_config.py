@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import ssl
 from typing import Any
 
@@ -15,6 +16,7 @@ from rx_lpagent.config import (
     TokenCredentials,
 )
 from rx_lpagent.errors import ConfigurationError
+from tests.conftest import ROOT
 
 CREDENTIALS = PasswordCredentials("bot", "pa55word")
 
@@ -166,3 +168,10 @@ def test_from_env_every_kind_and_overrides() -> None:
 def test_from_env_explains_what_is_missing(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         AgentConfig.from_env(env)
+
+
+def test_the_readme_configuration_example_runs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    (snippet,) = re.findall(r"```python\n(.+?)\n```", section, re.DOTALL)
+    exec(compile(snippet, "README.md", "exec"), {})
