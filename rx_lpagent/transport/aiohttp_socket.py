@@ -169,8 +169,9 @@ class AiohttpSocketConnection(SocketConnection):
             return
         done = self._local_close = asyncio.get_running_loop().create_future()
         try:
+            # we end the connection: our code and reason are the ones it ended with
+            self._closed_with(code, reason)
             await self._ws.close(code=code, message=reason.encode())
-            self._closed_with(self._ws.close_code, reason)
         finally:
             self._record_close()
             done.set_result(None)

@@ -80,7 +80,8 @@ class SocketConnection(ABC):
 
     @property
     def close_code(self) -> int | None:
-        """The close code (the peer's, or 1006 if the connection dropped); None while open."""
+        """The code the connection ended with: the peer's if it closed first, ours if we did,
+        1006 if it dropped without a close frame; None while open."""
         return self._close_code
 
     @property

@@ -143,6 +143,9 @@ class WebsocketsSocketConnection(SocketConnection):
             raise error from error.error
 
     async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
+        if self._ws.close_code is None and self._ws.protocol.close_rcvd is None:
+            # we end the connection: our code and reason are the ones it ended with
+            self._closed_with(code, reason)
         await self._ws.close(code, reason)
         self._record_close()
 

@@ -122,6 +122,18 @@ async def test_our_close_sends_1000(fake_lp: FakeLivePerson, connection: SocketC
 
 
 @pytest.mark.asyncio
+async def test_our_close_code_and_reason_are_kept(
+    fake_lp: FakeLivePerson, connection: SocketConnection
+) -> None:
+    reader = Reader(connection)
+    await connection.close(4000, "going away for a while")
+    await asyncio.wait_for(reader.task, 5)
+    code, _ = await asyncio.wait_for(fake_lp.ws_closes.get(), 5)
+    assert code == 4000
+    assert (connection.close_code, connection.close_reason) == (4000, "going away for a while")
+
+
+@pytest.mark.asyncio
 async def test_cancelling_the_reader_closes_with_1000(
     fake_lp: FakeLivePerson, connection: SocketConnection
 ) -> None:
@@ -134,6 +146,7 @@ async def test_cancelling_the_reader_closes_with_1000(
     code, _ = await asyncio.wait_for(fake_lp.ws_closes.get(), 5)
     assert code == 1000
     assert connection.closed
+    assert connection.close_code == 1000
 
 
 @pytest.mark.asyncio
