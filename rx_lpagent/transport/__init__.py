@@ -6,8 +6,12 @@ sees aiohttp or websockets types.
 
 from __future__ import annotations
 
-from rx_lpagent.config import AgentConfig
 from rx_lpagent.transport.aiohttp_socket import AiohttpSocketConnection, AiohttpSocketTransport
+from rx_lpagent.transport.messaging import (
+    open_messaging_socket,
+    require_domain,
+    socket_transport_for,
+)
 from rx_lpagent.transport.rest import SESSION_COOKIE, LoginSession, RestClient, login_body
 from rx_lpagent.transport.socket import (
     ABNORMAL_CLOSURE,
@@ -41,12 +45,7 @@ __all__ = [
     "login_body",
     "login_service_url",
     "messaging_url",
+    "open_messaging_socket",
+    "require_domain",
     "socket_transport_for",
 ]
-
-
-def socket_transport_for(config: AgentConfig, rest: RestClient) -> SocketTransport:
-    """The socket transport ``config.transport`` names; aiohttp shares ``rest``'s session."""
-    if config.transport == "websockets":
-        return WebsocketsSocketTransport()
-    return AiohttpSocketTransport(rest.session)

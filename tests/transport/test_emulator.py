@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import msgspec
 import pytest
 import pytest_asyncio
 
@@ -19,6 +20,7 @@ from rx_lpagent.emulator import Emulator
 from rx_lpagent.errors import (
     AuthenticationError,
     RateLimitedError,
+    SDKError,
     ServerError,
     Service,
     TransportError,
@@ -29,7 +31,8 @@ from rx_lpagent.transport import (
     LoginSession,
     RestClient,
     SocketConnection,
-    messaging_url,
+    open_messaging_socket,
+    require_domain,
     socket_transport_for,
 )
 
@@ -67,20 +70,8 @@ class Agent:
         return domains, session
 
     async def open_socket(self, domains: dict[str, str], bearer: str) -> SocketConnection:
-        url = messaging_url(
-            domains[self.config.messaging_service],
-            self.config.account_id,
-            bearer,
-            self.config.api_version,
-            self.config.secure,
-        )
         transport = socket_transport_for(self.config, self.rest)
-        return await transport.connect(
-            url,
-            ssl=self.config.ssl,
-            headers={"User-Agent": self.config.user_agent},
-            timeout=self.config.request_timeout,
-        )
+        return await open_messaging_socket(self.config, transport, domains, bearer)
 
     def on_message(self, message: IncomingMessage) -> None:
         frame = decode_frame(message)
@@ -255,3 +246,20 @@ async def test_a_notification_stream_arrives_whole(emu: Emulator, agent: Agent) 
     assert all(isinstance(frame, Notification) for frame in agent.frames)
     await connection.close()
     await reader
+
+
+@pytest.mark.asyncio
+async def test_the_older_messaging_service_works_too(emu: Emulator) -> None:
+    config = msgspec.structs.replace(_config(emu, "aiohttp"), messaging_service="asyncMessagingEnt")
+    async with RestClient(config) as rest:
+        agent = Agent(config, rest)
+        domains, session = await agent.login()
+        connection = await agent.open_socket(domains, session.bearer)
+        await connection.close()
+    assert connection.close_code == 1000
+
+
+def test_a_missing_domain_is_named() -> None:
+    with pytest.raises(SDKError, match="no 'facadeMsg' domain") as caught:
+        require_domain({"agentVep": "h"}, "facadeMsg")
+    assert caught.value.service == Service.DOMAIN_NAMES
