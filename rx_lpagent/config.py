@@ -249,6 +249,15 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
         _positive("refresh_interval", self.refresh_interval, optional=True)
         _positive("keepalive_interval", self.keepalive_interval, optional=True)
 
+    def __hash__(self) -> int:
+        # a frozen config is usable as a key even though ``domains`` is a dict
+        return hash(
+            tuple(
+                tuple(sorted(value.items())) if isinstance(value, dict) else value
+                for value in msgspec.structs.astuple(self)
+            )
+        )
+
     @property
     def secure(self) -> bool:
         """True for HTTPS/WSS (the default), False for a plain ``http://`` csds_domain."""

@@ -124,6 +124,9 @@ def test_structs_are_frozen_and_comparable() -> None:
     with pytest.raises(AttributeError):
         config.account_id = "456"  # type: ignore[misc]
     assert config == AgentConfig("123", PasswordCredentials("bot", "pa55word"))
+    with_domains = AgentConfig("123", CREDENTIALS, domains={"agentVep": "h"})
+    assert hash(with_domains) == hash(AgentConfig("123", CREDENTIALS, domains={"agentVep": "h"}))
+    assert len({config, with_domains}) == 2
 
 
 def test_from_env_password() -> None:

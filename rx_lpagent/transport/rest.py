@@ -152,7 +152,8 @@ class RestClient:
         return self._session
 
     async def close(self) -> None:
-        """Close the session if this client created it. Safe to call twice."""
+        """Close the session if this client created it (and its cookies, and the aiohttp
+        sockets opened on it). Safe to call twice; a later call starts a fresh session."""
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.close()
