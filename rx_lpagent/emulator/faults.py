@@ -9,6 +9,8 @@ messaging request type (``.GetClock``, ``.ams.ms.PublishEvent``, ...), or ``*`` 
 ``status``      answer with ``status`` (HTTP endpoints and the ``ws`` handshake: that HTTP
                 status, with ``Retry-After`` when ``retry_after`` is set; a request type: a
                 response frame with that code)
+``respond``     answer with ``status`` (default 200 here too) and the JSON ``body`` given,
+                e.g. a CSDS reply without ``baseURIs`` or a login reply without ``config``
 ``latency``     delay the answer by ``seconds``
 ``refuse``      drop the TCP connection without an answer (a request type: the socket is
                 dropped, the client sees 1006)
@@ -48,6 +50,7 @@ __all__ = ["Action", "FaultSpec", "Faults", "SocketControls", "load_scenario", "
 
 Action = Literal[
     "status",
+    "respond",
     "latency",
     "refuse",
     "close",
@@ -59,6 +62,7 @@ Action = Literal[
 
 DEFAULT_MALFORMED_FRAME = '{"kind":"notification","type":".ams.ms.OnlineEventDistribution",'
 SOCKET_ACTIONS = frozenset({"close", "half_open", "malformed", "expire_bearer"})
+REST_ENDPOINTS = frozenset({"csds", "login", "refresh", "logout", "swift"})
 
 
 class FaultSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -67,6 +71,7 @@ class FaultSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     endpoint: str
     action: Action = "status"
     status: int = 500
+    body: Any = None
     retry_after: float | None = None
     seconds: float = 0.0
     code: int = 1011
@@ -80,8 +85,14 @@ class FaultSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError("times must be >= 0 or null")
         if self.skip < 0 or self.seconds < 0 or self.after < 0:
             raise ValueError("skip, seconds and after must be >= 0")
-        if self.action == "status" and not 100 <= self.status <= 599:
+        if self.action in ("status", "respond") and not 100 <= self.status <= 599:
             raise ValueError(f"status {self.status} is not an HTTP status")
+        if self.endpoint in REST_ENDPOINTS and self.action in SOCKET_ACTIONS:
+            raise ValueError(f"{self.action} applies to sockets, not to {self.endpoint}")
+        if self.action == "close" and not (
+            self.code in (1000, 1001, 1006, 1011) or 3000 <= self.code <= 4999
+        ):
+            raise ValueError(f"close code {self.code} cannot be sent")
 
     @property
     def name(self) -> str:
@@ -180,6 +191,13 @@ class Faults:
         spec = FaultSpec(
             endpoint=endpoint, status=status, times=times, retry_after=retry_after, skip=skip
         )
+        return self.add(spec)[0]
+
+    def respond(
+        self, endpoint: str, body: Any, *, status: int = 200, times: int | None = 1
+    ) -> FaultSpec:
+        """Answer the next ``times`` calls to ``endpoint`` with ``status`` and ``body``."""
+        spec = FaultSpec(endpoint=endpoint, action="respond", status=status, body=body, times=times)
         return self.add(spec)[0]
 
     def delay(

@@ -181,7 +181,8 @@ def _participants_change(
     if change == "ADD":
         if role == "ASSIGNED_AGENT" and conversation.assigned_agent not in (None, agent.old_id):
             raise BadRequest("Conversation already has an assigned agent")
-        engine.cancel_ring(conversation) if role == "ASSIGNED_AGENT" else None
+        if role == "ASSIGNED_AGENT":
+            engine.cancel_ring(conversation)
         conversation.add_participant(role, agent.old_id)
         return False
     if change == "REMOVE":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -67,12 +68,6 @@ async def messaging_socket(request: web.Request) -> web.StreamResponse:
         code = connection.close_code or ws.close_code or 1006
         ctx.calls.record(Call("ws.close", code=int(code), account=account))
     return ws
-
-
-def _with(call: Call, **changes: Any) -> Call:
-    from dataclasses import replace
-
-    return replace(call, **changes)
 
 
 def _watch_expiry(ctx: EmulatorContext, connection: Connection) -> None:
@@ -155,8 +150,12 @@ def _answer(
             return
         if spec.action == "malformed":
             connection.send(spec.frame.encode())
-    status = next((spec for spec in faults if spec.action == "status"), None)
-    if status is not None:
+        elif spec.action == "expire_session":
+            connection.session.session_valid = False
+    status = next((spec for spec in faults if spec.action in ("status", "respond")), None)
+    if status is not None and status.action == "respond":
+        reply = Reply(status.status, STRING_RESPONSE, status.body)
+    elif status is not None:
         reply = Reply(status.status, STRING_RESPONSE, _status_text(status.status))
     elif frame.type not in HANDLERS:
         reply = Reply(400, STRING_RESPONSE, f"Unknown request type: {frame.type}")
@@ -168,7 +167,7 @@ def _answer(
             reply = Reply(exc.code, STRING_RESPONSE, str(exc))
         except Exception as exc:  # a bug must answer 500, never kill the socket
             reply = Reply(500, STRING_RESPONSE, f"Internal error: {type(exc).__name__}")
-    ctx.calls.record(_with(record, code=reply.code))
+    ctx.calls.record(replace(record, code=reply.code))
     connection.send(
         encode(
             {

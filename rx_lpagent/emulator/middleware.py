@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +26,7 @@ ENDPOINTS = {
     "swift-put": "swift",
     "swift-get": "swift",
 }
-HTTP_ACTIONS = frozenset({"status", "latency", "refuse", "expire_session"})
+HTTP_ACTIONS = frozenset({"status", "respond", "latency", "refuse", "expire_session"})
 
 
 async def _body(request: web.Request) -> Any:
@@ -61,9 +62,13 @@ async def faults_and_records(request: web.Request, handler: Handler) -> web.Stre
             if request.transport is not None:
                 request.transport.abort()
             raise web.HTTPServiceUnavailable()
+        if spec.action == "respond":
+            response = web.json_response(spec.body, status=spec.status)
+            ctx.calls.record(replace(record, status=response.status))
+            return response
         if spec.action == "status":
             response = status_error(spec.status, spec.retry_after)
-            ctx.calls.record(_replace(record, status=response.status))
+            ctx.calls.record(replace(record, status=response.status))
             return response
         if spec.action == "expire_session":
             session = ctx.world.sessions_by_cookie.get(request.cookies.get(SESSION_COOKIE, ""))
@@ -71,11 +76,5 @@ async def faults_and_records(request: web.Request, handler: Handler) -> web.Stre
                 session.session_valid = False
     answer = await handler(request)
     if endpoint != "ws" or not isinstance(answer, web.WebSocketResponse):
-        ctx.calls.record(_replace(record, status=answer.status))
+        ctx.calls.record(replace(record, status=answer.status))
     return answer
-
-
-def _replace(call: Call, **changes: Any) -> Call:
-    from dataclasses import replace
-
-    return replace(call, **changes)

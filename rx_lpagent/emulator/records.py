@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rx_lpagent.errors import redact
@@ -92,7 +92,7 @@ class CallLog:
 
     def record(self, call: Call) -> Call:
         if call.path is not None:
-            call = _with_path(call, redact(call.path))
+            call = replace(call, path=redact(call.path))
         self._calls.append(call)
         self._changed.set()
         return call
@@ -136,9 +136,3 @@ class CallLog:
 
     def as_list(self) -> list[dict[str, Any]]:
         return [call.as_dict() for call in self._calls]
-
-
-def _with_path(call: Call, path: str) -> Call:
-    from dataclasses import replace
-
-    return replace(call, path=path)

@@ -158,9 +158,7 @@ class Emulator:
         site = web.TCPSite(runner, self.host, self._requested_port, ssl_context=self._server_ssl)
         await site.start()
         self._runner = runner
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self._ctx.port = sockets[0].getsockname()[1] if sockets else self._requested_port
+        self._ctx.port = int(runner.addresses[0][1])
         return self
 
     async def stop(self) -> None:
@@ -266,7 +264,7 @@ class Emulator:
         return self._ctx.faults
 
     @property
-    def calls(self) -> Any:
+    def calls(self) -> CallLog:
         return self._ctx.calls
 
     @property

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 __all__ = [
     "AgentUser",
@@ -393,6 +393,3 @@ class World:
             if conversation.dialog(dialog_id) is not None:
                 return conversation
         return None
-
-
-Availability = Literal["ONLINE", "AWAY", "BACK_SOON", "OFFLINE", "OCCUPIED"]

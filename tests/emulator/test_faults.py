@@ -61,6 +61,20 @@ async def test_any_rest_endpoint_can_fail(
     assert emu.calls.last(endpoint).status == status
 
 
+async def test_respond_with_a_chosen_body(client: Client, emu: Emulator) -> None:
+    emu.faults.respond("csds", {})
+    emu.faults.respond("login", {"error": {"message": "nope", "internalCode": 7}})
+    path = f"/api/account/{emu.account}/service/baseURI.json?version=1.0"
+    async with client.http.get(client.url(path)) as response:
+        assert (response.status, await response.json()) == (200, {})
+    status, response = await _login_status(client)
+    assert status == 200
+    socket = await client.connect()
+    emu.faults.respond(".GetClock", {"currentTime": "soon"}, status=202)
+    reply = await socket.request(".GetClock")
+    assert (reply["code"], reply["body"]) == (202, {"currentTime": "soon"})
+
+
 async def test_skip_lets_calls_through_before_failing(client: Client, emu: Emulator) -> None:
     emu.faults.fail("login", 500, skip=1)
     assert [(await _login_status(client))[0] for _ in range(3)] == [200, 500, 200]
@@ -161,12 +175,18 @@ async def test_half_open_stops_pongs_and_answers(client: Client, emu: Emulator) 
         assert await _pong_within(ws, 2.0)
 
 
-async def test_half_open_on_open(client: Client, emu: Emulator) -> None:
+async def test_half_open_on_open_or_on_a_request(client: Client, emu: Emulator) -> None:
     emu.faults.half_open_on("ws")
     socket = await client.connect()
     await socket.send(".GetClock")
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(asyncio.shield(socket.pending["1"]), 0.1)
+    emu.faults.half_open_on(".GetClock")
+    socket = await client.connect()
+    await socket.send(".GetClock")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(socket.pending["1"]), 0.1)
+    assert emu.calls.last(".GetClock").fault == "half_open"
 
 
 async def test_malformed_frames(client: Client, emu: Emulator) -> None:
@@ -176,6 +196,9 @@ async def test_malformed_frames(client: Client, emu: Emulator) -> None:
     emu.faults.malformed_on(".GetClock", frame="{]")
     assert (await socket.request(".GetClock"))["code"] == 200
     assert socket.other.get_nowait() == "{]"
+    emu.faults.malformed_on("ws", frame='{"kind":"surprise"}')
+    fresh = await client.connect()
+    assert await asyncio.wait_for(fresh.other.get(), 5) == '{"kind":"surprise"}'
 
 
 async def test_expire_bearer_closes_4401_and_refuses_it(client: Client, emu: Emulator) -> None:
@@ -202,6 +225,12 @@ async def test_expire_session_fails_refresh_but_keeps_the_socket(
     assert (await socket.request(".GetClock"))["code"] == 200
     login = await client.login()
     emu.faults.expire_session_on("refresh")
+    async with client.http.post(refresh, json={"csrf": login["csrf"]}) as response:
+        assert response.status == 401
+    login = await client.login()
+    socket = await client.connect(login["bearer"])
+    emu.faults.expire_session_on(".GetClock")
+    assert (await socket.request(".GetClock"))["code"] == 200
     async with client.http.post(refresh, json={"csrf": login["csrf"]}) as response:
         assert response.status == 401
 
@@ -272,4 +301,6 @@ async def test_invalid_specs_are_rejected() -> None:
     _invalid({"endpoint": "login", "status": 99})
     _invalid({"endpoint": "login", "times": -1})
     _invalid({"endpoint": "login", "surprise": 1})
+    _invalid({"endpoint": "login", "action": "close"})
+    _invalid({"endpoint": "ws", "action": "close", "code": 1005})
     assert parse_faults({"endpoint": "ws"}) == [FaultSpec(endpoint="ws")]
