@@ -263,3 +263,20 @@ def test_a_missing_domain_is_named() -> None:
     with pytest.raises(SDKError, match="no 'facadeMsg' domain") as caught:
         require_domain({"agentVep": "h"}, "facadeMsg")
     assert caught.value.service == Service.DOMAIN_NAMES
+
+
+@pytest.mark.asyncio
+async def test_odd_but_successful_answers(emu: Emulator, agent: Agent) -> None:
+    emu.faults.respond("csds", {"baseURIs": []})
+    with pytest.raises(SDKError, match="could not fetch domains") as no_domains:
+        await agent.login()
+    assert no_domains.value.service == Service.DOMAIN_NAMES
+    error_body = {"error": {"message": "Bad Authentication", "internalCode": 38,
+                            "responseStatus": "UNAUTHORIZED"}}  # fmt: skip
+    emu.faults.respond("login", error_body)
+    with pytest.raises(AuthenticationError) as in_body:
+        await agent.login()
+    assert in_body.value.code == 38
+    emu.faults.respond("login", {"bearer": "b", "csrf": "c", "config": {}})
+    with pytest.raises(SDKError, match="invalid login state, userId is undefined"):
+        await agent.login()
