@@ -271,8 +271,13 @@ async def test_odd_but_successful_answers(emu: Emulator, agent: Agent) -> None:
     with pytest.raises(SDKError, match="could not fetch domains") as no_domains:
         await agent.login()
     assert no_domains.value.service == Service.DOMAIN_NAMES
-    error_body = {"error": {"message": "Bad Authentication", "internalCode": 38,
-                            "responseStatus": "UNAUTHORIZED"}}  # fmt: skip
+    error_body = {
+        "error": {
+            "message": "Bad Authentication",
+            "internalCode": 38,
+            "responseStatus": "UNAUTHORIZED",
+        }
+    }
     emu.faults.respond("login", error_body)
     with pytest.raises(AuthenticationError) as in_body:
         await agent.login()
