@@ -11,6 +11,7 @@ their secrets, so a config can be logged or shown in a traceback safely::
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -47,6 +48,7 @@ TRANSPORTS: Final[tuple[str, ...]] = ("aiohttp", "websockets")
 _HIDDEN = "***"
 
 
+@functools.cache
 def _default_user_agent() -> str:
     try:
         return f"rx_lpagent/{metadata.version('rx-lpagent')}"
