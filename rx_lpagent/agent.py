@@ -1,0 +1,374 @@
+"""The Agent: one LivePerson messaging agent, its socket, its events and its recovery.
+
+The agent owns exactly one socket at a time. Each socket gets a generation number; callbacks of a
+replaced socket carry an old number and are ignored, so a reconnect never reports the old
+socket's close (the Node SDK's stale-listener defect). Every request made on a socket is failed at
+once when that socket goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import reactivex
+from reactivex import abc
+from reactivex import operators as ops
+from reactivex.disposable import Disposable, SerialDisposable
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+
+from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._requests import PendingRequests, not_connected
+from rx_lpagent.errors import (
+    AuthenticationError,
+    MalformedFrameError,
+    NotConnectedError,
+    SDKError,
+    Service,
+    TransportError,
+)
+from rx_lpagent.events import AgentEvent, Closed, Connected, Context, ErrorEvent, Location
+from rx_lpagent.flows.backend import Backend, Domains, Link, Session
+from rx_lpagent.flows.steps import Opened, connect_steps, reconnect_steps, refresh_steps
+from rx_lpagent.protocol.frames import (
+    Notification,
+    Response,
+    UnknownFrame,
+    decode_frame,
+)
+from rx_lpagent.recovery import Recovery
+
+__all__ = ["Agent", "AgentState"]
+
+_log = logging.getLogger("rx_lpagent.agent")
+_T = TypeVar("_T")
+
+NEW_TOKEN_CLOSE_CODES = frozenset({4401, 4407, 1011})
+"""Socket close codes after which LivePerson wants a reconnect with a fresh token."""
+
+
+class AgentState(StrEnum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+    DISPOSED = "disposed"
+
+
+class Agent:
+    """A LivePerson messaging agent.
+
+    ``connect()``, ``reconnect()`` and ``refresh_session()`` are cold observables (also
+    awaitable); outcomes of every step appear on :attr:`events`.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        request_timeout: float = 10.0,
+        refresh_interval: float | None = 600.0,
+        recovery: Recovery | None = None,
+        scheduler: abc.SchedulerBase | None = None,
+        on_dispose: Callable[[], reactivex.Observable[Any]] | None = None,
+    ) -> None:
+        self._backend = backend
+        self._request_timeout = request_timeout
+        self._refresh_interval = refresh_interval
+        self._recovery = recovery
+        self._fixed_scheduler = scheduler
+        self._on_dispose = on_dispose
+        self._events: Bus[AgentEvent] = Bus("agent.events")
+        self._notifications: Bus[Notification] = Bus("agent.notifications")
+        self._state = StateCell(AgentState.IDLE, "agent.state")
+        self._domains: Domains | None = None
+        self._session: Session | None = None
+        self._link: Link | None = None
+        self._generation = 0
+        self._pending = not_connected()
+        self._connecting: reactivex.Observable[Connected] | None = None
+        self._recovery_job = SerialDisposable()
+        self._refresh_job = SerialDisposable()
+
+    # -- public surface -------------------------------------------------------------------------
+
+    @property
+    def events(self) -> reactivex.Observable[AgentEvent]:
+        """Hot stream of flow outcomes; never errors, completes only on dispose."""
+        return self._events
+
+    @property
+    def notifications(self) -> reactivex.Observable[Notification]:
+        """Hot stream of raw notifications from the socket."""
+        return self._notifications
+
+    @property
+    def state(self) -> AgentState:
+        return self._state.value
+
+    @property
+    def state_changes(self) -> reactivex.Observable[AgentState]:
+        """The current state, then every change."""
+        return self._state.changes
+
+    @property
+    def session(self) -> Session | None:
+        return self._session
+
+    @property
+    def connected(self) -> bool:
+        return self._link is not None
+
+    def connect(self) -> reactivex.Observable[Connected]:
+        """CSDS, login, socket; emits :class:`Connected` once. Harmless to call twice."""
+        return reactivex.defer(self._connect)
+
+    def reconnect(self, skip_token_generation: bool = False) -> reactivex.Observable[Connected]:
+        """Replace the socket; log in again unless ``skip_token_generation``."""
+        return reactivex.defer(
+            lambda scheduler: self._reconnect(scheduler, new_token=not skip_token_generation)
+        )
+
+    def refresh_session(self) -> reactivex.Observable[Session]:
+        """Refresh the login session (log in again on a 401); the socket is kept."""
+        return reactivex.defer(self._refresh)
+
+    def request(
+        self, type_: str, body: object, *, timeout: float | None = None
+    ) -> reactivex.Observable[Response]:
+        """Send a request on the current socket; emits its response (code < 400) once."""
+
+        def start(scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Response]:
+            return self._pending.request(
+                type_,
+                body,
+                timeout=self._request_timeout if timeout is None else timeout,
+                scheduler=self._scheduler(scheduler),
+            )
+
+        return reactivex.defer(start)
+
+    async def dispose(self) -> None:
+        """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
+        if self._state.value is AgentState.DISPOSED:
+            return
+        self._recovery_job.dispose()
+        self._refresh_job.dispose()
+        self._connecting = None
+        link, self._link = self._link, None
+        self._generation += 1
+        self._pending.fail_all(NotConnectedError("agent disposed"))
+        self._pending = not_connected()
+        if link is not None:
+            await _completion(link.close(1000, "agent disposed"))
+        if self._on_dispose is not None:
+            await _completion(self._on_dispose())
+        self._state.set(AgentState.DISPOSED)
+        self._events.close()
+        self._notifications.close()
+        self._state.close()
+
+    async def __aenter__(self) -> Agent:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.dispose()
+
+    # -- flows ----------------------------------------------------------------------------------
+
+    def _scheduler(self, scheduler: abc.SchedulerBase | None = None) -> abc.SchedulerBase:
+        if self._fixed_scheduler is not None:
+            return self._fixed_scheduler
+        if isinstance(scheduler, AsyncIOScheduler):
+            return scheduler
+        self._fixed_scheduler = AsyncIOScheduler(asyncio.get_running_loop())
+        return self._fixed_scheduler
+
+    def _connect(self, scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Connected]:
+        if self._state.value is AgentState.DISPOSED:
+            return reactivex.throw(NotConnectedError("agent disposed"))
+        if self._link is not None:
+            return reactivex.return_value(Connected())
+        if self._connecting is not None:
+            return self._connecting
+        sched = self._scheduler(scheduler)
+        self._state.set(AgentState.CONNECTING)
+
+        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Opened]:
+            return connect_steps(self._backend, self._events.emit, self._open_socket, None)
+
+        flow = reactivex.defer(attempt)
+        if self._recovery is not None:
+            flow = flow.pipe(self._recovery.retry_connect(sched))
+
+        def done() -> None:
+            self._connecting = None
+            if self._link is None and self._state.value is AgentState.CONNECTING:
+                self._state.set(AgentState.CLOSED)
+
+        self._connecting = flow.pipe(
+            ops.map(self._attach),
+            ops.finally_action(done),
+            ops.share(),
+        )
+        return self._connecting
+
+    def _reconnect(
+        self, scheduler: abc.SchedulerBase | None, *, new_token: bool
+    ) -> reactivex.Observable[Connected]:
+        if self._state.value is AgentState.DISPOSED:
+            return reactivex.throw(NotConnectedError("agent disposed"))
+        self._scheduler(scheduler)
+        self._state.set(AgentState.RECONNECTING)
+        return reconnect_steps(
+            self._backend,
+            self._events.emit,
+            self._open_socket,
+            self._session,
+            new_token=new_token,
+        ).pipe(ops.map(self._attach))
+
+    def _refresh(self, scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Session]:
+        self._scheduler(scheduler)
+
+        def keep(session: Session) -> Session:
+            self._session = session
+            return session
+
+        return refresh_steps(self._backend, self._events.emit, self._session).pipe(ops.map(keep))
+
+    # -- the socket -----------------------------------------------------------------------------
+
+    def _open_socket(self, domains: Domains, session: Session) -> reactivex.Observable[Link]:
+        generation = self._generation + 1
+
+        def on_message(data: bytes | str) -> None:
+            if generation == self._generation:
+                self._on_message(data)
+
+        def on_close(code: int | None, reason: str) -> None:
+            if generation == self._generation:
+                self._on_unexpected_close(code, reason)
+
+        return self._backend.open_socket(domains, session, on_message, on_close)
+
+    def _attach(self, opened: Opened) -> Connected:
+        domains, session, link = opened
+        old, self._link = self._link, link
+        self._generation += 1
+        self._domains, self._session = domains, session
+        replaced = self._pending
+        self._pending = PendingRequests(link.send)
+        replaced.fail_all(TransportError("socket replaced by a reconnect", None, Service.MESSAGING))
+        if old is not None:
+            old.close(1000, "replaced").subscribe(on_error=lambda _: None)
+        self._recovery_job.disposable = Disposable()
+        self._state.set(AgentState.CONNECTED)
+        connected = Connected()
+        self._events.emit(connected)
+        self._schedule_refresh()
+        return connected
+
+    def _on_message(self, data: bytes | str) -> None:
+        frame = decode_frame(data)
+        if isinstance(frame, Response):
+            self._pending.resolve(frame)
+        elif isinstance(frame, Notification):
+            self._notifications.emit(frame)
+        elif isinstance(frame, MalformedFrameError):
+            self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
+        elif isinstance(frame, UnknownFrame):
+            _log.debug("ignoring a frame of unknown kind %r", frame.kind)
+
+    def _on_unexpected_close(self, code: int | None, reason: str) -> None:
+        self._link = None
+        self._generation += 1
+        error = TransportError(
+            f"socket closed unexpectedly (code {code}{': ' + reason if reason else ''})",
+            code,
+            Service.MESSAGING,
+        )
+        self._pending.fail_all(error)
+        self._pending = not_connected()
+        self._refresh_job.disposable = Disposable()
+        self._events.emit(Closed(code, reason))
+        self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
+        if self._recovery is None:
+            self._state.set(AgentState.CLOSED)
+            return
+        self._recover(new_token=code in NEW_TOKEN_CLOSE_CODES)
+
+    # -- recovery -------------------------------------------------------------------------------
+
+    def _recover(self, *, new_token: bool) -> None:
+        """Reconnect with backoff; a 401/403 makes the next attempt log in again."""
+        assert self._recovery is not None
+        scheduler = self._scheduler()
+        need_token = new_token
+
+        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Connected]:
+            return self._reconnect(scheduler, new_token=need_token)
+
+        def note_auth(error: Exception) -> None:
+            nonlocal need_token
+            if isinstance(error, AuthenticationError):
+                need_token = True
+
+        def give_up(error: Exception) -> None:
+            final = error if isinstance(error, SDKError) else TransportError(str(error))
+            self._events.emit(ErrorEvent(final, Context(Location.RECOVERY_GIVE_UP)))
+            self._state.set(AgentState.CLOSED)
+
+        watched: reactivex.Observable[Connected] = reactivex.defer(attempt).pipe(
+            ops.do_action(on_error=note_auth)
+        )
+        retry: Callable[[reactivex.Observable[Connected]], reactivex.Observable[Connected]] = (
+            self._recovery.retry_reconnect(scheduler)
+        )
+        flow = retry(watched)
+        self._state.set(AgentState.RECONNECTING)
+        self._recovery_job.disposable = flow.subscribe(on_error=give_up, scheduler=scheduler)
+
+    def _schedule_refresh(self) -> None:
+        interval = self._refresh_interval
+        session = self._session
+        if interval is None or session is None or not session.can_refresh:
+            self._refresh_job.disposable = Disposable()
+            return
+        scheduler = self._scheduler()
+
+        def tick(_: abc.SchedulerBase, __: Any = None) -> None:
+            flow = self._refresh(scheduler)
+            if self._recovery is not None:
+                flow = flow.pipe(self._recovery.retry_refresh(scheduler))
+            self._refresh_job.disposable = flow.subscribe(
+                on_completed=self._schedule_refresh,
+                on_error=lambda _: self._schedule_refresh(),
+                scheduler=scheduler,
+            )
+
+        self._refresh_job.disposable = scheduler.schedule_relative(interval, tick)
+
+
+async def _completion(source: reactivex.Observable[Any]) -> None:
+    """Wait for ``source`` to end; errors are logged, never raised (used on dispose)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def finish(error: Exception | None = None) -> None:
+        if error is not None:
+            _log.debug("ignored during dispose: %r", error)
+        if not done.done():
+            done.set_result(None)
+
+    subscription = source.subscribe(
+        on_error=finish, on_completed=finish, scheduler=AsyncIOScheduler(loop)
+    )
+    try:
+        await done
+    finally:
+        subscription.dispose()
