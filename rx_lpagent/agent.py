@@ -26,12 +26,12 @@ from rx_lpagent.errors import (
     AuthenticationError,
     MalformedFrameError,
     NotConnectedError,
-    SDKError,
     Service,
     TransportError,
 )
 from rx_lpagent.events import AgentEvent, Closed, Connected, Context, ErrorEvent, Location
 from rx_lpagent.flows.backend import Backend, Domains, Link, Session
+from rx_lpagent.flows.report import as_sdk_error
 from rx_lpagent.flows.steps import Opened, connect_steps, reconnect_steps, refresh_steps
 from rx_lpagent.protocol.frames import (
     Notification,
@@ -40,6 +40,7 @@ from rx_lpagent.protocol.frames import (
     decode_frame,
 )
 from rx_lpagent.recovery import Recovery
+from rx_lpagent.rx import RetriesExhaustedError
 
 __all__ = ["Agent", "AgentState"]
 
@@ -135,7 +136,7 @@ class Agent:
 
     def refresh_session(self) -> reactivex.Observable[Session]:
         """Refresh the login session (log in again on a 401); the socket is kept."""
-        return reactivex.defer(self._refresh)
+        return reactivex.defer(lambda scheduler: self._refresh(scheduler, manual=True))
 
     def request(
         self, type_: str, body: object, *, timeout: float | None = None
@@ -197,13 +198,18 @@ class Agent:
             return self._connecting
         sched = self._scheduler(scheduler)
         self._state.set(AgentState.CONNECTING)
+        held: Session | None = None
+
+        def hold(session: Session) -> None:
+            nonlocal held
+            held = session
 
         def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Opened]:
-            return connect_steps(self._backend, self._events.emit, self._open_socket, None)
+            return connect_steps(self._backend, self._events.emit, self._open_socket, held, hold)
 
         flow = reactivex.defer(attempt)
         if self._recovery is not None:
-            flow = flow.pipe(self._recovery.retry_connect(sched))
+            flow = flow.pipe(self._recovery.retry_connect(sched), self._report_give_up)
 
         def done() -> None:
             self._connecting = None
@@ -232,11 +238,16 @@ class Agent:
             new_token=new_token,
         ).pipe(ops.map(self._attach))
 
-    def _refresh(self, scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Session]:
+    def _refresh(
+        self, scheduler: abc.SchedulerBase | None, *, manual: bool = False
+    ) -> reactivex.Observable[Session]:
         self._scheduler(scheduler)
 
         def keep(session: Session) -> Session:
             self._session = session
+            if manual and self._link is not None:
+                # a success cancels the periodic refresh's pending retries and restarts its clock
+                self._schedule_refresh()
             return session
 
         return refresh_steps(self._backend, self._events.emit, self._session).pipe(ops.map(keep))
@@ -318,9 +329,7 @@ class Agent:
             if isinstance(error, AuthenticationError):
                 need_token = True
 
-        def give_up(error: Exception) -> None:
-            final = error if isinstance(error, SDKError) else TransportError(str(error))
-            self._events.emit(ErrorEvent(final, Context(Location.RECOVERY_GIVE_UP)))
+        def closed(_: Exception) -> None:
             self._state.set(AgentState.CLOSED)
 
         watched: reactivex.Observable[Connected] = reactivex.defer(attempt).pipe(
@@ -329,9 +338,27 @@ class Agent:
         retry: Callable[[reactivex.Observable[Connected]], reactivex.Observable[Connected]] = (
             self._recovery.retry_reconnect(scheduler)
         )
-        flow = retry(watched)
+        retried = retry(watched)
+        flow = self._report_give_up(
+            reactivex.timer(self._recovery.reconnect_after, scheduler=scheduler).pipe(
+                ops.flat_map(lambda _: retried)
+            ),
+            always=True,
+        )
         self._state.set(AgentState.RECONNECTING)
-        self._recovery_job.disposable = flow.subscribe(on_error=give_up, scheduler=scheduler)
+        self._recovery_job.disposable = flow.subscribe(on_error=closed, scheduler=scheduler)
+
+    def _report_give_up(
+        self, source: reactivex.Observable[_T], *, always: bool = False
+    ) -> reactivex.Observable[_T]:
+        """Report at ``Recovery#GiveUp`` when retrying ran out (or, if ``always``, on any error)."""
+
+        def report(error: Exception) -> None:
+            if always or isinstance(error, RetriesExhaustedError):
+                final = as_sdk_error(error, None)
+                self._events.emit(ErrorEvent(final, Context(Location.RECOVERY_GIVE_UP)))
+
+        return source.pipe(ops.do_action(on_error=report))
 
     def _schedule_refresh(self) -> None:
         interval = self._refresh_interval
@@ -344,7 +371,7 @@ class Agent:
         def tick(_: abc.SchedulerBase, __: Any = None) -> None:
             flow = self._refresh(scheduler)
             if self._recovery is not None:
-                flow = flow.pipe(self._recovery.retry_refresh(scheduler))
+                flow = flow.pipe(self._recovery.retry_refresh(scheduler), self._report_give_up)
             self._refresh_job.disposable = flow.subscribe(
                 on_completed=self._schedule_refresh,
                 on_error=lambda _: self._schedule_refresh(),

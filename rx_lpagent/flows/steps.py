@@ -24,15 +24,26 @@ OpenSocket = Callable[[Domains, Session], reactivex.Observable[Link]]
 
 
 def connect_steps(
-    backend: Backend, emit: Emit, open_socket: OpenSocket, session: Session | None
+    backend: Backend,
+    emit: Emit,
+    open_socket: OpenSocket,
+    session: Session | None,
+    keep_session: Callable[[Session], None] = lambda _: None,
 ) -> reactivex.Observable[Opened]:
-    """CSDS, login (skipped when a retry already holds a session), socket."""
+    """CSDS, login (skipped when a retry already holds a session), socket.
+
+    ``keep_session`` hears of a new login at once, so that a retry after a later step's
+    failure can reuse it instead of logging in again.
+    """
 
     def after_domains(domains: Domains) -> reactivex.Observable[Opened]:
         login: reactivex.Observable[Session] = (
             reactivex.return_value(session)
             if session is not None
-            else backend.login(domains).pipe(reported(emit, Location.CONNECT_LOGIN, Service.LOGIN))
+            else backend.login(domains).pipe(
+                reported(emit, Location.CONNECT_LOGIN, Service.LOGIN),
+                ops.do_action(keep_session),
+            )
         )
 
         def open_with(current: Session) -> reactivex.Observable[Opened]:
