@@ -104,7 +104,7 @@ def test_a_dropped_socket_reconnects_with_the_same_token_after_a_second() -> Non
     h.start(h.agent.connect())
     h.scheduler.advance_to(10)
     h.backend.links[0].drop(1006)
-    assert h.agent.state is AgentState.RECONNECTING
+    assert {h.agent.state} == {AgentState.RECONNECTING}
     h.scheduler.advance_to(20)
     assert h.backend.times("ws") == [0.0, 11.0]
     assert [link.token for link in h.backend.links] == ["token-1", "token-1"]
