@@ -26,6 +26,7 @@ from rx_lpagent.errors import (
     AuthenticationError,
     MalformedFrameError,
     NotConnectedError,
+    RequestTimeoutError,
     Service,
     TransportError,
 )
@@ -73,6 +74,8 @@ class Agent:
         *,
         request_timeout: float = 10.0,
         refresh_interval: float | None = 600.0,
+        keepalive_interval: float | None = 30.0,
+        keepalive_timeout: float = 10.0,
         recovery: Recovery | None = None,
         scheduler: abc.SchedulerBase | None = None,
         on_dispose: Callable[[], reactivex.Observable[Any]] | None = None,
@@ -80,6 +83,8 @@ class Agent:
         self._backend = backend
         self._request_timeout = request_timeout
         self._refresh_interval = refresh_interval
+        self._keepalive_interval = keepalive_interval
+        self._keepalive_timeout = keepalive_timeout
         self._recovery = recovery
         self._fixed_scheduler = scheduler
         self._on_dispose = on_dispose
@@ -94,6 +99,8 @@ class Agent:
         self._connecting: reactivex.Observable[Connected] | None = None
         self._recovery_job = SerialDisposable()
         self._refresh_job = SerialDisposable()
+        self._keepalive_job = SerialDisposable()
+        self._keepalive_request = SerialDisposable()
 
     # -- public surface -------------------------------------------------------------------------
 
@@ -159,6 +166,8 @@ class Agent:
             return
         self._recovery_job.dispose()
         self._refresh_job.dispose()
+        self._keepalive_job.dispose()
+        self._keepalive_request.dispose()
         self._connecting = None
         link, self._link = self._link, None
         self._generation += 1
@@ -282,6 +291,7 @@ class Agent:
         connected = Connected()
         self._events.emit(connected)
         self._schedule_refresh()
+        self._schedule_keepalive()
         return connected
 
     def _on_message(self, data: bytes | str) -> None:
@@ -306,6 +316,7 @@ class Agent:
         self._pending.fail_all(error)
         self._pending = not_connected()
         self._refresh_job.disposable = Disposable()
+        self._keepalive_job.disposable = Disposable()
         self._events.emit(Closed(code, reason))
         self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
         if self._recovery is None:
@@ -379,6 +390,56 @@ class Agent:
             )
 
         self._refresh_job.disposable = scheduler.schedule_relative(interval, tick)
+
+    def _schedule_keepalive(self) -> None:
+        """``.GetClock`` every interval; no answer within the timeout means a half-open socket."""
+        interval = self._keepalive_interval
+        if interval is None or self._link is None:
+            self._keepalive_job.disposable = Disposable()
+            return
+        scheduler = self._scheduler()
+        generation = self._generation
+
+        def answered(_: Response) -> None:
+            if generation == self._generation:
+                self._schedule_keepalive()
+
+        def failed(error: Exception) -> None:
+            if generation != self._generation:
+                return
+            sdk_error = as_sdk_error(error, Service.MESSAGING)
+            if isinstance(error, RequestTimeoutError):
+                self._events.emit(
+                    ErrorEvent(
+                        TransportError(
+                            f"no answer to the keep-alive within {self._keepalive_timeout:g} s: "
+                            "the socket is half-open",
+                            None,
+                            Service.MESSAGING,
+                            error,
+                        ),
+                        Context(Location.KEEPALIVE_WATCHDOG),
+                    )
+                )
+                self._drop_half_open()
+                return
+            self._events.emit(ErrorEvent(sdk_error, Context(Location.KEEPALIVE_CLOCK)))
+            self._schedule_keepalive()
+
+        def tick(_: abc.SchedulerBase, __: Any = None) -> None:
+            # its own slot: an answer may schedule the next tick before subscribe returns
+            self._keepalive_request.disposable = self._pending.request(
+                ".GetClock", {}, timeout=self._keepalive_timeout, scheduler=scheduler
+            ).subscribe(answered, failed)
+
+        self._keepalive_job.disposable = scheduler.schedule_relative(interval, tick)
+
+    def _drop_half_open(self) -> None:
+        link = self._link
+        if link is None:
+            return
+        self._on_unexpected_close(None, "keep-alive timed out")
+        link.close(1001, "keep-alive timed out").subscribe(on_error=lambda _: None)
 
 
 async def _completion(source: reactivex.Observable[Any]) -> None:

@@ -10,6 +10,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import reactivex
 from reactivex import abc
 from reactivex.disposable import Disposable
@@ -17,6 +18,7 @@ from reactivex.testing import TestScheduler
 
 from rx_lpagent.errors import SDKError, TransportError
 from rx_lpagent.flows.backend import Domains, Link, OnClose, OnMessage, Session
+from rx_lpagent.protocol import Request, Response, decode_frame, encode
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class FakeLink:
     token: str
     on_message: OnMessage
     on_close: OnClose
+    clock_code: int | None = 200
     sent: list[bytes] = field(default_factory=list)
     closed_with: int | None = None
 
@@ -40,6 +43,11 @@ class FakeLink:
         if self.closed_with is not None:
             raise TransportError("socket closed")
         self.sent.append(data)
+        frame = decode_frame(data)
+        if self.clock_code is not None and isinstance(frame, Request) and frame.type == ".GetClock":
+            body = b'{"currentTime":1}' if self.clock_code < 400 else b'"clock broken"'
+            reply = Response(reqId=frame.id, code=self.clock_code, body=msgspec.Raw(body))
+            self.on_message(encode(reply))
 
     def close(self, code: int = 1000, reason: str = "") -> reactivex.Observable[None]:
         self.closed_with = code
@@ -66,6 +74,8 @@ class ScriptedBackend:
         self.logins = 0
         self.bearer_only = False
         self.domain_map: Domains = {"agentVep": "vep", "asyncMessagingEnt": "msg"}
+        self.clock_code: int | None = 200
+        """How new sockets answer ``.GetClock`` (None: not at all, a half-open socket)."""
 
     def fail(self, endpoint: str, error: SDKError, times: int = 1, delay: float = 0.0) -> None:
         for _ in range(times):
@@ -117,7 +127,7 @@ class ScriptedBackend:
     ) -> reactivex.Observable[Link]:
         def make() -> Link:
             token = session.token if isinstance(session, FakeSession) else "?"
-            link = FakeLink(len(self.links) + 1, token, on_message, on_close)
+            link = FakeLink(len(self.links) + 1, token, on_message, on_close, self.clock_code)
             self.links.append(link)
             return link
 

@@ -14,11 +14,16 @@ from tests.flows.scripted import Answer, FakeSession, ScriptedBackend
 
 
 class Harness:
-    def __init__(self, refresh_interval: float | None = None) -> None:
+    def __init__(
+        self, refresh_interval: float | None = None, keepalive_interval: float | None = None
+    ) -> None:
         self.scheduler = TestScheduler()
         self.backend = ScriptedBackend(self.scheduler)
         self.agent = Agent(
-            self.backend, scheduler=self.scheduler, refresh_interval=refresh_interval
+            self.backend,
+            scheduler=self.scheduler,
+            refresh_interval=refresh_interval,
+            keepalive_interval=keepalive_interval,
         )
         self.events: list[AgentEvent] = []
         self.agent.events.subscribe(self.events.append)
@@ -174,7 +179,7 @@ def test_dispose_closes_the_socket_fails_pending_and_completes_streams() -> None
         h = Harness(refresh_interval=600)
         h.run(h.agent.connect())
         pending_errors: list[Exception] = []
-        h.agent.request(".GetClock", {}).subscribe(on_error=pending_errors.append)
+        h.agent.request(".ams.routing.SetAgentState", {}).subscribe(on_error=pending_errors.append)
         completed: list[bool] = []
         h.agent.events.subscribe(on_completed=lambda: completed.append(True))
         await h.agent.dispose()

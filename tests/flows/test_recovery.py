@@ -23,7 +23,12 @@ EXACT = Recovery(reconnect=replace(DEFAULT_RECONNECT, jitter=Jitter.NONE))
 
 
 class Harness:
-    def __init__(self, recovery: Recovery = EXACT, refresh_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        recovery: Recovery = EXACT,
+        refresh_interval: float | None = None,
+        keepalive_interval: float | None = None,
+    ) -> None:
         self.scheduler = TestScheduler()
         self.backend = ScriptedBackend(self.scheduler)
         self.agent = Agent(
@@ -31,6 +36,7 @@ class Harness:
             scheduler=self.scheduler,
             recovery=recovery,
             refresh_interval=refresh_interval,
+            keepalive_interval=keepalive_interval,
         )
         self.events: list[AgentEvent] = []
         self.agent.events.subscribe(self.events.append)
