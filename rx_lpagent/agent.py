@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import reactivex
 from reactivex import abc
@@ -22,6 +22,7 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
 from rx_lpagent._requests import PendingRequests, not_connected
+from rx_lpagent._router import NotificationRouter
 from rx_lpagent.errors import (
     AuthenticationError,
     MalformedFrameError,
@@ -40,6 +41,8 @@ from rx_lpagent.protocol.frames import (
     UnknownFrame,
     decode_frame,
 )
+from rx_lpagent.protocol.identity import AgentIdentity
+from rx_lpagent.protocol.transforms import NodeView
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RetriesExhaustedError
 
@@ -72,6 +75,7 @@ class Agent:
         self,
         backend: Backend,
         *,
+        account_id: str = "",
         request_timeout: float = 10.0,
         refresh_interval: float | None = 600.0,
         keepalive_interval: float | None = 30.0,
@@ -81,6 +85,7 @@ class Agent:
         on_dispose: Callable[[], reactivex.Observable[Any]] | None = None,
     ) -> None:
         self._backend = backend
+        self._account_id = account_id
         self._request_timeout = request_timeout
         self._refresh_interval = refresh_interval
         self._keepalive_interval = keepalive_interval
@@ -89,7 +94,7 @@ class Agent:
         self._fixed_scheduler = scheduler
         self._on_dispose = on_dispose
         self._events: Bus[AgentEvent] = Bus("agent.events")
-        self._notifications: Bus[Notification] = Bus("agent.notifications")
+        self._router = NotificationRouter(self._report_transform, lambda: self.identity)
         self._state = StateCell(AgentState.IDLE, "agent.state")
         self._domains: Domains | None = None
         self._session: Session | None = None
@@ -111,8 +116,35 @@ class Agent:
 
     @property
     def notifications(self) -> reactivex.Observable[Notification]:
-        """Hot stream of raw notifications from the socket."""
-        return self._notifications
+        """Hot stream of every raw notification (type plus undecoded body)."""
+        return self._router.all
+
+    @overload
+    def notifications_of(self, kind: str) -> reactivex.Observable[Notification]: ...
+
+    @overload
+    def notifications_of(self, kind: type[_T]) -> reactivex.Observable[_T]: ...
+
+    def notifications_of(self, kind: str | type[_T]) -> reactivex.Observable[Any]:
+        """Notifications of one kind: a wire type string gives raw frames; a body struct of
+        :data:`~rx_lpagent.protocol.NOTIFICATION_TYPES` gives decoded bodies (decoded once per
+        frame, only while someone subscribes; bad bodies are reported and dropped)."""
+        if isinstance(kind, str):
+            return self._router.raw(kind)
+        return self._router.typed(kind)
+
+    @property
+    def node_notifications(self) -> reactivex.Observable[NodeView]:
+        """Notifications as the Node SDK delivers them (type names and bodies), for ported bots."""
+        return self._router.node_view
+
+    @property
+    def identity(self) -> AgentIdentity | None:
+        """Who the agent is logged in as (account, user id, PID), once logged in."""
+        session = self._session
+        if session is None:
+            return None
+        return AgentIdentity(self._account_id, session.user_id, session.user_pid)
 
     @property
     def state(self) -> AgentState:
@@ -179,7 +211,7 @@ class Agent:
             await _completion(self._on_dispose())
         self._state.set(AgentState.DISPOSED)
         self._events.close()
-        self._notifications.close()
+        self._router.close()
         self._state.close()
 
     async def __aenter__(self) -> Agent:
@@ -299,11 +331,14 @@ class Agent:
         if isinstance(frame, Response):
             self._pending.resolve(frame)
         elif isinstance(frame, Notification):
-            self._notifications.emit(frame)
+            self._router.dispatch(frame)
         elif isinstance(frame, MalformedFrameError):
             self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
         elif isinstance(frame, UnknownFrame):
             _log.debug("ignoring a frame of unknown kind %r", frame.kind)
+
+    def _report_transform(self, error: MalformedFrameError) -> None:
+        self._events.emit(ErrorEvent(error, Context(Location.NOTIFICATION_TRANSFORM)))
 
     def _on_unexpected_close(self, code: int | None, reason: str) -> None:
         self._link = None
