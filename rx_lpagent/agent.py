@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, TypeVar, overload
 
@@ -21,12 +21,20 @@ from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._messaging import MessagingRequests
 from rx_lpagent._requests import PendingRequests, not_connected
+from rx_lpagent._resubscribe import (
+    RESUBSCRIBED_TYPES,
+    UNSUBSCRIBE_EX_CONVERSATIONS,
+    Resubscriptions,
+    Subscription,
+)
 from rx_lpagent._router import NotificationRouter
 from rx_lpagent.errors import (
     AuthenticationError,
     MalformedFrameError,
     NotConnectedError,
+    RequestFailedError,
     RequestTimeoutError,
     Service,
     TransportError,
@@ -35,6 +43,7 @@ from rx_lpagent.events import AgentEvent, Closed, Connected, Context, ErrorEvent
 from rx_lpagent.flows.backend import Backend, Domains, Link, Session
 from rx_lpagent.flows.report import as_sdk_error
 from rx_lpagent.flows.steps import Opened, connect_steps, reconnect_steps, refresh_steps
+from rx_lpagent.protocol.filling import fill_request
 from rx_lpagent.protocol.frames import (
     Notification,
     Response,
@@ -42,7 +51,8 @@ from rx_lpagent.protocol.frames import (
     decode_frame,
 )
 from rx_lpagent.protocol.identity import AgentIdentity
-from rx_lpagent.protocol.transforms import NodeView
+from rx_lpagent.protocol.requests import UnsubscribeExConversations, decode_response_body
+from rx_lpagent.protocol.transforms import NodeView, query_messages_to_node_view
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RetriesExhaustedError
 
@@ -50,6 +60,8 @@ __all__ = ["Agent", "AgentState"]
 
 _log = logging.getLogger("rx_lpagent.agent")
 _T = TypeVar("_T")
+
+SUBSCRIBE_MESSAGING_EVENTS = "ms.SubscribeMessagingEvents"
 
 NEW_TOKEN_CLOSE_CODES = frozenset({4401, 4407, 1011})
 """Socket close codes after which LivePerson wants a reconnect with a fresh token."""
@@ -64,7 +76,7 @@ class AgentState(StrEnum):
     DISPOSED = "disposed"
 
 
-class Agent:
+class Agent(MessagingRequests):
     """A LivePerson messaging agent.
 
     ``connect()``, ``reconnect()`` and ``refresh_session()`` are cold observables (also
@@ -94,6 +106,7 @@ class Agent:
         self._fixed_scheduler = scheduler
         self._on_dispose = on_dispose
         self._events: Bus[AgentEvent] = Bus("agent.events")
+        self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
         self._state = StateCell(AgentState.IDLE, "agent.state")
         self._domains: Domains | None = None
@@ -178,9 +191,19 @@ class Agent:
         return reactivex.defer(lambda scheduler: self._refresh(scheduler, manual=True))
 
     def request(
-        self, type_: str, body: object, *, timeout: float | None = None
+        self,
+        type_: str,
+        body: object,
+        *,
+        headers: object = None,
+        metadata: object = None,
+        timeout: float | None = None,
     ) -> reactivex.Observable[Response]:
-        """Send a request on the current socket; emits its response (code < 400) once."""
+        """Send any request as given (no filling) on the current socket; emits its response.
+
+        For request types this library does not know yet. A code >= 400, a timeout or the
+        socket closing fail it with a typed error, also reported on :attr:`events`.
+        """
 
         def start(scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Response]:
             return self._pending.request(
@@ -188,9 +211,103 @@ class Agent:
                 body,
                 timeout=self._request_timeout if timeout is None else timeout,
                 scheduler=self._scheduler(scheduler),
-            )
+                headers=headers,
+                metadata=metadata,
+            ).pipe(ops.do_action(on_error=self._report_request_error))
 
         return reactivex.defer(start)
+
+    def call(
+        self,
+        node_type: str,
+        body: object,
+        *,
+        headers: object = None,
+        metadata: object = None,
+        timeout: float | None = None,
+    ) -> reactivex.Observable[Any]:
+        return self._call(node_type, body, headers, metadata, timeout, remember=True)
+
+    def _call(
+        self,
+        node_type: str,
+        body: object,
+        headers: object,
+        metadata: object,
+        timeout: float | None,
+        *,
+        remember: bool,
+    ) -> reactivex.Observable[Any]:
+        def start(scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Any]:
+            identity = self.identity
+            if identity is None or self._link is None:
+                return reactivex.throw(NotConnectedError())
+            sent = body
+            if node_type == UNSUBSCRIBE_EX_CONVERSATIONS:
+                sent = self._unsubscribe_body(body)
+            wire_type, filled = fill_request(node_type, sent, identity)
+
+            def typed(response: Response) -> Any:
+                reply = decode_response_body(wire_type, response.body)
+                if isinstance(reply, MalformedFrameError):
+                    raise reply
+                if node_type == SUBSCRIBE_MESSAGING_EVENTS:
+                    self._replay_history(response, identity)
+                if remember and node_type in RESUBSCRIBED_TYPES:
+                    self._resubscriptions.remember(
+                        Subscription(node_type, body, headers, metadata), reply
+                    )
+                return reply
+
+            return self.request(
+                wire_type, filled, headers=headers, metadata=metadata, timeout=timeout
+            ).pipe(ops.map(typed))
+
+        return reactivex.defer(start)
+
+    def _unsubscribe_body(self, body: object) -> object:
+        original = (
+            body.subscription_id
+            if isinstance(body, UnsubscribeExConversations)
+            else body.get("subscriptionId")
+            if isinstance(body, Mapping)
+            else None
+        )
+        if not isinstance(original, str):
+            return body
+        return {"subscriptionId": self._resubscriptions.forget(original)}
+
+    def _replay_history(self, response: Response, identity: AgentIdentity) -> None:
+        view = query_messages_to_node_view(response.body, identity)
+        if isinstance(view, MalformedFrameError):
+            self._report_transform(view)
+        elif view is not None:
+            self._router.emit_node_view(view)
+
+    def _report_request_error(self, error: Exception) -> None:
+        if isinstance(error, RequestTimeoutError):
+            self._events.emit(ErrorEvent(error, Context(Location.REQUEST_TIMEOUT)))
+        elif isinstance(error, RequestFailedError):
+            self._events.emit(ErrorEvent(error, Context(Location.REQUEST_FAILED)))
+
+    def _resubscribe(self) -> None:
+        """Re-create, on the new socket, what the caller subscribed to through the agent."""
+        for original_id, sub in self._resubscriptions.to_replay():
+
+            def moved(reply: Any, original_id: str | None = original_id) -> None:
+                if original_id is not None:
+                    self._resubscriptions.moved(original_id, reply)
+
+            def failed(error: Exception) -> None:
+                self._events.emit(
+                    ErrorEvent(
+                        as_sdk_error(error, Service.MESSAGING), Context(Location.RESUBSCRIBE)
+                    )
+                )
+
+            self._call(
+                sub.node_type, sub.body, sub.headers, sub.metadata, None, remember=False
+            ).subscribe(moved, failed, scheduler=self._scheduler())
 
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
@@ -324,6 +441,7 @@ class Agent:
         self._events.emit(connected)
         self._schedule_refresh()
         self._schedule_keepalive()
+        self._resubscribe()
         return connected
 
     def _on_message(self, data: bytes | str) -> None:
