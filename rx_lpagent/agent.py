@@ -30,8 +30,10 @@ from rx_lpagent._resubscribe import (
     Subscription,
 )
 from rx_lpagent._router import NotificationRouter
+from rx_lpagent.config import AgentConfig
 from rx_lpagent.errors import (
     AuthenticationError,
+    ConfigurationError,
     MalformedFrameError,
     NotConnectedError,
     RequestFailedError,
@@ -41,7 +43,8 @@ from rx_lpagent.errors import (
 )
 from rx_lpagent.events import AgentEvent, Closed, Connected, Context, ErrorEvent, Location
 from rx_lpagent.flows.backend import Backend, Domains, Link, Session
-from rx_lpagent.flows.report import as_sdk_error
+from rx_lpagent.flows.live import LiveBackend
+from rx_lpagent.flows.report import as_sdk_error, reported
 from rx_lpagent.flows.steps import Opened, connect_steps, reconnect_steps, refresh_steps
 from rx_lpagent.protocol.filling import fill_request
 from rx_lpagent.protocol.frames import (
@@ -60,6 +63,8 @@ __all__ = ["Agent", "AgentState"]
 
 _log = logging.getLogger("rx_lpagent.agent")
 _T = TypeVar("_T")
+
+DEFAULT_RECOVERY = Recovery()
 
 SUBSCRIBE_MESSAGING_EVENTS = "ms.SubscribeMessagingEvents"
 
@@ -85,26 +90,28 @@ class Agent(MessagingRequests):
 
     def __init__(
         self,
-        backend: Backend,
+        config: AgentConfig,
         *,
-        account_id: str = "",
-        request_timeout: float = 10.0,
-        refresh_interval: float | None = 600.0,
-        keepalive_interval: float | None = 30.0,
+        recovery: Recovery | None = DEFAULT_RECOVERY,
         keepalive_timeout: float = 10.0,
-        recovery: Recovery | None = None,
         scheduler: abc.SchedulerBase | None = None,
-        on_dispose: Callable[[], reactivex.Observable[Any]] | None = None,
+        backend: Backend | None = None,
     ) -> None:
-        self._backend = backend
-        self._account_id = account_id
-        self._request_timeout = request_timeout
-        self._refresh_interval = refresh_interval
-        self._keepalive_interval = keepalive_interval
+        """``recovery=None`` switches built-in recovery off; ``scheduler`` (default: the running
+        asyncio loop) and ``backend`` (default: the real services) are for tests."""
+        if not isinstance(config, AgentConfig):
+            raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
+        if not keepalive_timeout > 0:
+            raise ConfigurationError("Agent: keepalive_timeout must be a positive number")
+        self.config = config
+        self._backend: Backend = LiveBackend(config) if backend is None else backend
+        self._account_id = config.account_id
+        self._request_timeout = config.request_timeout
+        self._refresh_interval = config.refresh_interval
+        self._keepalive_interval = config.keepalive_interval
         self._keepalive_timeout = keepalive_timeout
         self._recovery = recovery
         self._fixed_scheduler = scheduler
-        self._on_dispose = on_dispose
         self._events: Bus[AgentEvent] = Bus("agent.events")
         self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
@@ -324,12 +331,22 @@ class Agent(MessagingRequests):
         self._pending = not_connected()
         if link is not None:
             await _completion(link.close(1000, "agent disposed"))
-        if self._on_dispose is not None:
-            await _completion(self._on_dispose())
+        await self._logout()
+        await _completion(self._backend.close())
         self._state.set(AgentState.DISPOSED)
         self._events.close()
         self._router.close()
         self._state.close()
+
+    async def _logout(self) -> None:
+        session, domains = self._session, self._domains
+        if session is None or domains is None or not session.can_refresh:
+            return
+        await _completion(
+            self._backend.logout(domains, session).pipe(
+                reported(self._events.emit, Location.DISPOSE_LOGOUT, Service.LOGOUT)
+            )
+        )
 
     async def __aenter__(self) -> Agent:
         return self

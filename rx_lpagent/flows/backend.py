@@ -63,6 +63,10 @@ class Backend(Protocol):
 
     def logout(self, domains: Domains, session: Session) -> reactivex.Observable[None]: ...
 
+    def close(self) -> reactivex.Observable[None]:
+        """Release what the backend holds (the HTTP session); the agent calls it on dispose."""
+        ...
+
     def open_socket(
         self, domains: Domains, session: Session, on_message: OnMessage, on_close: OnClose
     ) -> reactivex.Observable[Link]:

@@ -16,9 +16,12 @@ from reactivex import abc
 from reactivex.disposable import Disposable
 from reactivex.testing import TestScheduler
 
+from rx_lpagent.agent import Agent
+from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.errors import SDKError, TransportError
 from rx_lpagent.flows.backend import Domains, Link, OnClose, OnMessage, Session
 from rx_lpagent.protocol import Request, Response, decode_frame, encode
+from rx_lpagent.recovery import Recovery
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,10 @@ class ScriptedBackend:
     def logout(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
         return self._answer("logout", lambda: None)
 
+    def close(self) -> reactivex.Observable[None]:
+        self.calls.append((self.scheduler.clock, "close"))
+        return reactivex.empty()
+
     def open_socket(
         self, domains: Domains, session: Session, on_message: OnMessage, on_close: OnClose
     ) -> reactivex.Observable[Link]:
@@ -132,3 +139,27 @@ class ScriptedBackend:
             return link
 
         return self._answer("ws", make)
+
+
+def scripted_agent(
+    backend: ScriptedBackend,
+    *,
+    recovery: Recovery | None = None,
+    refresh_interval: float | None = None,
+    keepalive_interval: float | None = None,
+    keepalive_timeout: float = 10.0,
+) -> Agent:
+    """An agent on ``backend`` and its virtual clock (recovery off unless given)."""
+    config = AgentConfig(
+        "123",
+        PasswordCredentials("bot", "secret"),
+        refresh_interval=refresh_interval,
+        keepalive_interval=keepalive_interval,
+    )
+    return Agent(
+        config,
+        backend=backend,
+        scheduler=backend.scheduler,
+        recovery=recovery,
+        keepalive_timeout=keepalive_timeout,
+    )

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from reactivex.testing import TestScheduler
 
-from rx_lpagent.agent import Agent, AgentState
+from rx_lpagent.agent import AgentState
 from rx_lpagent.errors import AuthenticationError, RateLimitedError, SDKError, ServerError
 from rx_lpagent.events import AgentEvent, Closed, Connected, ErrorEvent, SuccessEvent
-from tests.flows.scripted import Answer, FakeSession, ScriptedBackend
+from tests.flows.scripted import Answer, FakeSession, ScriptedBackend, scripted_agent
 
 
 class Harness:
@@ -19,9 +19,8 @@ class Harness:
     ) -> None:
         self.scheduler = TestScheduler()
         self.backend = ScriptedBackend(self.scheduler)
-        self.agent = Agent(
+        self.agent = scripted_agent(
             self.backend,
-            scheduler=self.scheduler,
             refresh_interval=refresh_interval,
             keepalive_interval=keepalive_interval,
         )

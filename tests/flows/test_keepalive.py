@@ -6,7 +6,7 @@ from reactivex.testing import TestScheduler
 
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.events import AgentEvent, Closed, ErrorEvent
-from tests.flows.scripted import ScriptedBackend
+from tests.flows.scripted import ScriptedBackend, scripted_agent
 from tests.flows.test_recovery import EXACT
 
 
@@ -16,14 +16,7 @@ def _agent(
     scheduler = TestScheduler()
     backend = ScriptedBackend(scheduler)
     backend.clock_code = clock_code
-    agent = Agent(
-        backend,
-        scheduler=scheduler,
-        recovery=EXACT,
-        refresh_interval=None,
-        keepalive_interval=30.0,
-        keepalive_timeout=10.0,
-    )
+    agent = scripted_agent(backend, recovery=EXACT, keepalive_interval=30.0, keepalive_timeout=10.0)
     events: list[AgentEvent] = []
     agent.events.subscribe(events.append)
     agent.connect().subscribe()

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from reactivex.testing import TestScheduler
 
-from rx_lpagent.agent import Agent, AgentState
+from rx_lpagent.agent import AgentState
 from rx_lpagent.errors import (
     AuthenticationError,
     RateLimitedError,
@@ -17,7 +17,7 @@ from rx_lpagent.errors import (
 from rx_lpagent.events import AgentEvent, Connected, ErrorEvent, SuccessEvent
 from rx_lpagent.recovery import DEFAULT_RECONNECT, Recovery
 from rx_lpagent.rx import Backoff, Jitter, RetriesExhaustedError
-from tests.flows.scripted import ScriptedBackend
+from tests.flows.scripted import ScriptedBackend, scripted_agent
 
 EXACT = Recovery(reconnect=replace(DEFAULT_RECONNECT, jitter=Jitter.NONE))
 
@@ -31,9 +31,8 @@ class Harness:
     ) -> None:
         self.scheduler = TestScheduler()
         self.backend = ScriptedBackend(self.scheduler)
-        self.agent = Agent(
+        self.agent = scripted_agent(
             self.backend,
-            scheduler=self.scheduler,
             recovery=recovery,
             refresh_interval=refresh_interval,
             keepalive_interval=keepalive_interval,
