@@ -1,0 +1,348 @@
+"""The :class:`Emulator`: one aiohttp application on one port, its lifecycle and TLS."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+import ssl
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from rx_lpagent.emulator import control, rest
+from rx_lpagent.emulator.bench import stream_notifications
+from rx_lpagent.emulator.consumers import EmulatedConsumer, default_profile
+from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
+from rx_lpagent.emulator.engine import Engine
+from rx_lpagent.emulator.faults import Faults, FaultSpec, SocketControls
+from rx_lpagent.emulator.messaging import messaging_socket
+from rx_lpagent.emulator.middleware import faults_and_records
+from rx_lpagent.emulator.records import CallLog
+from rx_lpagent.emulator.state import AgentUser, AppCredentials, Consumer, Conversation, World
+
+__all__ = ["Emulator", "build_app"]
+
+
+def build_app(ctx: EmulatorContext) -> web.Application:
+    """The emulator's aiohttp application: REST, messaging socket and control endpoints."""
+    app = web.Application(middlewares=[faults_and_records])
+    app[CONTEXT] = ctx
+    app.router.add_routes(rest.routes())
+    app.router.add_get(
+        "/ws_api/account/{account}/messaging/brand/{bearer}",
+        messaging_socket,
+        name="ws",
+        allow_head=False,
+    )
+    app.router.add_routes(control.routes())
+    return app
+
+
+class _Controls(SocketControls):
+    """Fault actions on the open sockets."""
+
+    def __init__(self, ctx: EmulatorContext) -> None:
+        self._ctx = ctx
+
+    def _sockets(self, bearer: str | None) -> list[Any]:
+        return [
+            c
+            for c in self._ctx.engine.connections
+            if not c.closing and (bearer is None or c.bearer == bearer)
+        ]
+
+    async def close_sockets(self, code: int, bearer: str | None = None) -> int:
+        sockets = self._sockets(bearer)
+        await asyncio.gather(*(c.close(code, "closed by emulator") for c in sockets))
+        return len(sockets)
+
+    def set_half_open(self, half_open: bool, bearer: str | None = None) -> int:
+        sockets = self._sockets(bearer)
+        for connection in sockets:
+            connection.half_open = half_open
+        return len(sockets)
+
+    def send_raw(self, frame: str, bearer: str | None = None) -> int:
+        sockets = self._sockets(bearer)
+        for connection in sockets:
+            connection.send(frame.encode())
+        return len(sockets)
+
+    async def expire_bearer(self, bearer: str | None = None) -> int:
+        sessions = [
+            s for s in self._ctx.world.sessions.values() if bearer is None or s.bearer == bearer
+        ]
+        for session in sessions:
+            session.bearer_valid = False
+        return await self.close_sockets(4401, bearer) if sessions else 0
+
+    def expire_session(self, bearer: str | None = None) -> int:
+        sessions = [
+            s for s in self._ctx.world.sessions.values() if bearer is None or s.bearer == bearer
+        ]
+        for session in sessions:
+            session.session_valid = False
+        return len(sessions)
+
+
+class Emulator:
+    """A local LivePerson on 127.0.0.1 (a free port unless told): CSDS, login, refresh, logout,
+    the messaging socket, stateful conversations, fault injection, optional TLS.
+
+    ::
+
+        async with Emulator() as emu:
+            conv_id = await emu.consumer().open_conversation()
+    """
+
+    def __init__(
+        self,
+        *,
+        tls: bool = False,
+        account: str = "1234567",
+        idle_timeout: float | None = 60.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        session_ttl: float = 28800.0,
+        ring_timeout: float = 72.0,
+        username: str = "bot",
+        password: str = "bot-password",
+        advertised_host: str | None = None,
+        faults: Iterable[FaultSpec] = (),
+    ) -> None:
+        self.tls = tls
+        self.host = host
+        self._requested_port = port
+        world = World()
+        world.add_account(account)
+        self._account = account
+        self._default_agent = world.add_agent(account, username, password=password)
+        self._app_credentials = AppCredentials(
+            "app-bot", "app-key", "app-secret", "access-token", "access-token-secret"
+        )
+        world.add_agent(account, "app-bot", app=self._app_credentials)
+        self._assertion = f"emulator-assertion-{secrets.token_hex(8)}"
+        world.add_agent(account, "sso-bot", assertion=self._assertion)
+        self._ctx = EmulatorContext(
+            world=world,
+            engine=Engine(world, ring_timeout=ring_timeout),
+            faults=Faults(),
+            calls=CallLog(),
+            idle_timeout=idle_timeout,
+            session_ttl=session_ttl,
+            tls=tls,
+            advertised_host=advertised_host or host,
+        )
+        self._ctx.faults.attach(_Controls(self._ctx))
+        self._ctx.faults.extend(faults)
+        self._runner: web.AppRunner | None = None
+        self._ca_dir: Path | None = None
+        self._ca_file: Path | None = None
+        self._server_ssl: ssl.SSLContext | None = None
+
+    # lifecycle
+    async def start(self) -> Self:
+        if self._runner is not None:
+            raise RuntimeError("emulator already started")
+        if self.tls:
+            self._make_certificates()
+        runner = web.AppRunner(
+            build_app(self._ctx), access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._requested_port, ssl_context=self._server_ssl)
+        await site.start()
+        self._runner = runner
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self._ctx.port = sockets[0].getsockname()[1] if sockets else self._requested_port
+        return self
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        self._ctx.engine.stop()
+        for connection in list(self._ctx.engine.connections):
+            if connection.half_open:
+                connection.drop()
+            else:
+                connection.spawn(connection.close(1001, "emulator stopping"))
+        await runner.cleanup()
+        if self._ca_dir is not None:
+            shutil.rmtree(self._ca_dir, ignore_errors=True)
+            self._ca_dir = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def _make_certificates(self) -> None:
+        try:
+            import trustme
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise RuntimeError("TLS needs trustme: pip install 'rx-lpagent[tls]'") from exc
+        ca = trustme.CA(organization_name="rx_lpagent emulator")
+        names = ["127.0.0.1", "localhost"]
+        if self._ctx.advertised_host not in names:
+            names.append(self._ctx.advertised_host)
+        certificate = ca.issue_cert(*names)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        certificate.configure_cert(context)
+        self._ca_dir = Path(tempfile.mkdtemp(prefix="rx-lpagent-emulator-"))
+        self._ca_file = self._ca_dir / "ca.pem"
+        ca.cert_pem.write_to_path(str(self._ca_file))
+        self._server_ssl = context
+
+    # addresses and credentials
+    @property
+    def port(self) -> int:
+        return self._ctx.port
+
+    @property
+    def csds_domain(self) -> str:
+        """``http://127.0.0.1:PORT`` in plain mode; a bare ``127.0.0.1:PORT`` (https) with TLS."""
+        return self._ctx.authority if self.tls else f"http://{self._ctx.authority}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self._ctx.authority}"
+
+    @property
+    def ws_base_url(self) -> str:
+        return f"{'wss' if self.tls else 'ws'}://{self._ctx.authority}"
+
+    @property
+    def account(self) -> str:
+        return self._account
+
+    @property
+    def username(self) -> str:
+        return self._default_agent.login_name
+
+    @property
+    def password(self) -> str:
+        assert self._default_agent.password is not None
+        return self._default_agent.password
+
+    @property
+    def agent(self) -> AgentUser:
+        """The default (user/password) agent."""
+        return self._default_agent
+
+    @property
+    def app_credentials(self) -> AppCredentials:
+        return self._app_credentials
+
+    @property
+    def assertion(self) -> str:
+        return self._assertion
+
+    @property
+    def ca_file(self) -> str | None:
+        return None if self._ca_file is None else str(self._ca_file)
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """An SSL context trusting the emulator's CA (TLS mode only)."""
+        if self._ca_file is None:
+            raise RuntimeError("the emulator runs without TLS (Emulator(tls=True) to enable)")
+        return ssl.create_default_context(cafile=str(self._ca_file))
+
+    # parts
+    @property
+    def faults(self) -> Faults:
+        return self._ctx.faults
+
+    @property
+    def calls(self) -> Any:
+        return self._ctx.calls
+
+    @property
+    def world(self) -> World:
+        return self._ctx.world
+
+    @property
+    def engine(self) -> Engine:
+        return self._ctx.engine
+
+    @property
+    def context(self) -> EmulatorContext:
+        return self._ctx
+
+    def add_agent(self, login_name: str, password: str, *, account: str | None = None) -> AgentUser:
+        """Another user/password agent (the account is created if new)."""
+        return self._ctx.world.add_agent(account or self._account, login_name, password=password)
+
+    def consumer(
+        self,
+        consumer_id: str | None = None,
+        *,
+        account: str | None = None,
+        profile: dict[str, Any] | None = None,
+    ) -> EmulatedConsumer:
+        """The consumer ``consumer_id`` (created on first use; a random id if none is given)."""
+        account_id = account or self._account
+        records = self._ctx.world.add_account(account_id).consumers
+        consumer_id = consumer_id or secrets.token_hex(32)
+        record = records.get(consumer_id)
+        if record is None:
+            record = records[consumer_id] = Consumer(
+                account_id, consumer_id, profile or default_profile(consumer_id)
+            )
+        elif profile is not None:
+            record.profile = profile
+        return EmulatedConsumer(self._ctx.engine, record)
+
+    def conversation(self, conv_id: str) -> Conversation:
+        found = self._ctx.world.conversation(conv_id)
+        if found is None:
+            raise KeyError(conv_id)
+        return found
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        return [
+            conversation
+            for account in self._ctx.world.accounts.values()
+            for conversation in account.conversations.values()
+        ]
+
+    async def stream_notifications(self, count: int, *, bearer: str | None = None) -> int:
+        """Bench mode: stream ``count`` pre-encoded notifications on every open agent socket
+        (or the one of ``bearer``); returns the total written."""
+        sockets = [
+            c
+            for c in self._ctx.engine.connections
+            if not c.closing and (bearer is None or c.bearer == bearer)
+        ]
+        sent = await asyncio.gather(*(stream_notifications(c, count) for c in sockets))
+        return sum(sent)
+
+    def info(self) -> dict[str, str]:
+        """What a client needs, as the CLI prints it."""
+        lines = {
+            "csds": self.csds_domain,
+            "account": self.account,
+            "username": self.username,
+            "password": self.password,
+            "base_url": self.base_url,
+        }
+        if self.ca_file is not None:
+            lines["ca_file"] = self.ca_file
+        return lines
+
+    def __repr__(self) -> str:
+        state = "running" if self._runner is not None else "stopped"
+        return f"Emulator({self.base_url!r}, account={self.account!r}, {state})"
