@@ -124,6 +124,7 @@ class Agent(MessagingRequests):
         self._connecting: reactivex.Observable[Connected] | None = None
         self._recovery_job = SerialDisposable()
         self._refresh_job = SerialDisposable()
+        self._refresh_timer = SerialDisposable()
         self._keepalive_job = SerialDisposable()
         self._keepalive_request = SerialDisposable()
 
@@ -188,14 +189,24 @@ class Agent(MessagingRequests):
         return reactivex.defer(self._connect)
 
     def reconnect(self, skip_token_generation: bool = False) -> reactivex.Observable[Connected]:
-        """Replace the socket; log in again unless ``skip_token_generation``."""
+        """Replace the socket; log in again unless ``skip_token_generation``.
+
+        With recovery on, failures are retried as :attr:`Recovery.reconnect` says (a token
+        refused on the way makes the next attempt log in again).
+        """
         return reactivex.defer(
-            lambda scheduler: self._reconnect(scheduler, new_token=not skip_token_generation)
+            lambda scheduler: self._report_give_up(
+                self._reconnect_recovering(scheduler, new_token=not skip_token_generation)
+            )
         )
 
     def refresh_session(self) -> reactivex.Observable[Session]:
-        """Refresh the login session (log in again on a 401); the socket is kept."""
-        return reactivex.defer(lambda scheduler: self._refresh(scheduler, manual=True))
+        """Refresh the login session (log in again on a 401); the socket is kept.
+
+        With recovery on, 429/5xx/network failures are retried as :attr:`Recovery.refresh`
+        says; a success restarts the periodic refresh's clock and ends its pending retries.
+        """
+        return reactivex.defer(lambda scheduler: self._refresh_recovering(scheduler, manual=True))
 
     def request(
         self,
@@ -322,6 +333,7 @@ class Agent(MessagingRequests):
             return
         self._recovery_job.dispose()
         self._refresh_job.dispose()
+        self._refresh_timer.dispose()
         self._keepalive_job.dispose()
         self._keepalive_request.dispose()
         self._connecting = None
@@ -486,6 +498,7 @@ class Agent(MessagingRequests):
         self._pending.fail_all(error)
         self._pending = not_connected()
         self._refresh_job.disposable = Disposable()
+        self._refresh_timer.disposable = Disposable()
         self._keepalive_job.disposable = Disposable()
         self._events.emit(Closed(code, reason))
         self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
@@ -496,33 +509,50 @@ class Agent(MessagingRequests):
 
     # -- recovery -------------------------------------------------------------------------------
 
-    def _recover(self, *, new_token: bool) -> None:
-        """Reconnect with backoff; a 401/403 makes the next attempt log in again."""
-        assert self._recovery is not None
-        scheduler = self._scheduler()
+    def _reconnect_recovering(
+        self, scheduler: abc.SchedulerBase | None, *, new_token: bool
+    ) -> reactivex.Observable[Connected]:
+        sched = self._scheduler(scheduler)
         need_token = new_token
 
         def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Connected]:
-            return self._reconnect(scheduler, new_token=need_token)
+            return self._reconnect(sched, new_token=need_token)
 
         def note_auth(error: Exception) -> None:
             nonlocal need_token
             if isinstance(error, AuthenticationError):
                 need_token = True
 
-        def closed(_: Exception) -> None:
-            self._state.set(AgentState.CLOSED)
-
         watched: reactivex.Observable[Connected] = reactivex.defer(attempt).pipe(
             ops.do_action(on_error=note_auth)
         )
+        if self._recovery is None:
+            return watched
         retry: Callable[[reactivex.Observable[Connected]], reactivex.Observable[Connected]] = (
-            self._recovery.retry_reconnect(scheduler)
+            self._recovery.retry_reconnect(sched)
         )
-        retried = retry(watched)
+        return retry(watched)
+
+    def _refresh_recovering(
+        self, scheduler: abc.SchedulerBase | None, *, manual: bool
+    ) -> reactivex.Observable[Session]:
+        sched = self._scheduler(scheduler)
+        flow = reactivex.defer(lambda _: self._refresh(sched, manual=manual))
+        if self._recovery is not None:
+            flow = flow.pipe(self._recovery.retry_refresh(sched))
+        return self._report_give_up(flow)
+
+    def _recover(self, *, new_token: bool) -> None:
+        """After a brief wait, reconnect with backoff; giving up closes the agent."""
+        assert self._recovery is not None
+        scheduler = self._scheduler()
+
+        def closed(_: Exception) -> None:
+            self._state.set(AgentState.CLOSED)
+
         flow = self._report_give_up(
             reactivex.timer(self._recovery.reconnect_after, scheduler=scheduler).pipe(
-                ops.flat_map(lambda _: retried)
+                ops.flat_map(lambda _: self._reconnect_recovering(scheduler, new_token=new_token))
             ),
             always=True,
         )
@@ -542,24 +572,26 @@ class Agent(MessagingRequests):
         return source.pipe(ops.do_action(on_error=report))
 
     def _schedule_refresh(self) -> None:
+        """(Re)start the refresh clock; ends a periodic refresh still retrying."""
+        self._refresh_job.disposable = Disposable()
         interval = self._refresh_interval
         session = self._session
         if interval is None or session is None or not session.can_refresh:
-            self._refresh_job.disposable = Disposable()
+            self._refresh_timer.disposable = Disposable()
             return
         scheduler = self._scheduler()
 
         def tick(_: abc.SchedulerBase, __: Any = None) -> None:
-            flow = self._refresh(scheduler)
-            if self._recovery is not None:
-                flow = flow.pipe(self._recovery.retry_refresh(scheduler), self._report_give_up)
-            self._refresh_job.disposable = flow.subscribe(
+            # the job has its own slot: a refresh ending at once schedules the next tick
+            self._refresh_job.disposable = self._refresh_recovering(
+                scheduler, manual=False
+            ).subscribe(
                 on_completed=self._schedule_refresh,
                 on_error=lambda _: self._schedule_refresh(),
                 scheduler=scheduler,
             )
 
-        self._refresh_job.disposable = scheduler.schedule_relative(interval, tick)
+        self._refresh_timer.disposable = scheduler.schedule_relative(interval, tick)
 
     def _schedule_keepalive(self) -> None:
         """``.GetClock`` every interval; no answer within the timeout means a half-open socket."""
