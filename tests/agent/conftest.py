@@ -11,7 +11,7 @@ import pytest_asyncio
 from rx_lpagent.agent import Agent
 from rx_lpagent.config import AgentConfig, Credentials, PasswordCredentials
 from rx_lpagent.emulator import Emulator
-from rx_lpagent.events import AgentEvent
+from rx_lpagent.events import AgentEvent, ErrorEvent, SuccessEvent
 from rx_lpagent.recovery import Recovery
 
 FAST_RECOVERY = Recovery().scaled(0.001)
@@ -39,8 +39,6 @@ class Recorder:
         agent.events.subscribe(self.events.append)
 
     def outcomes(self) -> list[tuple[str, str]]:
-        from rx_lpagent.events import ErrorEvent, SuccessEvent
-
         return [
             ("ok" if isinstance(e, SuccessEvent) else "error", e.location)
             for e in self.events
@@ -59,6 +57,7 @@ async def make_agent(emulator: Emulator, transport: str) -> AsyncIterator[MakeAg
         credentials: Credentials | None = None,
         *,
         recovery: Recovery | None = FAST_RECOVERY,
+        keepalive_timeout: float = 10.0,
         **settings: Any,
     ) -> Recorder:
         settings.setdefault("refresh_interval", None)
@@ -70,7 +69,7 @@ async def make_agent(emulator: Emulator, transport: str) -> AsyncIterator[MakeAg
             transport=transport,  # type: ignore[arg-type]
             **settings,
         )
-        agent = Agent(config, recovery=recovery)
+        agent = Agent(config, recovery=recovery, keepalive_timeout=keepalive_timeout)
         made.append(agent)
         return Recorder(agent)
 
