@@ -12,7 +12,29 @@ from collections.abc import Mapping
 from typing import Any
 
 import reactivex
+from reactivex import abc
+from reactivex import operators as ops
 
+from rx_lpagent._bus import Bus
+from rx_lpagent._resubscribe import (
+    RESUBSCRIBED_TYPES,
+    UNSUBSCRIBE_EX_CONVERSATIONS,
+    Resubscriptions,
+    Subscription,
+)
+from rx_lpagent._router import NotificationRouter
+from rx_lpagent.errors import (
+    MalformedFrameError,
+    NotConnectedError,
+    RequestFailedError,
+    RequestTimeoutError,
+    Service,
+)
+from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
+from rx_lpagent.flows.report import as_sdk_error
+from rx_lpagent.protocol.filling import fill_request
+from rx_lpagent.protocol.frames import Response
+from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.notifications import OnlineEventDistribution
 from rx_lpagent.protocol.requests import (
     AgentRequestConversation,
@@ -32,15 +54,49 @@ from rx_lpagent.protocol.requests import (
     UpdateConversationField,
     UpdateRingState,
     UserProfile,
+    decode_response_body,
 )
+from rx_lpagent.protocol.transforms import query_messages_to_node_view
 
 __all__ = ["MessagingRequests"]
+
+SUBSCRIBE_MESSAGING_EVENTS = "ms.SubscribeMessagingEvents"
 
 Body = Mapping[str, Any]
 
 
 class MessagingRequests:
-    """Typed request methods; the agent provides :meth:`call`."""
+    """Typed request methods over the host's :meth:`request`; mixed into the Agent."""
+
+    # provided by the host (the Agent)
+    _events: Bus[AgentEvent]
+    _router: NotificationRouter
+    _resubscriptions: Resubscriptions
+
+    @property
+    def identity(self) -> AgentIdentity | None:
+        raise NotImplementedError
+
+    @property
+    def connected(self) -> bool:
+        raise NotImplementedError
+
+    def request(
+        self,
+        type_: str,
+        body: object,
+        *,
+        headers: object = None,
+        metadata: object = None,
+        timeout: float | None = None,
+    ) -> reactivex.Observable[Response]:
+        raise NotImplementedError
+
+    def _scheduler(self, scheduler: abc.SchedulerBase | None = None) -> abc.SchedulerBase:
+        raise NotImplementedError
+
+    def _report_transform(self, error: MalformedFrameError) -> None:
+        raise NotImplementedError
 
     def call(
         self,
@@ -52,7 +108,88 @@ class MessagingRequests:
         timeout: float | None = None,
     ) -> reactivex.Observable[Any]:
         """Fill ``body`` as the Node SDK does for ``node_type``, send it, emit the typed reply."""
-        raise NotImplementedError
+        return self._call(node_type, body, headers, metadata, timeout, remember=True)
+
+    def _call(
+        self,
+        node_type: str,
+        body: object,
+        headers: object,
+        metadata: object,
+        timeout: float | None,
+        *,
+        remember: bool,
+    ) -> reactivex.Observable[Any]:
+        def start(scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Any]:
+            identity = self.identity
+            if identity is None or not self.connected:
+                return reactivex.throw(NotConnectedError())
+            sent = body
+            if node_type == UNSUBSCRIBE_EX_CONVERSATIONS:
+                sent = self._unsubscribe_body(body)
+            wire_type, filled = fill_request(node_type, sent, identity)
+
+            def typed(response: Response) -> Any:
+                reply = decode_response_body(wire_type, response.body)
+                if isinstance(reply, MalformedFrameError):
+                    raise reply
+                if node_type == SUBSCRIBE_MESSAGING_EVENTS:
+                    self._replay_history(response, identity)
+                if remember and node_type in RESUBSCRIBED_TYPES:
+                    self._resubscriptions.remember(
+                        Subscription(node_type, body, headers, metadata), reply
+                    )
+                return reply
+
+            return self.request(
+                wire_type, filled, headers=headers, metadata=metadata, timeout=timeout
+            ).pipe(ops.map(typed))
+
+        return reactivex.defer(start)
+
+    def _unsubscribe_body(self, body: object) -> object:
+        original = (
+            body.subscription_id
+            if isinstance(body, UnsubscribeExConversations)
+            else body.get("subscriptionId")
+            if isinstance(body, Mapping)
+            else None
+        )
+        if not isinstance(original, str):
+            return body
+        return {"subscriptionId": self._resubscriptions.forget(original)}
+
+    def _replay_history(self, response: Response, identity: AgentIdentity) -> None:
+        view = query_messages_to_node_view(response.body, identity)
+        if isinstance(view, MalformedFrameError):
+            self._report_transform(view)
+        elif view is not None:
+            self._router.emit_node_view(view)
+
+    def _report_request_error(self, error: Exception) -> None:
+        if isinstance(error, RequestTimeoutError):
+            self._events.emit(ErrorEvent(error, Context(Location.REQUEST_TIMEOUT)))
+        elif isinstance(error, RequestFailedError):
+            self._events.emit(ErrorEvent(error, Context(Location.REQUEST_FAILED)))
+
+    def _resubscribe(self) -> None:
+        """Re-create, on the new socket, what the caller subscribed to through the agent."""
+        for original_id, sub in self._resubscriptions.to_replay():
+
+            def moved(reply: Any, original_id: str | None = original_id) -> None:
+                if original_id is not None:
+                    self._resubscriptions.moved(original_id, reply)
+
+            def failed(error: Exception) -> None:
+                self._events.emit(
+                    ErrorEvent(
+                        as_sdk_error(error, Service.MESSAGING), Context(Location.RESUBSCRIBE)
+                    )
+                )
+
+            self._call(
+                sub.node_type, sub.body, sub.headers, sub.metadata, None, remember=False
+            ).subscribe(moved, failed, scheduler=self._scheduler())
 
     def get_clock(self, *, timeout: float | None = None) -> reactivex.Observable[GetClockResponse]:
         """``.GetClock``: the server's time (``current_time``, ms)."""

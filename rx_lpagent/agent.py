@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, TypeVar, overload
 
@@ -22,12 +22,10 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
 from rx_lpagent._messaging import MessagingRequests
+from rx_lpagent._periodic import Periodic
 from rx_lpagent._requests import PendingRequests, not_connected
 from rx_lpagent._resubscribe import (
-    RESUBSCRIBED_TYPES,
-    UNSUBSCRIBE_EX_CONVERSATIONS,
     Resubscriptions,
-    Subscription,
 )
 from rx_lpagent._router import NotificationRouter
 from rx_lpagent.config import AgentConfig
@@ -36,7 +34,6 @@ from rx_lpagent.errors import (
     ConfigurationError,
     MalformedFrameError,
     NotConnectedError,
-    RequestFailedError,
     RequestTimeoutError,
     Service,
     TransportError,
@@ -46,7 +43,6 @@ from rx_lpagent.flows.backend import Backend, Domains, Link, Session
 from rx_lpagent.flows.live import LiveBackend
 from rx_lpagent.flows.report import as_sdk_error, reported
 from rx_lpagent.flows.steps import Opened, connect_steps, reconnect_steps, refresh_steps
-from rx_lpagent.protocol.filling import fill_request
 from rx_lpagent.protocol.frames import (
     Notification,
     Response,
@@ -54,8 +50,7 @@ from rx_lpagent.protocol.frames import (
     decode_frame,
 )
 from rx_lpagent.protocol.identity import AgentIdentity
-from rx_lpagent.protocol.requests import UnsubscribeExConversations, decode_response_body
-from rx_lpagent.protocol.transforms import NodeView, query_messages_to_node_view
+from rx_lpagent.protocol.transforms import NodeView
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RetriesExhaustedError
 
@@ -66,7 +61,6 @@ _T = TypeVar("_T")
 
 DEFAULT_RECOVERY = Recovery()
 
-SUBSCRIBE_MESSAGING_EVENTS = "ms.SubscribeMessagingEvents"
 
 NEW_TOKEN_CLOSE_CODES = frozenset({4401, 4407, 1011})
 """Socket close codes after which LivePerson wants a reconnect with a fresh token."""
@@ -123,10 +117,8 @@ class Agent(MessagingRequests):
         self._pending = not_connected()
         self._connecting: reactivex.Observable[Connected] | None = None
         self._recovery_job = SerialDisposable()
-        self._refresh_job = SerialDisposable()
-        self._refresh_timer = SerialDisposable()
-        self._keepalive_job = SerialDisposable()
-        self._keepalive_request = SerialDisposable()
+        self._refresher: Periodic | None = None
+        self._keepalive: Periodic | None = None
 
     # -- public surface -------------------------------------------------------------------------
 
@@ -235,107 +227,12 @@ class Agent(MessagingRequests):
 
         return reactivex.defer(start)
 
-    def call(
-        self,
-        node_type: str,
-        body: object,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
-    ) -> reactivex.Observable[Any]:
-        return self._call(node_type, body, headers, metadata, timeout, remember=True)
-
-    def _call(
-        self,
-        node_type: str,
-        body: object,
-        headers: object,
-        metadata: object,
-        timeout: float | None,
-        *,
-        remember: bool,
-    ) -> reactivex.Observable[Any]:
-        def start(scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Any]:
-            identity = self.identity
-            if identity is None or self._link is None:
-                return reactivex.throw(NotConnectedError())
-            sent = body
-            if node_type == UNSUBSCRIBE_EX_CONVERSATIONS:
-                sent = self._unsubscribe_body(body)
-            wire_type, filled = fill_request(node_type, sent, identity)
-
-            def typed(response: Response) -> Any:
-                reply = decode_response_body(wire_type, response.body)
-                if isinstance(reply, MalformedFrameError):
-                    raise reply
-                if node_type == SUBSCRIBE_MESSAGING_EVENTS:
-                    self._replay_history(response, identity)
-                if remember and node_type in RESUBSCRIBED_TYPES:
-                    self._resubscriptions.remember(
-                        Subscription(node_type, body, headers, metadata), reply
-                    )
-                return reply
-
-            return self.request(
-                wire_type, filled, headers=headers, metadata=metadata, timeout=timeout
-            ).pipe(ops.map(typed))
-
-        return reactivex.defer(start)
-
-    def _unsubscribe_body(self, body: object) -> object:
-        original = (
-            body.subscription_id
-            if isinstance(body, UnsubscribeExConversations)
-            else body.get("subscriptionId")
-            if isinstance(body, Mapping)
-            else None
-        )
-        if not isinstance(original, str):
-            return body
-        return {"subscriptionId": self._resubscriptions.forget(original)}
-
-    def _replay_history(self, response: Response, identity: AgentIdentity) -> None:
-        view = query_messages_to_node_view(response.body, identity)
-        if isinstance(view, MalformedFrameError):
-            self._report_transform(view)
-        elif view is not None:
-            self._router.emit_node_view(view)
-
-    def _report_request_error(self, error: Exception) -> None:
-        if isinstance(error, RequestTimeoutError):
-            self._events.emit(ErrorEvent(error, Context(Location.REQUEST_TIMEOUT)))
-        elif isinstance(error, RequestFailedError):
-            self._events.emit(ErrorEvent(error, Context(Location.REQUEST_FAILED)))
-
-    def _resubscribe(self) -> None:
-        """Re-create, on the new socket, what the caller subscribed to through the agent."""
-        for original_id, sub in self._resubscriptions.to_replay():
-
-            def moved(reply: Any, original_id: str | None = original_id) -> None:
-                if original_id is not None:
-                    self._resubscriptions.moved(original_id, reply)
-
-            def failed(error: Exception) -> None:
-                self._events.emit(
-                    ErrorEvent(
-                        as_sdk_error(error, Service.MESSAGING), Context(Location.RESUBSCRIBE)
-                    )
-                )
-
-            self._call(
-                sub.node_type, sub.body, sub.headers, sub.metadata, None, remember=False
-            ).subscribe(moved, failed, scheduler=self._scheduler())
-
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
         if self._state.value is AgentState.DISPOSED:
             return
         self._recovery_job.dispose()
-        self._refresh_job.dispose()
-        self._refresh_timer.dispose()
-        self._keepalive_job.dispose()
-        self._keepalive_request.dispose()
+        self._stop_timers()
         self._connecting = None
         link, self._link = self._link, None
         self._generation += 1
@@ -432,9 +329,9 @@ class Agent(MessagingRequests):
 
         def keep(session: Session) -> Session:
             self._session = session
-            if manual and self._link is not None:
-                # a success cancels the periodic refresh's pending retries and restarts its clock
-                self._schedule_refresh()
+            if manual and self._refresher is not None:
+                # a success ends the periodic refresh's pending retries and restarts its clock
+                self._refresher.restart()
             return session
 
         return refresh_steps(self._backend, self._events.emit, self._session).pipe(ops.map(keep))
@@ -468,8 +365,7 @@ class Agent(MessagingRequests):
         self._state.set(AgentState.CONNECTED)
         connected = Connected()
         self._events.emit(connected)
-        self._schedule_refresh()
-        self._schedule_keepalive()
+        self._start_timers()
         self._resubscribe()
         return connected
 
@@ -497,9 +393,7 @@ class Agent(MessagingRequests):
         )
         self._pending.fail_all(error)
         self._pending = not_connected()
-        self._refresh_job.disposable = Disposable()
-        self._refresh_timer.disposable = Disposable()
-        self._keepalive_job.disposable = Disposable()
+        self._stop_timers()
         self._events.emit(Closed(code, reason))
         self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
         if self._recovery is None:
@@ -571,70 +465,51 @@ class Agent(MessagingRequests):
 
         return source.pipe(ops.do_action(on_error=report))
 
-    def _schedule_refresh(self) -> None:
-        """(Re)start the refresh clock; ends a periodic refresh still retrying."""
-        self._refresh_job.disposable = Disposable()
-        interval = self._refresh_interval
+    def _start_timers(self) -> None:
+        """Start the periodic refresh and keep-alive of a newly attached socket."""
+        self._stop_timers()
+        scheduler = self._scheduler()
         session = self._session
-        if interval is None or session is None or not session.can_refresh:
-            self._refresh_timer.disposable = Disposable()
-            return
-        scheduler = self._scheduler()
-
-        def tick(_: abc.SchedulerBase, __: Any = None) -> None:
-            # the job has its own slot: a refresh ending at once schedules the next tick
-            self._refresh_job.disposable = self._refresh_recovering(
-                scheduler, manual=False
-            ).subscribe(
-                on_completed=self._schedule_refresh,
-                on_error=lambda _: self._schedule_refresh(),
-                scheduler=scheduler,
+        if self._refresh_interval is not None and session is not None and session.can_refresh:
+            self._refresher = Periodic(
+                scheduler,
+                self._refresh_interval,
+                lambda: self._refresh_recovering(scheduler, manual=False),
             )
+            self._refresher.restart()
+        if self._keepalive_interval is not None:
+            self._keepalive = Periodic(
+                scheduler,
+                self._keepalive_interval,
+                lambda: self._pending.request(
+                    ".GetClock", {}, timeout=self._keepalive_timeout, scheduler=scheduler
+                ),
+                self._keepalive_failed,
+            )
+            self._keepalive.restart()
 
-        self._refresh_timer.disposable = scheduler.schedule_relative(interval, tick)
+    def _stop_timers(self) -> None:
+        for periodic in (self._refresher, self._keepalive):
+            if periodic is not None:
+                periodic.stop()
+        self._refresher = self._keepalive = None
 
-    def _schedule_keepalive(self) -> None:
-        """``.GetClock`` every interval; no answer within the timeout means a half-open socket."""
-        interval = self._keepalive_interval
-        if interval is None or self._link is None:
-            self._keepalive_job.disposable = Disposable()
-            return
-        scheduler = self._scheduler()
-        generation = self._generation
-
-        def answered(_: Response) -> None:
-            if generation == self._generation:
-                self._schedule_keepalive()
-
-        def failed(error: Exception) -> None:
-            if generation != self._generation:
-                return
+    def _keepalive_failed(self, error: Exception) -> bool:
+        """No answer in time means a half-open socket: replace it. Other failures: go on."""
+        if not isinstance(error, RequestTimeoutError):
             sdk_error = as_sdk_error(error, Service.MESSAGING)
-            if isinstance(error, RequestTimeoutError):
-                self._events.emit(
-                    ErrorEvent(
-                        TransportError(
-                            f"no answer to the keep-alive within {self._keepalive_timeout:g} s: "
-                            "the socket is half-open",
-                            None,
-                            Service.MESSAGING,
-                            error,
-                        ),
-                        Context(Location.KEEPALIVE_WATCHDOG),
-                    )
-                )
-                self._drop_half_open()
-                return
             self._events.emit(ErrorEvent(sdk_error, Context(Location.KEEPALIVE_CLOCK)))
-            self._schedule_keepalive()
-
-        def tick(_: abc.SchedulerBase, __: Any = None) -> None:
-            # its own slot: an answer may schedule the next tick before subscribe returns
-            self._keepalive_request.disposable = self._pending.request(
-                ".GetClock", {}, timeout=self._keepalive_timeout, scheduler=scheduler
-            ).subscribe(answered, failed)
-
-        self._keepalive_job.disposable = scheduler.schedule_relative(interval, tick)
+            return True
+        half_open = TransportError(
+            f"no answer to the keep-alive within {self._keepalive_timeout:g} s: "
+            "the socket is half-open",
+            None,
+            Service.MESSAGING,
+            error,
+        )
+        self._events.emit(ErrorEvent(half_open, Context(Location.KEEPALIVE_WATCHDOG)))
+        self._drop_half_open()
+        return False
 
     def _drop_half_open(self) -> None:
         link = self._link
