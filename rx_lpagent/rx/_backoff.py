@@ -37,16 +37,17 @@ def backoff(
             pending_retry = SerialDisposable()
 
             def on_failure(error: Exception) -> None:
-                decision = state.failed(error, seconds_now(clock))
+                decision: tuple[int, float] | Exception
+                try:  # should_retry and on_retry are user code: their errors end the retries
+                    decision = state.failed(error, seconds_now(clock))
+                    if not isinstance(decision, Exception):
+                        policy.on_retry(*decision, error)
+                except Exception as user_error:
+                    decision = user_error
                 if isinstance(decision, Exception):
                     observer.on_error(decision)
                     return
                 attempt, delay = decision
-                try:
-                    policy.on_retry(attempt, delay, error)
-                except Exception as hook_error:
-                    observer.on_error(hook_error)
-                    return
 
                 def fire(_: abc.SchedulerBase, __: Any = None) -> None:
                     state.started(seconds_now(clock))

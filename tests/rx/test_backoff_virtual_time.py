@@ -233,3 +233,13 @@ def test_backoff_is_a_notifier_for_retry_when_and_emits_attempt_numbers() -> Non
 
     assert notified == [1, 2, 3]
     assert timeline.subscribed_at == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_a_raising_classifier_fails_the_pipeline_with_its_error() -> None:
+    def broken(error: BaseException) -> bool:
+        raise RuntimeError("classifier bug")
+
+    timeline = _always_failing(Backoff(should_retry=broken))
+
+    assert isinstance(timeline.error, RuntimeError)
+    assert timeline.subscribed_at == [0.0]
