@@ -117,3 +117,25 @@ def test_without_a_loop_the_observable_says_so() -> None:
 
     assert len(failures) == 1
     assert isinstance(failures[0], ConfigurationError)
+
+
+@pytest.mark.asyncio
+async def test_subscribing_without_a_scheduler_keeps_every_retry_on_the_loop() -> None:
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    runs: list[asyncio.AbstractEventLoop] = []
+    results: list[str] = []
+
+    async def flaky() -> str:
+        runs.append(asyncio.get_running_loop())
+        if len(runs) < 3:
+            raise ServerError("busy", 503)
+        return "ok"
+
+    from_coroutine(flaky).pipe(retry_with_backoff(Backoff(initial=0.001))).subscribe(
+        on_next=results.append, on_completed=done.set
+    )
+    await asyncio.wait_for(done.wait(), 5)
+
+    assert results == ["ok"]
+    assert runs == [loop, loop, loop]

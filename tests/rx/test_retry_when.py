@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from types import FrameType
-from typing import Any
+from typing import Any, assert_type
 
 import pytest
 import reactivex
@@ -13,7 +13,7 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable
 
 from rx_lpagent.errors import ServerError
-from rx_lpagent.rx import retry_when
+from rx_lpagent.rx import Backoff, from_coroutine, retry_when, retry_with_backoff, timeout
 from rx_lpagent.testing import fail, run_virtual, scripted, succeed
 
 BUSY = ServerError("busy", 503)
@@ -136,3 +136,13 @@ def test_any_item_value_is_a_retry_signal(signal_value: object) -> None:
         )
     )
     assert timeline.values == ["ok"]
+
+
+def test_operator_chains_keep_their_item_type() -> None:
+    async def answer() -> int:
+        return 42
+
+    typed = from_coroutine(answer).pipe(
+        timeout(1.0), retry_when(lambda errors: errors), retry_with_backoff(Backoff())
+    )
+    assert_type(typed, Observable[int])
