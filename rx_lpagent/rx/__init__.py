@@ -2,9 +2,9 @@
 
 Retrying::
 
-    source.pipe(retry_with_backoff(REFRESH_SESSION))        # 5 s, x1.25, at most 35 retries
-    source.pipe(retry_when(backoff(Backoff(initial=0.5))))  # the same, spelled out
-    source.pipe(retry_when(lambda errors: errors.pipe(ops.take(3))))  # any notifier
+    source.pipe(retry_with_backoff(REFRESH_SESSION))     # 5 s, x1.25, at most 35 retries
+    source.pipe(retry_when(backoff(REFRESH_SESSION)))    # the same, spelled out
+    source.pipe(retry_when(lambda errors: errors.pipe(ops.delay(1.0))))  # any notifier
 
 * :func:`retry_when` resubscribes the source whenever the notifier's output emits, completes
   when it completes and fails when it fails; iterative, so 10,000 retries cost constant
