@@ -243,3 +243,21 @@ def test_a_raising_classifier_fails_the_pipeline_with_its_error() -> None:
 
     assert isinstance(timeline.error, RuntimeError)
     assert timeline.subscribed_at == [0.0]
+
+
+def test_a_policy_per_error_keeps_429s_and_5xx_apart() -> None:
+    slow_down = RateLimitedError("slow down", 429)
+    source = scripted(fail(BUSY), fail(slow_down), fail(BUSY), fail(AuthenticationError("no", 401)))
+    server = Backoff(steps=(5.0, 10.0))
+    limited = Backoff(initial=1.0, min_delay=1.0)
+
+    def choose(error: Exception) -> Backoff | None:
+        if isinstance(error, RateLimitedError):
+            return limited
+        return server if isinstance(error, ServerError) else None
+
+    timeline = run_virtual(lambda vt: vt.track(source).pipe(retry_with_backoff(choose)))
+
+    # 5xx: 5 s (its 1st); 429: 1 s (its 1st); 5xx: 10 s (its 2nd); 401: not retried
+    assert timeline.subscribed_at == [0.0, 5.0, 6.0, 16.0]
+    assert isinstance(timeline.error, AuthenticationError)
