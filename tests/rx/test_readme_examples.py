@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from reactivex import Observable
 
+from rx_lpagent.rx import last_value
 from tests.conftest import ROOT
 
 
@@ -29,6 +31,7 @@ async def test_the_recipe_pipeline_runs_on_the_running_loop() -> None:
     (recipe,) = _python_blocks("Operators")
     namespace: dict[str, object] = {}
     exec(compile(recipe, "README.md#operators", "exec"), namespace)
-    from rx_lpagent.rx import last_value
+    refreshed = namespace["refreshed"]
 
-    assert await last_value(namespace["refreshed"]) == "refreshed"  # type: ignore[arg-type]
+    assert isinstance(refreshed, Observable)
+    assert await last_value(refreshed) == "refreshed"
