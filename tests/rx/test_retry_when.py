@@ -11,6 +11,8 @@ import reactivex
 from reactivex import Observable, abc
 from reactivex import operators as ops
 from reactivex.disposable import Disposable
+from reactivex.subject import Subject
+from reactivex.testing import TestScheduler
 
 from rx_lpagent.errors import ServerError
 from rx_lpagent.rx import Backoff, from_coroutine, retry_when, retry_with_backoff, timeout
@@ -146,3 +148,38 @@ def test_operator_chains_keep_their_item_type() -> None:
         timeout(1.0), retry_when(lambda errors: errors), retry_with_backoff(Backoff())
     )
     assert_type(typed, Observable[int])
+
+
+class _Abort(BaseException):
+    """Escapes RxPY's error routing (it only catches Exception), like KeyboardInterrupt."""
+
+
+def test_an_exception_escaping_a_resubscription_does_not_wedge_the_loop() -> None:
+    scheduler = TestScheduler()
+    attempts = 0
+
+    def source(
+        observer: abc.ObserverBase[str], _: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 2:
+            raise _Abort
+        if attempts < 4:
+            observer.on_error(BUSY)
+        else:
+            observer.on_next("ok")
+        return Disposable()
+
+    signals: Subject[None] = Subject()
+    seen: list[str] = []
+    Observable(source).pipe(retry_when(lambda _: signals)).subscribe(
+        seen.append, scheduler=scheduler
+    )
+    with pytest.raises(_Abort):
+        signals.on_next(None)
+    signals.on_next(None)
+    signals.on_next(None)
+
+    assert attempts == 4
+    assert seen == ["ok"]
