@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 import reactivex
 from reactivex.internal.exceptions import SequenceContainsNoElementsError
+from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent.errors import ConfigurationError, SDKError, ServerError
 from rx_lpagent.rx import Backoff, from_coroutine, last_value, retry_with_backoff
@@ -139,3 +141,28 @@ async def test_subscribing_without_a_scheduler_keeps_every_retry_on_the_loop() -
 
     assert results == ["ok"]
     assert runs == [loop, loop, loop]
+
+
+def test_an_asyncio_scheduler_of_a_loop_in_another_thread_runs_the_coroutine_there() -> None:
+    loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever)
+    runner.start()
+    try:
+        threads: list[threading.Thread] = []
+        results: list[str] = []
+        finished = threading.Event()
+
+        async def where() -> str:
+            threads.append(threading.current_thread())
+            return "ok"
+
+        from_coroutine(where).subscribe(
+            results.append, on_completed=finished.set, scheduler=AsyncIOScheduler(loop)
+        )
+        assert finished.wait(5)
+        assert results == ["ok"]
+        assert threads == [runner]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(5)
+        loop.close()
