@@ -2,9 +2,9 @@
 
 Retrying::
 
-    source.pipe(retry_with_backoff(REFRESH_SESSION))        # 5 s, x1.25, at most 35 retries
-    source.pipe(retry_when(backoff(Backoff(initial=0.5))))  # the same, spelled out
-    source.pipe(retry_when(lambda errors: errors.pipe(ops.take(3))))  # any notifier
+    source.pipe(retry_with_backoff(REFRESH_SESSION))     # 5 s, x1.25, at most 35 retries
+    source.pipe(retry_when(backoff(REFRESH_SESSION)))    # the same, spelled out
+    source.pipe(retry_when(lambda errors: errors.pipe(ops.delay(1.0))))  # any notifier
 
 * :func:`retry_when` resubscribes the source whenever the notifier's output emits, completes
   when it completes and fails when it fails; iterative, so 10,000 retries cost constant
@@ -13,8 +13,9 @@ Retrying::
   :class:`Jitter` with an injectable random source, ``should_retry``, Retry-After, reset after
   a healthy window, ``on_retry`` hook). Finite by default; ``max_attempts=UNBOUNDED`` asks
   for forever. :func:`backoff` is the notifier that applies it; :func:`retry_with_backoff`
-  the shorthand. Giving up fails with :class:`RetriesExhaustedError` wrapping the last
-  error; errors the policy does not retry pass through unwrapped.
+  the shorthand; :func:`backoff_per_error` picks a policy per error (429s and 5xx apart).
+  Giving up fails with :class:`RetriesExhaustedError` wrapping the last error; errors the
+  policy does not retry pass through unwrapped.
 * Presets from LivePerson's guidance: :data:`REFRESH_SESSION`, :data:`SERVER_ERROR`,
   :data:`RATE_LIMITED`, :data:`RATE_LIMITED_LOGIN`.
 
@@ -28,7 +29,12 @@ production and on ``reactivex.testing.TestScheduler`` in tests (see
 :mod:`rx_lpagent.testing.virtual_time`).
 """
 
-from rx_lpagent.rx._backoff import backoff, retry_with_backoff
+from rx_lpagent.rx._backoff import (
+    PolicyChooser,
+    backoff,
+    backoff_per_error,
+    retry_with_backoff,
+)
 from rx_lpagent.rx._coroutine import from_coroutine, last_value
 from rx_lpagent.rx._errors import RetriesExhaustedError
 from rx_lpagent.rx._policy import (
@@ -59,8 +65,10 @@ __all__ = [
     "Jitter",
     "Notifier",
     "OnRetry",
+    "PolicyChooser",
     "RetriesExhaustedError",
     "backoff",
+    "backoff_per_error",
     "from_coroutine",
     "is_retryable",
     "last_value",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import random
+import random as _random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
@@ -81,7 +81,7 @@ class Backoff:
     steps: tuple[float, ...] = ()
     min_delay: float = 0.0
     jitter: Jitter = Jitter.NONE
-    random: Callable[[], float] = field(default=random.random, compare=False)
+    random: Callable[[], float] = field(default=_random.random, compare=False)
     should_retry: Callable[[BaseException], bool] = field(default=is_retryable, compare=False)
     reset_after: float | None = None
     on_retry: OnRetry = field(default=_no_hook, compare=False)

@@ -85,19 +85,25 @@ class _RetryLoop(Generic[_T]):
             self._pending += 1
             if self._pending > 1:
                 return  # the loop below is running further up this stack and will do it
-        while not self.finished:
-            attempt = SingleAssignmentDisposable()
-            self.current.disposable = attempt  # releases the failed attempt
-            attempt.disposable = self.source.subscribe(
-                self.observer.on_next,
-                self.on_source_error,
-                self.on_source_completed,
-                scheduler=self.scheduler,
-            )
+        try:
+            while not self.finished:
+                attempt = SingleAssignmentDisposable()
+                self.current.disposable = attempt  # releases the failed attempt
+                attempt.disposable = self.source.subscribe(
+                    self.observer.on_next,
+                    self.on_source_error,
+                    self.on_source_completed,
+                    scheduler=self.scheduler,
+                )
+                with self._lock:
+                    self._pending -= 1
+                    if self._pending == 0:
+                        return
+        except BaseException:
+            # a subscriber's exception unwinds through here: leave the loop restartable
             with self._lock:
-                self._pending -= 1
-                if self._pending == 0:
-                    return
+                self._pending = 0
+            raise
 
     def on_source_error(self, error: Exception) -> None:
         if not self.finished:

@@ -44,5 +44,12 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def seconds_now(scheduler: abc.SchedulerBase) -> float:
-    """The scheduler's clock in seconds (virtual seconds on a ``TestScheduler``)."""
+    """The scheduler's clock in seconds (virtual seconds on a ``TestScheduler``).
+
+    On asyncio it is the loop's monotonic clock, the one its timers run on, rather than the
+    wall clock ``AsyncIOScheduler.now`` reads, which can jump.
+    """
+    if isinstance(scheduler, AsyncIOScheduler):
+        loop: asyncio.AbstractEventLoop = scheduler._loop
+        return loop.time()
     return scheduler.to_seconds(scheduler.now)

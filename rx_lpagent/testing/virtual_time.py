@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 import reactivex
 from reactivex import Observable, abc
@@ -62,7 +62,7 @@ class Timeline(Generic[_T]):
 
     @property
     def values(self) -> list[_T]:
-        return [event.value for event in self.events if event.kind == "next"]  # type: ignore[misc]
+        return [cast("_T", event.value) for event in self.events if event.kind == "next"]
 
     @property
     def times(self) -> list[float]:

@@ -1,0 +1,1 @@
+"""Benchmarks users can run: ``python -m rx_lpagent.bench.<name>``."""
