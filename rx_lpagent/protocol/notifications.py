@@ -12,6 +12,13 @@ from typing import Any
 
 import msgspec
 
+from rx_lpagent.errors import MalformedFrameError
+from rx_lpagent.protocol.messaging_events import (
+    ContentEvent,
+    MessagingEvent,
+    UnknownEvent,
+    decode_event,
+)
 from rx_lpagent.protocol.wire import OneOrMany, WireStruct, as_list
 
 __all__ = [
@@ -54,6 +61,18 @@ class OnlineEventDistribution(WireStruct):
     event: msgspec.Raw = msgspec.Raw(b"null")
     conversation_id: str | None = None
     message_audience: str | None = None
+
+    def decoded_event(self) -> MessagingEvent | UnknownEvent | MalformedFrameError:
+        """The event, typed (decoded on each call: keep the result if you need it twice)."""
+        return decode_event(self.event)
+
+    @property
+    def text(self) -> str | None:
+        """The message of a plain-text ContentEvent, else None."""
+        event = decode_event(self.event)
+        if isinstance(event, ContentEvent) and isinstance(event.message, str):
+            return event.message
+        return None
 
 
 class DialogParticipant(WireStruct):
