@@ -1,1 +1,1 @@
-"""Benchmarks, runnable by users: ``python -m rx_lpagent.bench.<name>``."""
+"""Benchmarks users can run: ``python -m rx_lpagent.bench.<name>``."""

@@ -1,0 +1,175 @@
+"""The production backend: the REST client and a socket transport, as cold observables.
+
+Every call runs as a coroutine behind :func:`~rx_lpagent.rx.from_coroutine`, so each
+subscription (each retry) runs it anew and disposing cancels it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import reactivex
+
+from rx_lpagent.config import AgentConfig
+from rx_lpagent.errors import NotConnectedError, SDKError, Service, redact
+from rx_lpagent.flows.backend import Domains, Link, OnClose, OnMessage, Session
+from rx_lpagent.rx import from_coroutine
+from rx_lpagent.transport import (
+    ABNORMAL_CLOSURE,
+    LoginSession,
+    RestClient,
+    SocketConnection,
+    messaging_url,
+    socket_transport_for,
+)
+
+__all__ = ["LiveBackend", "LiveLink"]
+
+_log = logging.getLogger("rx_lpagent.transport")
+_T = TypeVar("_T")
+
+AGENT_VEP = "agentVep"
+_MESSAGING_FALLBACK = {"facadeMsg": "asyncMessagingEnt", "asyncMessagingEnt": "facadeMsg"}
+
+
+def _host(domains: Domains, service: str, fallback: str | None = None) -> str:
+    host = domains.get(service) or (domains.get(fallback) if fallback else None)
+    if not host:
+        raise SDKError(
+            f"could not fetch domains: no {service!r} service for this account",
+            None,
+            Service.DOMAIN_NAMES,
+        )
+    return host
+
+
+def _login_session(session: Session) -> LoginSession:
+    if not isinstance(session, LoginSession):
+        raise TypeError(f"the live backend needs its own sessions, got {type(session).__name__}")
+    return session
+
+
+class LiveBackend:
+    """CSDS, login, refresh and the messaging socket against a real (or emulated) LivePerson."""
+
+    def __init__(self, config: AgentConfig) -> None:
+        self._config = config
+        self._rest = RestClient(config)
+
+    def _run(self, factory: Callable[[], Awaitable[_T]]) -> reactivex.Observable[_T]:
+        return from_coroutine(factory)
+
+    def domains(self) -> reactivex.Observable[Domains]:
+        return self._run(self._rest.fetch_domains)
+
+    def login(self, domains: Domains) -> reactivex.Observable[Session]:
+        async def login() -> Session:
+            return await self._rest.login(
+                _host(domains, AGENT_VEP), self._config.account_id, self._config.credentials
+            )
+
+        return self._run(login)
+
+    def refresh(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
+        async def refresh() -> None:
+            agent_vep = _host(domains, AGENT_VEP)
+            if not self._rest.has_session_cookie(agent_vep):
+                raise SDKError(
+                    "cannot refresh: the login session cookie is missing",
+                    None,
+                    Service.REFRESH_SESSION,
+                )
+            await self._rest.refresh(agent_vep, self._config.account_id, _login_session(session))
+
+        return self._run(refresh)
+
+    def logout(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
+        async def logout() -> None:
+            await self._rest.logout(
+                _host(domains, AGENT_VEP), self._config.account_id, _login_session(session)
+            )
+
+        return self._run(logout)
+
+    def open_socket(
+        self, domains: Domains, session: Session, on_message: OnMessage, on_close: OnClose
+    ) -> reactivex.Observable[Link]:
+        config = self._config
+
+        async def open_socket() -> Link:
+            service = config.messaging_service
+            host = _host(domains, service, _MESSAGING_FALLBACK.get(service))
+            url = messaging_url(
+                host,
+                config.account_id,
+                _login_session(session).bearer,
+                config.api_version,
+                config.secure,
+            )
+            transport = socket_transport_for(config, self._rest)
+            connection = await transport.connect(
+                url, ssl=config.ssl, timeout=config.request_timeout
+            )
+            return LiveLink(connection, on_message, on_close)
+
+        return self._run(open_socket)
+
+    def close(self) -> reactivex.Observable[None]:
+        return self._run(self._rest.close)
+
+
+class LiveLink:
+    """An open socket driven by one reader task; sends are queued as tasks in order."""
+
+    def __init__(self, connection: SocketConnection, on_message: OnMessage, on_close: OnClose):
+        self._connection = connection
+        self._on_close = on_close
+        self._closing = False
+        self._sends: set[asyncio.Task[None]] = set()
+        self._reader = asyncio.get_running_loop().create_task(self._read(on_message))
+
+    async def _read(self, on_message: OnMessage) -> None:
+        reason = ""
+        try:
+            await self._connection.run(on_message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            reason = redact(str(exc))
+            _log.warning("messaging socket reader failed: %s", reason)
+        if not self._closing:
+            self._closing = True
+            code = self._connection.close_code
+            self._on_close(
+                ABNORMAL_CLOSURE if code is None else code,
+                self._connection.close_reason or reason,
+            )
+
+    def send(self, data: bytes) -> None:
+        if self._closing or self._connection.closed:
+            raise NotConnectedError()
+        task = asyncio.get_running_loop().create_task(self._connection.send(data))
+        self._sends.add(task)
+        task.add_done_callback(self._sent)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sends.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _log.debug("a send failed (the socket is closing): %r", task.exception())
+
+    def close(self, code: int = 1000, reason: str = "") -> reactivex.Observable[None]:
+        async def close() -> None:
+            self._closing = True
+            try:
+                await self._connection.close(code, reason)
+            finally:
+                if not self._reader.done():
+                    self._reader.cancel()
+                for task in list(self._sends):
+                    task.cancel()
+                await asyncio.gather(self._reader, *self._sends, return_exceptions=True)
+
+        return from_coroutine(close)
