@@ -1,0 +1,1 @@
+"""Benchmark scripts (they print timings; nothing here is a test)."""
