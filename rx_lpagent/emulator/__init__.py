@@ -14,7 +14,13 @@ scenario file; TLS is generated on demand::
 """
 
 from rx_lpagent.emulator.consumers import EmulatedConsumer
-from rx_lpagent.emulator.faults import Faults, FaultSpec, load_scenario, parse_faults
+from rx_lpagent.emulator.faults import (
+    Faults,
+    FaultSpec,
+    bundled_scenarios,
+    load_scenario,
+    parse_faults,
+)
 from rx_lpagent.emulator.records import Call, CallLog
 from rx_lpagent.emulator.server import Emulator
 from rx_lpagent.emulator.state import AgentUser, AppCredentials, Conversation
@@ -29,6 +35,7 @@ __all__ = [
     "Emulator",
     "FaultSpec",
     "Faults",
+    "bundled_scenarios",
     "load_scenario",
     "parse_faults",
 ]

@@ -12,7 +12,7 @@ import contextlib
 import signal
 from collections.abc import Callable
 
-from rx_lpagent.emulator.faults import load_scenario
+from rx_lpagent.emulator.faults import bundled_scenarios, load_scenario
 from rx_lpagent.emulator.server import Emulator
 
 __all__ = ["register", "run"]
@@ -22,7 +22,11 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port (0: a free one)")
     parser.add_argument("--tls", action="store_true", help="serve https/wss with a fresh CA")
-    parser.add_argument("--scenario", metavar="FILE", help="JSON file of faults to arm")
+    parser.add_argument(
+        "--scenario",
+        metavar="FILE",
+        help="JSON file of faults to arm, or a bundled scenario: " + ", ".join(bundled_scenarios()),
+    )
     parser.add_argument("--account", default="1234567", help="account id")
     parser.add_argument(
         "--idle-timeout",

@@ -37,6 +37,8 @@ with the fields above, e.g.::
       {"endpoint": ".GetClock", "action": "status", "status": 429},
       {"endpoint": "ws", "action": "close", "code": 4401, "after": 2.0}
     ]}
+
+Ready-made scenarios ship in ``rx_lpagent/emulator/scenarios/`` (``--scenario flaky-login``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,15 @@ from typing import Any, Literal
 
 import msgspec
 
-__all__ = ["Action", "FaultSpec", "Faults", "SocketControls", "load_scenario", "parse_faults"]
+__all__ = [
+    "Action",
+    "FaultSpec",
+    "Faults",
+    "SocketControls",
+    "bundled_scenarios",
+    "load_scenario",
+    "parse_faults",
+]
 
 Action = Literal[
     "status",
@@ -115,9 +125,24 @@ def parse_faults(data: Any) -> list[FaultSpec]:
     return msgspec.convert(data, list[FaultSpec])
 
 
+SCENARIOS = Path(__file__).with_name("scenarios")
+
+
+def bundled_scenarios() -> dict[str, str]:
+    """The scenarios shipped with the emulator: name -> what it does."""
+    return {
+        path.stem: str(json.loads(path.read_text()).get("about", ""))
+        for path in sorted(SCENARIOS.glob("*.json"))
+    }
+
+
 def load_scenario(path: str | Path) -> list[FaultSpec]:
-    """The faults of a JSON scenario file."""
-    return parse_faults(json.loads(Path(path).read_text()))
+    """The faults of a JSON scenario file, or of a bundled scenario named without ``.json``
+    (``flaky-login``, ``token-expiry``, ... see :func:`bundled_scenarios`)."""
+    file = Path(path)
+    if not file.exists() and (SCENARIOS / f"{path}.json").exists():
+        file = SCENARIOS / f"{path}.json"
+    return parse_faults(json.loads(file.read_text()))
 
 
 class SocketControls:

@@ -10,7 +10,13 @@ import aiohttp
 import msgspec
 import pytest
 
-from rx_lpagent.emulator import Emulator, FaultSpec, load_scenario, parse_faults
+from rx_lpagent.emulator import (
+    Emulator,
+    FaultSpec,
+    bundled_scenarios,
+    load_scenario,
+    parse_faults,
+)
 from tests.emulator.conftest import Client
 
 pytestmark = pytest.mark.asyncio
@@ -291,6 +297,15 @@ async def test_scenario_file(tmp_path: Path) -> None:
         client = Client(emu, http)
         assert [(await _login_status(client))[0] for _ in range(2)] == [503, 200]
         assert len(emu.faults.active) == 1
+
+
+async def test_bundled_scenarios_parse_and_load_by_name() -> None:
+    scenarios = bundled_scenarios()
+    assert {"flaky-login", "token-expiry", "half-open", "unstable-socket"} <= set(scenarios)
+    assert all(scenarios.values())
+    for name in scenarios:
+        assert load_scenario(name)
+    assert [f.status for f in load_scenario("flaky-login")] == [429, 503]
 
 
 def _invalid(data: object) -> None:
