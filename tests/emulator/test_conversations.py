@@ -255,3 +255,50 @@ async def test_an_agent_filter_sees_its_conversations_come_and_go(
     left = await socket.notification(EX_CHANGE)
     assert left["body"]["changes"][0]["type"] == "DELETE"
     assert emu.conversation(conv_id).is_open
+
+
+async def test_closing_a_ringing_conversation_cancels_the_ring(
+    client: Client, emu: Emulator
+) -> None:
+    agent = await _agent(client)
+    consumer = emu.consumer()
+    conv_id = await consumer.open_conversation()
+    ring = await _ring(agent)
+    await consumer.close_conversation(conv_id)
+    cancelled = await _ring(agent, "CANCELLED")
+    assert cancelled["ringId"] == ring["ringId"]
+    late = await agent.request(
+        ".ams.routing.UpdateRingState", {"ringId": ring["ringId"], "ringState": "ACCEPTED"}
+    )
+    assert late["code"] == 400
+
+
+async def test_a_reader_reads_but_does_not_publish(client: Client, emu: Emulator) -> None:
+    socket = await client.connect()
+    consumer = emu.consumer()
+    conv_id = await consumer.open_conversation()
+    read = {"field": "ParticipantsChange", "type": "ADD", "role": "READER"}
+    await socket.request(
+        ".ams.cm.UpdateConversationField", {"conversationId": conv_id, "conversationField": read}
+    )
+    await consumer.send_text(conv_id, "psst")
+    assert (await socket.notification(EVENT))["body"]["event"]["message"] == "psst"
+    text = {"type": "ContentEvent", "contentType": "text/plain", "message": "hi"}
+    denied = await socket.request(".ams.ms.PublishEvent", {"dialogId": conv_id, "event": text})
+    assert denied["code"] == 400
+    seen = {"type": "AcceptStatusEvent", "status": "READ", "sequenceList": [0]}
+    allowed = await socket.request(".ams.ms.PublishEvent", {"dialogId": conv_id, "event": seen})
+    assert allowed["code"] == 200
+
+
+async def test_unsubscribed_sockets_hear_no_more_changes(client: Client, emu: Emulator) -> None:
+    socket = await client.connect()
+    subscribed = await socket.request(".ams.aam.SubscribeExConversations", {"convState": "OPEN"})
+    await socket.notification(EX_CHANGE)
+    await socket.request(
+        ".ams.aam.UnsubscribeExConversations",
+        {"subscriptionId": subscribed["body"]["subscriptionId"]},
+    )
+    await emu.consumer().open_conversation()
+    assert (await socket.request(".GetClock"))["code"] == 200
+    assert socket.notifications.empty()
