@@ -32,11 +32,13 @@ class ExSubscription:
     max_updated: int | None = None
     known: set[str] = field(default_factory=set)
 
-    def matches(self, state: str, participants: set[str], updated_ms: int) -> bool:
+    def matches(self, state: str, participants: set[str]) -> bool:
         if state not in self.states:
             return False
-        if self.agent_ids is not None and not (self.agent_ids & participants):
-            return False
+        return self.agent_ids is None or bool(self.agent_ids & participants)
+
+    def in_window(self, updated_ms: int) -> bool:
+        """The time window filters the first snapshot only; later changes are all news."""
         if self.min_updated is not None and updated_ms < self.min_updated:
             return False
         return not (self.max_updated is not None and updated_ms > self.max_updated)

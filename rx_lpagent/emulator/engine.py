@@ -91,16 +91,19 @@ class Engine:
         self.changed.set()
         pids = self.world.pid_map(conversation.account)
         participants = self.participant_ids(conversation)
+        result: dict[str, Any] | None = None
         for connection in self.connections_of(conversation.account):
             for sub in connection.ex_subscriptions.values():
-                if sub.matches(conversation.state, participants, conversation.updated_ms):
+                if sub.matches(conversation.state, participants):
                     sub.known.add(conversation.conv_id)
-                    change = {"type": "UPSERT", "result": conversation.result(pids)}
+                    change_type = "UPSERT"
                 elif conversation.conv_id in sub.known:
                     sub.known.discard(conversation.conv_id)
-                    change = {"type": "DELETE", "result": conversation.result(pids)}
+                    change_type = "DELETE"
                 else:
                     continue
+                result = result or conversation.result(pids)
+                change = {"type": change_type, "result": result}
                 body = {"subscriptionId": sub.subscription_id, "changes": [change]}
                 connection.send(notification(EX_CONVERSATION, body))
 
@@ -110,8 +113,8 @@ class Engine:
         pids = self.world.pid_map(connection.account)
         changes = []
         for conversation in conversations:
-            if sub.matches(
-                conversation.state, self.participant_ids(conversation), conversation.updated_ms
+            if sub.in_window(conversation.updated_ms) and sub.matches(
+                conversation.state, self.participant_ids(conversation)
             ):
                 sub.known.add(conversation.conv_id)
                 changes.append({"type": "UPSERT", "result": conversation.result(pids)})

@@ -159,7 +159,8 @@ async def test_agent_request_conversation(client: Client, emu: Emulator) -> None
 
 async def test_subscribe_and_unsubscribe_ex_conversations(client: Client, emu: Emulator) -> None:
     socket = await client.connect()
-    conv_id = await emu.consumer().open_conversation()
+    consumer = emu.consumer()
+    conv_id = await consumer.open_conversation()
     response = await socket.request(
         ".ams.aam.SubscribeExConversations", {"convState": ["OPEN", "CLOSE"]}
     )
@@ -175,6 +176,14 @@ async def test_subscribe_and_unsubscribe_ex_conversations(client: Client, emu: E
     assert (await socket.request(unsubscribe, {"subscriptionId": sub_id}))["code"] == 400
     bad = await socket.request(".ams.aam.SubscribeExConversations", {"convState": ["NOPE"]})
     assert bad["code"] == 400
+    window = {"convState": ["OPEN"], "maxLastUpdatedTime": 1}
+    await socket.request(".ams.aam.SubscribeExConversations", window)
+    assert (await socket.notification(".ams.aam.ExConversationChangeNotification"))["body"][
+        "changes"
+    ] == []
+    await consumer.send_text(conv_id, "news")
+    news = await socket.notification(".ams.aam.ExConversationChangeNotification")
+    assert news["body"]["changes"][0]["result"]["convId"] == conv_id
 
 
 async def test_update_conversation_field(client: Client, emu: Emulator) -> None:
