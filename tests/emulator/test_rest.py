@@ -179,3 +179,16 @@ async def test_secrets_stay_out_of_records_and_reprs(client: Client, emu: Emulat
     ]
     for text in texts:
         assert not any(secret in text for secret in secrets), text
+
+
+async def test_more_accounts_and_agents(client: Client, emu: Emulator) -> None:
+    other = emu.add_agent("other-bot", "other-password", account="777")
+    assert other.old_id.startswith("777.")
+    async with client.http.get(client.url("/api/account/777/service/baseURI.json")) as response:
+        assert response.status == 200
+    body = {"username": "other-bot", "password": "other-password"}
+    status, data = await _post(client, "/api/account/777/login?v=1.3", body)
+    assert status == 200
+    assert data["config"]["userId"] == other.user_id
+    status, _ = await _post(client, f"/api/account/{emu.account}/login?v=1.3", body)
+    assert status == 401
