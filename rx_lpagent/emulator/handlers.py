@@ -135,29 +135,18 @@ def update_conversation_field(engine: Engine, connection: Connection, body: Any)
         raise BadRequest("missing field: conversationField")
     if not conversation.is_open:
         raise BadRequest("Conversation is closed")
-    requeue = False
-    closed = False
-    for field in fields:
-        if not isinstance(field, dict):
-            raise BadRequest("conversationField entries must be objects")
-        kind = field.get("field")
-        if kind == "ConversationStateField":
-            if field.get("conversationState") != "CLOSE":
-                raise BadRequest("only conversationState CLOSE is supported")
-            closed = True
-        elif kind == "ParticipantsChange":
-            requeue |= _participants_change(engine, connection, conversation, field)
-        elif kind == "DialogChange":
-            closed |= _dialog_change(conversation, field)
-        elif kind == "Skill":
-            conversation.skill_id = _text(field, "skill")
-        elif kind == "TTRField":
-            conversation.ttr_type = _text(field, "ttrType")
-            conversation.ttr_value = int(field.get("value", conversation.ttr_value))
-        elif kind == "CSATRate":
-            conversation.csat_rate = int(field.get("csatRate", 0))
-        else:
-            raise BadRequest(f"Unsupported conversation field: {kind}")
+    requeue = closed = False
+    applied = 0
+    try:
+        for field in fields:
+            requeue_now, closed_now = _apply_field(engine, connection, conversation, field)
+            requeue |= requeue_now
+            closed |= closed_now
+            applied += 1
+    except BadRequest:
+        if applied:  # the fields before the bad one stay applied: say so
+            engine.conversation_changed(conversation)
+        raise
     if closed:
         engine.close_conversation(conversation, "AGENT")
     else:
@@ -165,6 +154,40 @@ def update_conversation_field(engine: Engine, connection: Connection, body: Any)
         if requeue:
             engine.route(conversation)
     return Reply(200, "cm.UpdateConversationFieldResponse", "OK")
+
+
+def _apply_field(
+    engine: Engine, connection: Connection, conversation: Conversation, field: Any
+) -> tuple[bool, bool]:
+    """Apply one conversationField; returns (back to the queue?, conversation closed?)."""
+    if not isinstance(field, dict):
+        raise BadRequest("conversationField entries must be objects")
+    kind = field.get("field")
+    if kind == "ConversationStateField":
+        if field.get("conversationState") != "CLOSE":
+            raise BadRequest("only conversationState CLOSE is supported")
+        return False, True
+    if kind == "ParticipantsChange":
+        return _participants_change(engine, connection, conversation, field), False
+    if kind == "DialogChange":
+        return False, _dialog_change(conversation, field)
+    if kind == "Skill":
+        conversation.skill_id = _text(field, "skill")
+    elif kind == "TTRField":
+        conversation.ttr_type = _text(field, "ttrType")
+        conversation.ttr_value = _int(field, "value", conversation.ttr_value)
+    elif kind == "CSATRate":
+        conversation.csat_rate = _int(field, "csatRate", 0)
+    else:
+        raise BadRequest(f"Unsupported conversation field: {kind}")
+    return False, False
+
+
+def _int(body: dict[str, Any], key: str, default: int) -> int:
+    value = body.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadRequest(f"invalid field: {key}")
+    return value
 
 
 def _participants_change(

@@ -211,6 +211,11 @@ async def test_update_conversation_field(client: Client, emu: Emulator) -> None:
         "URGENT",
         5,
     )
+    bad_rate = {"field": "CSATRate", "csatRate": "five"}
+    response = await socket.request(
+        update, {"conversationId": conv_id, "conversationField": bad_rate}
+    )
+    assert response["code"] == 400
     unknown = {"field": "Nope"}
     response = await socket.request(
         update, {"conversationId": conv_id, "conversationField": unknown}
