@@ -368,3 +368,25 @@ async def test_generate_urls_and_download_token(client: Client) -> None:
 
 async def test_the_sixteen_request_types_are_handled() -> None:
     assert len(HANDLERS) == 16
+
+
+ODD_BODIES: list[Any] = [
+    None,
+    1,
+    "x",
+    [],
+    {},
+    {"dialogId": 1, "conversationId": [], "event": "no"},
+    {"conversationId": "nope", "conversationField": [1, {"field": None}]},
+    {"ringId": {}, "ringState": 5, "availability": None, "fileSize": "big", "fileType": 3},
+    {"subscriptionId": None, "convState": {}, "agentIds": 7, "newerThanSequence": "0"},
+]
+
+
+async def test_odd_bodies_never_get_a_server_error(client: Client) -> None:
+    socket = await client.connect()
+    for type_ in HANDLERS:
+        for body in ODD_BODIES:
+            response = await socket.request(type_, body)
+            assert response["code"] < 500, (type_, body, response)
+    assert (await socket.request(".GetClock"))["code"] == 200
