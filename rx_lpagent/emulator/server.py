@@ -44,6 +44,11 @@ def build_app(ctx: EmulatorContext) -> web.Application:
     return app
 
 
+def _reachable(host: str) -> str:
+    """The host to hand out for a listening address (a wildcard one is not connectable)."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+
+
 class Emulator:
     """A local LivePerson on 127.0.0.1 (a free port unless told): CSDS, login, refresh, logout,
     the messaging socket, stateful conversations, fault injection, optional TLS.
@@ -101,7 +106,7 @@ class Emulator:
             idle_timeout=idle_timeout,
             session_ttl=session_ttl,
             tls=tls,
-            advertised_host=advertised_host or host,
+            advertised_host=advertised_host or _reachable(host),
         )
         self._controls = LiveSocketControls(self._ctx, self._set_listening)
         self._ctx.faults.attach(self._controls)

@@ -65,3 +65,8 @@ async def test_the_ca_file_is_removed_on_stop() -> None:
     await emu.stop()
     assert not _exists(ca_file)
     await emu.stop()
+
+
+async def test_a_wildcard_listener_hands_out_a_reachable_host() -> None:
+    async with Emulator(host="0.0.0.0") as emu:
+        assert emu.csds_domain == f"http://127.0.0.1:{emu.port}"
