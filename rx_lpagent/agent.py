@@ -17,7 +17,7 @@ from typing import Any, TypeVar, overload
 import reactivex
 from reactivex import abc
 from reactivex import operators as ops
-from reactivex.disposable import Disposable, SerialDisposable
+from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
@@ -107,6 +107,7 @@ class Agent(MessagingRequests):
         self._recovery = recovery
         self._fixed_scheduler = scheduler
         self._events: Bus[AgentEvent] = Bus("agent.events")
+        self._disposing: Bus[None] = Bus("agent.disposing")
         self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
         self._state = StateCell(AgentState.IDLE, "agent.state")
@@ -178,7 +179,7 @@ class Agent(MessagingRequests):
 
     def connect(self) -> reactivex.Observable[Connected]:
         """CSDS, login, socket; emits :class:`Connected` once. Harmless to call twice."""
-        return reactivex.defer(self._connect)
+        return self._until_disposed(reactivex.defer(self._connect))
 
     def reconnect(self, skip_token_generation: bool = False) -> reactivex.Observable[Connected]:
         """Replace the socket; log in again unless ``skip_token_generation``.
@@ -186,9 +187,11 @@ class Agent(MessagingRequests):
         With recovery on, failures are retried as :attr:`Recovery.reconnect` says (a token
         refused on the way makes the next attempt log in again).
         """
-        return reactivex.defer(
-            lambda scheduler: self._report_give_up(
-                self._reconnect_recovering(scheduler, new_token=not skip_token_generation)
+        return self._until_disposed(
+            reactivex.defer(
+                lambda scheduler: self._report_give_up(
+                    self._reconnect_recovering(scheduler, new_token=not skip_token_generation)
+                )
             )
         )
 
@@ -198,7 +201,9 @@ class Agent(MessagingRequests):
         With recovery on, 429/5xx/network failures are retried as :attr:`Recovery.refresh`
         says; a success restarts the periodic refresh's clock and ends its pending retries.
         """
-        return reactivex.defer(lambda scheduler: self._refresh_recovering(scheduler, manual=True))
+        return self._until_disposed(
+            reactivex.defer(lambda scheduler: self._refresh_recovering(scheduler, manual=True))
+        )
 
     def request(
         self,
@@ -227,10 +232,33 @@ class Agent(MessagingRequests):
 
         return reactivex.defer(start)
 
+    def _until_disposed(self, flow: reactivex.Observable[_T]) -> reactivex.Observable[_T]:
+        """``flow``, failed with NotConnectedError (and its work cancelled) on dispose."""
+
+        def subscribe(
+            observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            if self._disposing.closed:
+                observer.on_error(NotConnectedError("agent disposed"))
+                return Disposable()
+            running = SerialDisposable()
+
+            def stop(_: None) -> None:
+                running.dispose()
+                observer.on_error(NotConnectedError("agent disposed"))
+
+            watch = self._disposing.subscribe(stop)
+            running.disposable = flow.subscribe(observer, scheduler=scheduler)
+            return CompositeDisposable(watch, running)
+
+        return reactivex.create(subscribe)
+
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
         if self._state.value is AgentState.DISPOSED:
             return
+        self._disposing.emit(None)
+        self._disposing.close()
         self._recovery_job.dispose()
         self._stop_timers()
         self._connecting = None
@@ -353,6 +381,10 @@ class Agent(MessagingRequests):
 
     def _attach(self, opened: Opened) -> Connected:
         domains, session, link = opened
+        if self._state.value is AgentState.DISPOSED:
+            # a flow still in flight when the agent was disposed: its socket must not live on
+            link.close(1000, "agent disposed").subscribe(on_error=lambda _: None)
+            raise NotConnectedError("agent disposed")
         old, self._link = self._link, link
         self._generation += 1
         self._domains, self._session = domains, session
@@ -372,7 +404,11 @@ class Agent(MessagingRequests):
     def _on_message(self, data: bytes | str) -> None:
         frame = decode_frame(data)
         if isinstance(frame, Response):
-            self._pending.resolve(frame)
+            try:
+                self._pending.resolve(frame)
+            except Exception:
+                # a caller's on_next raised: theirs to fix, never a reason to drop the socket
+                _log.exception("a subscriber of a %s response raised", frame.type or "request")
         elif isinstance(frame, Notification):
             self._router.dispatch(frame)
         elif isinstance(frame, MalformedFrameError):
