@@ -87,7 +87,6 @@ class Agent(MessagingRequests):
         config: AgentConfig,
         *,
         recovery: Recovery | None = DEFAULT_RECOVERY,
-        keepalive_timeout: float = 10.0,
         scheduler: abc.SchedulerBase | None = None,
         backend: Backend | None = None,
     ) -> None:
@@ -95,15 +94,13 @@ class Agent(MessagingRequests):
         asyncio loop) and ``backend`` (default: the real services) are for tests."""
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
-        if not keepalive_timeout > 0:
-            raise ConfigurationError("Agent: keepalive_timeout must be a positive number")
         self.config = config
         self._backend: Backend = LiveBackend(config) if backend is None else backend
         self._account_id = config.account_id
         self._request_timeout = config.request_timeout
         self._refresh_interval = config.refresh_interval
         self._keepalive_interval = config.keepalive_interval
-        self._keepalive_timeout = keepalive_timeout
+        self._keepalive_timeout = config.keepalive_timeout
         self._recovery = recovery
         self._fixed_scheduler = scheduler
         self._events: Bus[AgentEvent] = Bus("agent.events")
