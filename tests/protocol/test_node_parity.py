@@ -54,6 +54,7 @@ def sdk_lib(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
                     "--ignore-scripts",
                     "--no-audit",
                     "--no-fund",
+                    "--fetch-retries=1",
                     "--prefix",
                     str(prefix),
                     f"node-agent-sdk@{SDK_VERSION}",
