@@ -93,7 +93,7 @@ def test_request_frames_round_trip(request_id: str, type_: str, body: Any, metad
 
 
 @pytest.mark.parametrize("struct_type", _STRUCT_BODIES, ids=lambda t: t.__name__)
-@settings(deadline=None, max_examples=30)
+@settings(deadline=None, max_examples=20)
 @given(data=st.data())
 def test_bodies_round_trip(struct_type: type[msgspec.Struct], data: st.DataObject) -> None:
     body = data.draw(structs(struct_type))

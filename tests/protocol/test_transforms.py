@@ -466,3 +466,31 @@ def test_user_profile_edge_cases() -> None:
     assert isinstance(
         user_profile_to_sdes(_raw({"claims": {"lp_sdes": ["x"]}})), MalformedFrameError
     )
+
+
+def test_javascript_semantics_where_the_sdk_tolerates_odd_shapes() -> None:
+    # A role given as ["ROLE"] reads participantsPId["ROLE"] in JavaScript; a missing convId
+    # prints as "undefined"; a primitive result is left alone by `delete`.
+    details = _details(
+        dialogs=[{"participantsDetails": [{"id": "c", "role": ["CONSUMER"]}, 7]}],
+    )
+    body = {"changes": [{"result": {"conversationDetails": details}}]}
+    view = to_node_view(Notification(".ams.aam.ExConversationChangeNotification", _raw(body)), ME)
+    assert isinstance(view, NodeView)
+    dialog = view.body["changes"][0]["result"]["conversationDetails"]["dialogs"][0]
+    assert dialog["participantsDetails"] == [{"id": "c", "role": ["CONSUMER"]}, 7]
+    assert view.warnings == ("invalid participant on conversation undefined - 7",)
+    states = {"changes": [{"result": "x"}, {"result": 0}]}
+    assert to_node_view(Notification(".ams.routing.AgentStateNotification", _raw(states)), ME) == (
+        NodeView("routing.AgentStateNotification", states)
+    )
+    events = [["an", "array"], {"originatorId": "123.5551234"}]
+    assert query_messages_to_node_view(_raw(events), ME) == NodeView(
+        "ms.MessagingEventNotification",
+        {"changes": [["an", "array"], {"__isMe": True}]},
+    )
+    assert user_profile_to_sdes(_raw({"claims": {"lp_sdes": [[1]]}, "firstName": ["F"]})) == [
+        [1],
+        {"type": "personal", "personal": {"firstname": ["F"]}},
+    ]
+    assert user_profile_to_sdes(_raw("a string reply")) == []

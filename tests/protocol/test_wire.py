@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import msgspec
 import pytest
 
 from rx_lpagent.protocol import messaging_events, notifications, requests
-from rx_lpagent.protocol.wire import OneOrMany, WireStruct, as_list, js_truthy, one_or_many_fields
+from rx_lpagent.protocol.wire import OneOrMany, WireStruct, as_list, one_or_many_fields
 
 
 class _Sample(WireStruct):
@@ -75,23 +74,3 @@ def test_every_struct_with_one_or_many_fields_normalises_them(
 def test_one_or_many_fields_rejects_a_non_struct() -> None:
     with pytest.raises(TypeError):
         one_or_many_fields(dict)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("value", "truthy"),
-    [
-        (None, False),
-        (False, False),
-        (0, False),
-        (0.0, False),
-        (math.nan, False),
-        ("", False),
-        ([], True),
-        ({}, True),
-        ("0", True),
-        (-1, True),
-        (True, True),
-    ],
-)
-def test_js_truthy_follows_javascript(value: object, truthy: bool) -> None:
-    assert js_truthy(value) is truthy
