@@ -28,6 +28,7 @@ from rx_lpagent._resubscribe import (
     Resubscriptions,
 )
 from rx_lpagent._router import NotificationRouter
+from rx_lpagent._single import SingleCall
 from rx_lpagent.config import AgentConfig
 from rx_lpagent.errors import (
     AuthenticationError,
@@ -215,17 +216,23 @@ class Agent(MessagingRequests):
         socket closing fail it with a typed error, also reported on :attr:`events`.
         """
 
-        def start(scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Response]:
-            return self._pending.request(
+        def start(
+            on_value: Callable[[Response], None],
+            on_error: Callable[[Exception], None],
+            scheduler: abc.SchedulerBase | None,
+        ) -> Callable[[], None]:
+            return self._start_request(
                 type_,
                 body,
-                timeout=self._request_timeout if timeout is None else timeout,
-                scheduler=self._scheduler(scheduler),
                 headers=headers,
                 metadata=metadata,
-            ).pipe(ops.do_action(on_error=self._report_request_error))
+                timeout=timeout,
+                on_response=on_value,
+                on_error=on_error,
+                scheduler=scheduler,
+            )
 
-        return reactivex.defer(start)
+        return SingleCall(start)
 
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
@@ -371,10 +378,10 @@ class Agent(MessagingRequests):
 
     def _on_message(self, data: bytes | str) -> None:
         frame = decode_frame(data)
-        if isinstance(frame, Response):
-            self._pending.resolve(frame)
-        elif isinstance(frame, Notification):
+        if isinstance(frame, Notification):  # first: most frames are notifications
             self._router.dispatch(frame)
+        elif isinstance(frame, Response):
+            self._pending.resolve(frame)
         elif isinstance(frame, MalformedFrameError):
             self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
         elif isinstance(frame, UnknownFrame):

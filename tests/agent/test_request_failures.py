@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import reactivex
+from reactivex import operators as ops
 
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.emulator import Emulator
@@ -20,6 +21,7 @@ from rx_lpagent.errors import (
     TransportError,
 )
 from rx_lpagent.events import ErrorEvent
+from rx_lpagent.protocol import GetClockResponse
 from tests.agent.conftest import MakeAgent, Recorder
 from tests.agent.waiting import error_at, first, reach, settled
 
@@ -225,3 +227,37 @@ async def test_a_half_open_socket_fails_pending_requests_and_recovers(
         await asyncio.wait_for(pending, 5)
     await reach(rec.agent, AgentState.CONNECTED)
     assert (await rec.agent.get_clock()).current_time > 0
+
+
+async def test_cancelling_the_awaiting_task_forgets_the_request(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec = await connected(make_agent)
+    emulator.faults.delay(".GetClock", 5.0)
+    task = asyncio.ensure_future(_awaited(rec.agent.get_clock(timeout=0.05)))
+    await asyncio.sleep(0)
+    assert len(rec.agent._pending) == 1
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(rec.agent._pending) == 0
+    assert (await rec.agent.get_clock()).current_time > 0
+    assert ("error", "Request#Timeout") not in rec.outcomes()
+
+
+async def test_a_request_composes_as_an_observable(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec = await connected(make_agent)
+    emulator.faults.fail(".GetClock", 503)
+
+    def plausible(reply: GetClockResponse) -> bool:
+        return reply.current_time > 0
+
+    clock = rec.agent.get_clock().pipe(ops.retry(2), ops.map(plausible))
+    assert await clock is True
+    assert emulator.calls.count(".GetClock") == 2
+    received: list[object] = []
+    disposable = rec.agent.get_clock().subscribe(received.append, received.append)
+    disposable.dispose()  # disposing before the answer forgets the request
+    assert len(rec.agent._pending) == 0
