@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import msgspec
 import reactivex
 from reactivex import abc
 from reactivex.scheduler.eventloop import AsyncIOScheduler
@@ -138,9 +139,9 @@ class MessagingRequests:
             if identity is None or not self.connected:
                 on_error(NotConnectedError())
                 return _nothing
-            sent = body
+            sent, unsubscribed = body, None
             if node_type == UNSUBSCRIBE_EX_CONVERSATIONS:
-                sent = self._unsubscribe_body(body)
+                sent, unsubscribed = self._unsubscribe_body(body)
             wire_type, filled = fill_request(node_type, sent, identity)
 
             def typed(response: Response) -> None:
@@ -154,6 +155,8 @@ class MessagingRequests:
                     self._resubscriptions.remember(
                         Subscription(node_type, body, headers, metadata), reply
                     )
+                if unsubscribed is not None:  # only once it is gone: a failed one stays
+                    self._resubscriptions.forget(unsubscribed)
                 on_value(reply)
 
             return self._start_request(
@@ -207,17 +210,14 @@ class MessagingRequests:
                 pass
         return scheduler_timers(chosen)
 
-    def _unsubscribe_body(self, body: object) -> object:
-        original = (
-            body.subscription_id
-            if isinstance(body, UnsubscribeExConversations)
-            else body.get("subscriptionId")
-            if isinstance(body, Mapping)
-            else None
-        )
-        if not isinstance(original, str):
-            return body
-        return {"subscriptionId": self._resubscriptions.forget(original)}
+    def _unsubscribe_body(self, body: object) -> tuple[object, str | None]:
+        """The body with the id the server knows the subscription by now, and the caller's id."""
+        if isinstance(body, msgspec.Struct):
+            body = msgspec.to_builtins(body)
+        original = body.get("subscriptionId") if isinstance(body, Mapping) else None
+        if not isinstance(original, str) or not isinstance(body, Mapping):
+            return body, None
+        return {**body, "subscriptionId": self._resubscriptions.current_id(original)}, original
 
     def _replay_history(self, response: Response, identity: AgentIdentity) -> None:
         view = query_messages_to_node_view(response.body, identity)

@@ -15,6 +15,7 @@ from rx_lpagent.protocol import (
     OnlineEventDistribution,
     PublishEventResponse,
     RoutingTaskNotification,
+    UnsubscribeExConversations,
 )
 from rx_lpagent.protocol.transforms import NodeView
 from tests.agent.conftest import MakeAgent, Recorder
@@ -240,3 +241,23 @@ async def test_a_failed_resubscription_is_reported(
     assert isinstance(event, ErrorEvent)
     assert event.error.code == 503
     assert rec.agent.state is AgentState.CONNECTED
+
+
+async def test_a_failed_unsubscribe_keeps_the_subscription_recreated(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    agent = make_agent().agent
+    await agent.connect()
+    original = (await agent.subscribe_ex_conversations({"convState": ["OPEN"]})).subscription_id
+    emulator.faults.fail(".ams.aam.UnsubscribeExConversations", 429)
+    with pytest.raises(RequestFailedError):
+        await agent.unsubscribe_ex_conversations(
+            UnsubscribeExConversations(subscription_id=original)
+        )
+    await emulator.faults.close_sockets(1006)
+    await reach(agent, AgentState.RECONNECTING)
+    await reach(agent, AgentState.CONNECTED)
+    await until(lambda: emulator.calls.count(".ams.aam.SubscribeExConversations") == 2)
+    await until(lambda: bool(agent_connection(emulator).ex_subscriptions))
+    await agent.unsubscribe_ex_conversations(UnsubscribeExConversations(subscription_id=original))
+    assert agent_connection(emulator).ex_subscriptions == {}
