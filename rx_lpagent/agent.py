@@ -17,7 +17,7 @@ from typing import Any, TypeVar, overload
 import reactivex
 from reactivex import abc
 from reactivex import operators as ops
-from reactivex.disposable import Disposable, SerialDisposable
+from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
@@ -88,7 +88,6 @@ class Agent(MessagingRequests):
         config: AgentConfig,
         *,
         recovery: Recovery | None = DEFAULT_RECOVERY,
-        keepalive_timeout: float = 10.0,
         scheduler: abc.SchedulerBase | None = None,
         backend: Backend | None = None,
     ) -> None:
@@ -96,18 +95,17 @@ class Agent(MessagingRequests):
         asyncio loop) and ``backend`` (default: the real services) are for tests."""
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
-        if not keepalive_timeout > 0:
-            raise ConfigurationError("Agent: keepalive_timeout must be a positive number")
         self.config = config
         self._backend: Backend = LiveBackend(config) if backend is None else backend
         self._account_id = config.account_id
         self._request_timeout = config.request_timeout
         self._refresh_interval = config.refresh_interval
         self._keepalive_interval = config.keepalive_interval
-        self._keepalive_timeout = keepalive_timeout
+        self._keepalive_timeout = config.keepalive_timeout
         self._recovery = recovery
         self._fixed_scheduler = scheduler
         self._events: Bus[AgentEvent] = Bus("agent.events")
+        self._disposing: Bus[None] = Bus("agent.disposing")
         self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
         self._state = StateCell(AgentState.IDLE, "agent.state")
@@ -179,7 +177,7 @@ class Agent(MessagingRequests):
 
     def connect(self) -> reactivex.Observable[Connected]:
         """CSDS, login, socket; emits :class:`Connected` once. Harmless to call twice."""
-        return reactivex.defer(self._connect)
+        return self._until_disposed(reactivex.defer(self._connect))
 
     def reconnect(self, skip_token_generation: bool = False) -> reactivex.Observable[Connected]:
         """Replace the socket; log in again unless ``skip_token_generation``.
@@ -187,9 +185,11 @@ class Agent(MessagingRequests):
         With recovery on, failures are retried as :attr:`Recovery.reconnect` says (a token
         refused on the way makes the next attempt log in again).
         """
-        return reactivex.defer(
-            lambda scheduler: self._report_give_up(
-                self._reconnect_recovering(scheduler, new_token=not skip_token_generation)
+        return self._until_disposed(
+            reactivex.defer(
+                lambda scheduler: self._report_give_up(
+                    self._reconnect_recovering(scheduler, new_token=not skip_token_generation)
+                )
             )
         )
 
@@ -199,7 +199,9 @@ class Agent(MessagingRequests):
         With recovery on, 429/5xx/network failures are retried as :attr:`Recovery.refresh`
         says; a success restarts the periodic refresh's clock and ends its pending retries.
         """
-        return reactivex.defer(lambda scheduler: self._refresh_recovering(scheduler, manual=True))
+        return self._until_disposed(
+            reactivex.defer(lambda scheduler: self._refresh_recovering(scheduler, manual=True))
+        )
 
     def request(
         self,
@@ -234,10 +236,33 @@ class Agent(MessagingRequests):
 
         return SingleCall(start)
 
+    def _until_disposed(self, flow: reactivex.Observable[_T]) -> reactivex.Observable[_T]:
+        """``flow``, failed with NotConnectedError (and its work cancelled) on dispose."""
+
+        def subscribe(
+            observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            if self._disposing.closed:
+                observer.on_error(NotConnectedError("agent disposed"))
+                return Disposable()
+            running = SerialDisposable()
+
+            def stop(_: None) -> None:
+                running.dispose()
+                observer.on_error(NotConnectedError("agent disposed"))
+
+            watch = self._disposing.subscribe(stop)
+            running.disposable = flow.subscribe(observer, scheduler=scheduler)
+            return CompositeDisposable(watch, running)
+
+        return reactivex.create(subscribe)
+
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
         if self._state.value is AgentState.DISPOSED:
             return
+        self._disposing.emit(None)
+        self._disposing.close()
         self._recovery_job.dispose()
         self._stop_timers()
         self._connecting = None
@@ -360,6 +385,10 @@ class Agent(MessagingRequests):
 
     def _attach(self, opened: Opened) -> Connected:
         domains, session, link = opened
+        if self._state.value is AgentState.DISPOSED:
+            # a flow still in flight when the agent was disposed: its socket must not live on
+            link.close(1000, "agent disposed").subscribe(on_error=lambda _: None)
+            raise NotConnectedError("agent disposed")
         old, self._link = self._link, link
         self._generation += 1
         self._domains, self._session = domains, session
@@ -381,7 +410,11 @@ class Agent(MessagingRequests):
         if isinstance(frame, Notification):  # first: most frames are notifications
             self._router.dispatch(frame)
         elif isinstance(frame, Response):
-            self._pending.resolve(frame)
+            try:
+                self._pending.resolve(frame)
+            except Exception:
+                # a caller's on_next raised: theirs to fix, never a reason to drop the socket
+                _log.exception("a subscriber of a %s response raised", frame.type or "request")
         elif isinstance(frame, MalformedFrameError):
             self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
         elif isinstance(frame, UnknownFrame):

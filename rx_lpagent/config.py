@@ -187,7 +187,9 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     optional :class:`ssl.SSLContext` (custom CAs); it is refused with a plain-HTTP csds_domain.
     ``domains`` maps service names (``agentVep``, ``facadeMsg``, ...) to hosts and wins over
     what CSDS says, on connect, reconnect and refresh alike. Intervals are seconds;
-    ``refresh_interval`` and ``keepalive_interval`` accept None to turn them off.
+    ``refresh_interval`` and ``keepalive_interval`` accept None to turn them off; a keep-alive
+    unanswered for ``keepalive_timeout`` means a half-open socket (detected within
+    ``keepalive_interval + keepalive_timeout``).
     """
 
     account_id: str
@@ -200,6 +202,7 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     request_timeout: float = 10.0
     refresh_interval: float | None = 600.0
     keepalive_interval: float | None = 30.0
+    keepalive_timeout: float = 10.0
     user_agent: str = msgspec.field(default_factory=_default_user_agent)
     transport: TransportName = "aiohttp"
 
@@ -250,6 +253,7 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
         _positive("request_timeout", self.request_timeout, optional=False)
         _positive("refresh_interval", self.refresh_interval, optional=True)
         _positive("keepalive_interval", self.keepalive_interval, optional=True)
+        _positive("keepalive_timeout", self.keepalive_timeout, optional=False)
 
     def __hash__(self) -> int:
         # a frozen config is usable as a key even though ``domains`` is a dict

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
+from typing import Any
 
 from aiohttp import WSMsgType
 
@@ -107,9 +108,13 @@ async def stream_notifications(connection: Connection, count: int) -> int:
             if not done.done():
                 done.set_result(max(sent, 0))
 
+    if connection.closing or connection.half_open:
+        return 0
     connection.run_in_order(job)
     try:
-        return await done
+        waits: list[asyncio.Future[Any]] = [done, connection.finished]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        return done.result() if done.done() else 0
     finally:
         if not done.done():
             done.cancel()

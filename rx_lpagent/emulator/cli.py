@@ -1,6 +1,6 @@
 """``python -m rx_lpagent emulator``: run the emulator standalone until interrupted.
 
-It prints what a client needs, one ``name: value`` per line (``csds``, ``account``,
+It prints what a client needs, one ``name: value`` per line (``csds_domain``, ``account``,
 ``username``, ``password``, ``base_url``, and ``ca_file`` under ``--tls``), then serves.
 """
 

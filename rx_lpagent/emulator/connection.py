@@ -65,6 +65,8 @@ class Connection:
         """The code the emulator closed with (None when the client closed first)."""
         self._queue: deque[Job] = deque()
         self._ready = asyncio.Event()
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Done once the socket handler has let go of this connection."""
         self._writer = asyncio.get_running_loop().create_task(self._write_loop())
         self._timers: set[asyncio.TimerHandle] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -162,3 +164,5 @@ class Connection:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if not self.finished.done():
+            self.finished.set_result(None)

@@ -7,20 +7,7 @@ from typing import Any
 from rx_lpagent.emulator.engine import Engine
 from rx_lpagent.emulator.state import Consumer, Conversation
 
-__all__ = ["EmulatedConsumer", "default_profile"]
-
-
-def default_profile(consumer_id: str) -> dict[str, Any]:
-    return {
-        "firstName": "Test",
-        "lastName": "Consumer",
-        "acr": "0",
-        "privateData": {"mobileNum": "+1-555-0100", "email": "consumer@example.com"},
-        "authenticatedData": {
-            "lp_sdes": [{"type": "ctmrinfo", "info": {"customerId": consumer_id}}]
-        },
-        "claims": {"lp_sdes": [{"type": "personal", "personal": {"firstname": "Test"}}]},
-    }
+__all__ = ["EmulatedConsumer"]
 
 
 class EmulatedConsumer:

@@ -17,6 +17,8 @@ Never faulted and never recorded. All bodies are JSON.
 ``POST /_emulator/sockets/malformed``                      ``{"frame"?, "bearer"?}``
 ``POST /_emulator/sessions/expire``                        ``{"what": "session"|"bearer",
                                                            "bearer"?}``
+``POST /_emulator/refuse-connections``                     ``{"seconds": 2}``: stop listening
+                                                           for that long
 ``POST /_emulator/bench``                                  ``{"count": N}``: stream N
                                                            notifications on the agent sockets
 ``GET  /_emulator/info``                                   csds, account, credentials, ca_file
@@ -31,10 +33,10 @@ import msgspec
 from aiohttp import web
 
 from rx_lpagent.emulator.bench import stream_notifications
-from rx_lpagent.emulator.consumers import EmulatedConsumer, default_profile
+from rx_lpagent.emulator.consumers import EmulatedConsumer
 from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
 from rx_lpagent.emulator.faults import DEFAULT_MALFORMED_FRAME, parse_faults
-from rx_lpagent.emulator.state import Consumer, Conversation
+from rx_lpagent.emulator.state import Conversation
 
 __all__ = ["conversation_state", "routes"]
 
@@ -69,14 +71,7 @@ def _conversation(ctx: EmulatorContext, request: web.Request) -> Conversation:
 
 
 def _consumer_of(ctx: EmulatorContext, conversation: Conversation) -> EmulatedConsumer:
-    consumers = ctx.world.add_account(conversation.account).consumers
-    record = consumers.get(conversation.consumer_id)
-    if record is None:
-        record = consumers[conversation.consumer_id] = Consumer(
-            conversation.account,
-            conversation.consumer_id,
-            default_profile(conversation.consumer_id),
-        )
+    record = ctx.world.consumer(conversation.account, conversation.consumer_id)
     return EmulatedConsumer(ctx.engine, record)
 
 
@@ -85,11 +80,7 @@ async def open_conversation(request: web.Request) -> web.Response:
     body = await _body(request)
     account = str(body.get("account") or next(iter(ctx.world.accounts)))
     consumer_id = request.match_info["consumer_id"]
-    consumers = ctx.world.add_account(account).consumers
-    record = consumers.setdefault(
-        consumer_id, Consumer(account, consumer_id, default_profile(consumer_id))
-    )
-    consumer = EmulatedConsumer(ctx.engine, record)
+    consumer = EmulatedConsumer(ctx.engine, ctx.world.consumer(account, consumer_id))
     conv_id = await consumer.open_conversation(str(body.get("skillId", "-1")))
     return web.json_response({"conversationId": conv_id})
 
@@ -196,6 +187,15 @@ async def expire(request: web.Request) -> web.Response:
     return web.json_response({"expired": count})
 
 
+async def refuse_connections(request: web.Request) -> web.Response:
+    body = await _body(request)
+    seconds = body.get("seconds")
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds <= 0:
+        raise web.HTTPBadRequest(text="seconds must be a positive number (listening resumes)")
+    await request.app[CONTEXT].faults.refuse_connections(float(seconds))
+    return web.json_response({"refusingFor": seconds})
+
+
 async def bench(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     body = await _body(request)
@@ -233,5 +233,6 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{prefix}/sockets/malformed", malformed),
         web.post(f"{prefix}/sessions/expire", expire),
         web.post(f"{prefix}/bench", bench),
+        web.post(f"{prefix}/refuse-connections", refuse_connections),
         web.get(f"{prefix}/info", info, allow_head=False),
     ]

@@ -44,6 +44,8 @@ class Engine:
         self.files: dict[str, bytes] = {}
         self._ring_timers: dict[str, asyncio.TimerHandle] = {}
         self._url_key = secrets.token_bytes(16)
+        self.changed = asyncio.Event()
+        """Set on every change of the world (tests wait on it instead of polling)."""
 
     # sockets
     def register(self, connection: Connection) -> None:
@@ -69,6 +71,7 @@ class Engine:
         *,
         agent: AgentUser | None = None,
     ) -> Conversation:
+        self.world.consumer(account, consumer_id)
         conversation = Conversation(account, consumer_id, skill_id)
         self.world.add_account(account).conversations[conversation.conv_id] = conversation
         if agent is not None:
@@ -85,6 +88,7 @@ class Engine:
     def conversation_changed(self, conversation: Conversation) -> None:
         """Send an UPSERT (or a DELETE, when it left a filter) to every matching subscription."""
         conversation.touch()
+        self.changed.set()
         pids = self.world.pid_map(conversation.account)
         participants = self.participant_ids(conversation)
         for connection in self.connections_of(conversation.account):
@@ -146,6 +150,7 @@ class Engine:
                 {**body, "conversationId": conversation.conv_id, "messageAudience": "ALL"}
             )
         self._count_unread(conversation, originator_id, event)
+        self.changed.set()
         frame = notification(ONLINE_EVENT, body)
         for connection in self.connections_of(conversation.account):
             if dialog_id in connection.dialogs or conversation.roles_of(connection.agent.old_id):
@@ -221,6 +226,7 @@ class Engine:
             created_ms=created,
         )
         conversation.ring = ring
+        self.changed.set()
         self.rings[ring.ring_id] = ring
         loop = asyncio.get_running_loop()
         self._ring_timers[ring.ring_id] = loop.call_later(
@@ -287,6 +293,7 @@ class Engine:
 
     def _finish_ring(self, ring: Ring, state: str) -> None:
         ring.state = state
+        self.changed.set()
         ring.conversation.ring = None
         self.rings.pop(ring.ring_id, None)
         handle = self._ring_timers.pop(ring.ring_id, None)
@@ -308,6 +315,7 @@ class Engine:
     def set_agent_state(self, agent: AgentUser, availability: str, description: str = "") -> None:
         agent.availability = availability
         agent.description = description
+        self.changed.set()
         for connection in self.connections_of(agent.account):
             for sub_id, agent_id in connection.agent_state_subscriptions.items():
                 if agent_id in (None, agent.old_id, agent.pid):

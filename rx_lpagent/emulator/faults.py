@@ -13,7 +13,9 @@ messaging request type (``.GetClock``, ``.ams.ms.PublishEvent``, ...), or ``*`` 
                 e.g. a CSDS reply without ``baseURIs`` or a login reply without ``config``
 ``latency``     delay the answer by ``seconds``
 ``refuse``      drop the TCP connection without an answer (a request type: the socket is
-                dropped, the client sees 1006)
+                dropped, the client sees 1006). aiohttp retries an idempotent request once on
+                a new connection, and each attempt counts; for a server that is down, use
+                ``emu.faults.refuse_connections()`` (the port stops listening)
 ``close``       close the socket with ``code`` (1006 drops it without a close frame); on ``ws``
                 this happens ``after`` seconds once a socket opens, on a request type when that
                 request arrives
@@ -134,6 +136,9 @@ class SocketControls:
         raise NotImplementedError
 
     def expire_session(self, bearer: str | None = None) -> int:
+        raise NotImplementedError
+
+    async def set_listening(self, listening: bool, seconds: float | None = None) -> None:
         raise NotImplementedError
 
 
@@ -304,3 +309,13 @@ class Faults:
     def expire_session(self, bearer: str | None = None) -> int:
         """Expire login sessions (all, or one): refresh and logout answer 401 from now on."""
         return self._controls.expire_session(bearer)
+
+    async def refuse_connections(self, seconds: float | None = None) -> None:
+        """Stop listening: new TCP connections are refused (open ones stay; close them with
+        ``close_sockets(1006)``). Listening resumes after ``seconds``, or on
+        :meth:`accept_connections`."""
+        await self._controls.set_listening(False, seconds)
+
+    async def accept_connections(self) -> None:
+        """Listen again on the same port."""
+        await self._controls.set_listening(True)

@@ -7,7 +7,7 @@ import secrets
 import shutil
 import ssl
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -16,14 +16,15 @@ from aiohttp import web
 
 from rx_lpagent.emulator import control, rest
 from rx_lpagent.emulator.bench import stream_notifications
-from rx_lpagent.emulator.consumers import EmulatedConsumer, default_profile
+from rx_lpagent.emulator.consumers import EmulatedConsumer
 from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
 from rx_lpagent.emulator.engine import Engine
-from rx_lpagent.emulator.faults import Faults, FaultSpec, SocketControls
+from rx_lpagent.emulator.faults import Faults, FaultSpec
 from rx_lpagent.emulator.messaging import messaging_socket
 from rx_lpagent.emulator.middleware import faults_and_records
 from rx_lpagent.emulator.records import CallLog
-from rx_lpagent.emulator.state import AgentUser, AppCredentials, Consumer, Conversation, World
+from rx_lpagent.emulator.sockets import LiveSocketControls
+from rx_lpagent.emulator.state import AgentUser, AppCredentials, Conversation, World
 
 __all__ = ["Emulator", "build_app"]
 
@@ -43,53 +44,6 @@ def build_app(ctx: EmulatorContext) -> web.Application:
     return app
 
 
-class _Controls(SocketControls):
-    """Fault actions on the open sockets."""
-
-    def __init__(self, ctx: EmulatorContext) -> None:
-        self._ctx = ctx
-
-    def _sockets(self, bearer: str | None) -> list[Any]:
-        return [
-            c
-            for c in self._ctx.engine.connections
-            if not c.closing and (bearer is None or c.bearer == bearer)
-        ]
-
-    async def close_sockets(self, code: int, bearer: str | None = None) -> int:
-        sockets = self._sockets(bearer)
-        await asyncio.gather(*(c.close(code, "closed by emulator") for c in sockets))
-        return len(sockets)
-
-    def set_half_open(self, half_open: bool, bearer: str | None = None) -> int:
-        sockets = self._sockets(bearer)
-        for connection in sockets:
-            connection.half_open = half_open
-        return len(sockets)
-
-    def send_raw(self, frame: str, bearer: str | None = None) -> int:
-        sockets = self._sockets(bearer)
-        for connection in sockets:
-            connection.send(frame.encode())
-        return len(sockets)
-
-    async def expire_bearer(self, bearer: str | None = None) -> int:
-        sessions = [
-            s for s in self._ctx.world.sessions.values() if bearer is None or s.bearer == bearer
-        ]
-        for session in sessions:
-            session.bearer_valid = False
-        return await self.close_sockets(4401, bearer) if sessions else 0
-
-    def expire_session(self, bearer: str | None = None) -> int:
-        sessions = [
-            s for s in self._ctx.world.sessions.values() if bearer is None or s.bearer == bearer
-        ]
-        for session in sessions:
-            session.session_valid = False
-        return len(sessions)
-
-
 class Emulator:
     """A local LivePerson on 127.0.0.1 (a free port unless told): CSDS, login, refresh, logout,
     the messaging socket, stateful conversations, fault injection, optional TLS.
@@ -98,6 +52,17 @@ class Emulator:
 
         async with Emulator() as emu:
             conv_id = await emu.consumer().open_conversation()
+
+    ``tls`` serves https/wss with a CA made at start (``ca_file``, ``client_ssl_context()``);
+    ``account`` is the account id; ``idle_timeout`` closes sockets that sent nothing (pings
+    count) for that many seconds, with 1000 (None: never); ``session_ttl`` is the login session's
+    life in seconds (``sessionTTl``; a refresh restarts it; at its end sockets close with 4401);
+    ``ring_timeout`` is how long a ring waits before it expires and goes to the next agent;
+    ``username``/``password`` are the default agent's; ``advertised_host`` is the host CSDS hands
+    out (default ``host``); ``faults`` are armed at start (see :mod:`.faults`).
+
+    Three agents exist from the start: the user/password one (``username``, ``password``,
+    ``agent``), an app-key one (``app_credentials``) and an SSO one (``assertion``).
     """
 
     def __init__(
@@ -138,9 +103,11 @@ class Emulator:
             tls=tls,
             advertised_host=advertised_host or host,
         )
-        self._ctx.faults.attach(_Controls(self._ctx))
+        self._controls = LiveSocketControls(self._ctx, self._set_listening)
+        self._ctx.faults.attach(self._controls)
         self._ctx.faults.extend(faults)
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self._ca_dir: Path | None = None
         self._ca_file: Path | None = None
         self._server_ssl: ssl.SSLContext | None = None
@@ -157,15 +124,28 @@ class Emulator:
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, ssl_context=self._server_ssl)
         await site.start()
-        self._runner = runner
+        self._runner, self._site = runner, site
         self._ctx.port = int(runner.addresses[0][1])
         return self
+
+    async def _set_listening(self, listening: bool) -> None:
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running")
+        if listening and self._site is None:
+            site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self._server_ssl)
+            await site.start()
+            self._site = site
+        elif not listening and self._site is not None:
+            site, self._site = self._site, None
+            await site.stop()
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
         if runner is None:
             return
         self._ctx.engine.stop()
+        self._controls.cancel_restore()
+        self._site = None
         for connection in list(self._ctx.engine.connections):
             if connection.half_open:
                 connection.drop()
@@ -291,16 +271,9 @@ class Emulator:
         profile: dict[str, Any] | None = None,
     ) -> EmulatedConsumer:
         """The consumer ``consumer_id`` (created on first use; a random id if none is given)."""
-        account_id = account or self._account
-        records = self._ctx.world.add_account(account_id).consumers
-        consumer_id = consumer_id or secrets.token_hex(32)
-        record = records.get(consumer_id)
-        if record is None:
-            record = records[consumer_id] = Consumer(
-                account_id, consumer_id, profile or default_profile(consumer_id)
-            )
-        elif profile is not None:
-            record.profile = profile
+        record = self._ctx.world.consumer(
+            account or self._account, consumer_id or secrets.token_hex(32), profile
+        )
         return EmulatedConsumer(self._ctx.engine, record)
 
     def conversation(self, conv_id: str) -> Conversation:
@@ -317,6 +290,22 @@ class Emulator:
             for conversation in account.conversations.values()
         ]
 
+    async def wait_until(self, condition: Callable[[], bool], within: float = 10.0) -> None:
+        """Wait (at most ``within`` seconds) until ``condition()`` holds; it is checked after
+        every change of conversations, rings and agent states. TimeoutError otherwise."""
+        changed = self._ctx.engine.changed
+        async with asyncio.timeout(within):
+            while not condition():
+                changed.clear()
+                await changed.wait()
+
+    async def wait_for_messages(
+        self, conv_id: str, count: int, within: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Wait until conversation ``conv_id`` holds ``count`` stored events; return them."""
+        await self.wait_until(lambda: len(self.conversation(conv_id).messages) >= count, within)
+        return self.conversation(conv_id).messages
+
     async def stream_notifications(self, count: int, *, bearer: str | None = None) -> int:
         """Bench mode: stream ``count`` pre-encoded notifications on every open agent socket
         (or the one of ``bearer``); returns the total written."""
@@ -331,7 +320,7 @@ class Emulator:
     def info(self) -> dict[str, str]:
         """What a client needs, as the CLI prints it."""
         lines = {
-            "csds": self.csds_domain,
+            "csds_domain": self.csds_domain,
             "account": self.account,
             "username": self.username,
             "password": self.password,

@@ -23,6 +23,7 @@ __all__ = [
     "Ring",
     "Session",
     "World",
+    "default_profile",
     "now_ms",
 ]
 
@@ -132,6 +133,19 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session(agent={self.agent.old_id!r}, bearer=***)"
+
+
+def default_profile(consumer_id: str) -> dict[str, Any]:
+    return {
+        "firstName": "Test",
+        "lastName": "Consumer",
+        "acr": "0",
+        "privateData": {"mobileNum": "+1-555-0100", "email": "consumer@example.com"},
+        "authenticatedData": {
+            "lp_sdes": [{"type": "ctmrinfo", "info": {"customerId": consumer_id}}]
+        },
+        "claims": {"lp_sdes": [{"type": "personal", "personal": {"firstname": "Test"}}]},
+    }
 
 
 @dataclass(eq=False)
@@ -347,6 +361,20 @@ class World:
         )
         self.add_account(account_id).agents.append(agent)
         return agent
+
+    def consumer(
+        self, account_id: str, consumer_id: str, profile: dict[str, Any] | None = None
+    ) -> Consumer:
+        """The consumer record (created with a default profile on first use)."""
+        consumers = self.add_account(account_id).consumers
+        record = consumers.get(consumer_id)
+        if record is None:
+            record = consumers[consumer_id] = Consumer(
+                account_id, consumer_id, profile or default_profile(consumer_id)
+            )
+        elif profile is not None:
+            record.profile = profile
+        return record
 
     def authenticate(self, account_id: str, body: Mapping[str, Any]) -> AgentUser | None:
         account = self.accounts.get(account_id)

@@ -22,7 +22,10 @@ from rx_lpagent.transport import (
     LoginSession,
     RestClient,
     SocketConnection,
-    messaging_url,
+)
+from rx_lpagent.transport.messaging import (
+    open_messaging_socket,
+    require_domain,
     socket_transport_for,
 )
 
@@ -35,15 +38,13 @@ AGENT_VEP = "agentVep"
 _MESSAGING_FALLBACK = {"facadeMsg": "asyncMessagingEnt", "asyncMessagingEnt": "facadeMsg"}
 
 
-def _host(domains: Domains, service: str, fallback: str | None = None) -> str:
-    host = domains.get(service) or (domains.get(fallback) if fallback else None)
-    if not host:
-        raise SDKError(
-            f"could not fetch domains: no {service!r} service for this account",
-            None,
-            Service.DOMAIN_NAMES,
-        )
-    return host
+def _with_messaging_fallback(domains: Domains, service: str) -> Domains:
+    """``domains``, where a missing messaging service is served by the other name's host
+    (facadeMsg in SDK >= 1.4.5, asyncMessagingEnt before: accounts may list either)."""
+    other = _MESSAGING_FALLBACK.get(service)
+    if domains.get(service) or other is None or not domains.get(other):
+        return domains
+    return {**domains, service: domains[other]}
 
 
 def _login_session(session: Session) -> LoginSession:
@@ -68,14 +69,16 @@ class LiveBackend:
     def login(self, domains: Domains) -> reactivex.Observable[Session]:
         async def login() -> Session:
             return await self._rest.login(
-                _host(domains, AGENT_VEP), self._config.account_id, self._config.credentials
+                require_domain(domains, AGENT_VEP),
+                self._config.account_id,
+                self._config.credentials,
             )
 
         return self._run(login)
 
     def refresh(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
         async def refresh() -> None:
-            agent_vep = _host(domains, AGENT_VEP)
+            agent_vep = require_domain(domains, AGENT_VEP)
             if not self._rest.has_session_cookie(agent_vep):
                 raise SDKError(
                     "cannot refresh: the login session cookie is missing",
@@ -89,7 +92,7 @@ class LiveBackend:
     def logout(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
         async def logout() -> None:
             await self._rest.logout(
-                _host(domains, AGENT_VEP), self._config.account_id, _login_session(session)
+                require_domain(domains, AGENT_VEP), self._config.account_id, _login_session(session)
             )
 
         return self._run(logout)
@@ -100,18 +103,11 @@ class LiveBackend:
         config = self._config
 
         async def open_socket() -> Link:
-            service = config.messaging_service
-            host = _host(domains, service, _MESSAGING_FALLBACK.get(service))
-            url = messaging_url(
-                host,
-                config.account_id,
+            connection = await open_messaging_socket(
+                config,
+                socket_transport_for(config, self._rest),
+                _with_messaging_fallback(domains, config.messaging_service),
                 _login_session(session).bearer,
-                config.api_version,
-                config.secure,
-            )
-            transport = socket_transport_for(config, self._rest)
-            connection = await transport.connect(
-                url, ssl=config.ssl, timeout=config.request_timeout
             )
             return LiveLink(connection, on_message, on_close)
 

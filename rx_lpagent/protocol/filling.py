@@ -1,7 +1,9 @@
 """What the Node SDK adds to a request before sending it (PROTOCOL.md section 3.1).
 
 :func:`fill_request` is total: a body of an unexpected shape is sent as given (the service
-answers it with a 4xx), and the caller's body is never mutated.
+answers it with a 4xx), and the caller's body is never mutated. Where the SDK would throw, it
+is lenient instead: a missing body counts as ``{}``, a bare ``conversationField`` element is
+filled in place (and stays bare), a bare ``agentIds`` string becomes a one-element list.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any
 
 import msgspec
 
+from rx_lpagent.protocol._js import js_truthy
 from rx_lpagent.protocol.identity import AgentIdentity
-from rx_lpagent.protocol.wire import js_truthy
 
 __all__ = ["fill_request"]
 

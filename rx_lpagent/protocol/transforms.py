@@ -9,11 +9,18 @@ Bodies are what ``JSON.stringify`` would show of the Node object: the SDK's func
 (``isMe()``, ``getMyRole()``) are left out and their values kept as the SDK's own ``__isMe`` and
 ``__myRole`` keys; a property the SDK sets to ``undefined`` is absent.
 
+Parity goes down to odd shapes: the JavaScript semantics the SDK leans on (a property of a
+primitive reads as ``undefined``, ``delete`` on it does nothing, ``obj[["A"]]`` reads
+``obj["A"]``) are mimicked by :mod:`._js`. ``tests/protocol/test_node_parity.py`` runs the SDK's
+own Transformer on the fixtures and on thousands of damaged copies of them: wherever the SDK
+produces a result, ours is the same JSON, key order included.
+
 Deliberate differences: a one-element array that arrives as the bare element is accepted
-wherever the SDK iterates (the SDK would fail); a body that cannot be transformed comes back as a
+wherever the SDK iterates (the SDK throws), and a QueryMessages reply that is one bare event
+counts as a list of one (the SDK ignores it); a body that cannot be transformed comes back as a
 :class:`MalformedFrameError` value (the SDK emits a TransformError); none of these functions
-raises or mutates its input. Warnings the SDK logs (``invalid participant ...``) are returned in
-:attr:`NodeView.warnings`.
+raises or mutates its input. Warnings the SDK emits (``invalid participant ...``) are returned
+in :attr:`NodeView.warnings`.
 """
 
 from __future__ import annotations
@@ -23,10 +30,10 @@ from typing import Any
 import msgspec
 
 from rx_lpagent.errors import MalformedFrameError
+from rx_lpagent.protocol._js import UNDEFINED, JSTypeError, js_delete, js_get, js_string, js_truthy
 from rx_lpagent.protocol.filling import fill_request
 from rx_lpagent.protocol.frames import Notification
 from rx_lpagent.protocol.identity import AgentIdentity
-from rx_lpagent.protocol.wire import js_truthy
 
 __all__ = [
     "AgentIdentity",
@@ -55,137 +62,141 @@ class _Invalid(Exception):
 _json_decoder = msgspec.json.Decoder()
 
 
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _Invalid(f"{what} is not an object")
-    return value
-
-
-def _array(container: dict[str, Any], key: str, what: str) -> list[Any]:
-    """``container[key]`` as a list, written back: a bare element counts as a one-element list."""
-    value = container.get(key)
-    if value is None:
-        raise _Invalid(f"{what}.{key} is missing")
-    if not isinstance(value, list):
-        value = container[key] = [value]
-    return value
-
-
 def _decode(raw: msgspec.Raw | bytes) -> Any:
     return _json_decoder.decode(raw)
+
+
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+def _array(target: Any, key: str) -> list[Any]:
+    """``target[key]`` where the SDK iterates it; a bare element counts as a one-element list."""
+    value = js_get(target, key)
+    if isinstance(value, list):
+        return value
+    if value is None or value is UNDEFINED or not isinstance(target, dict):
+        raise _Invalid(f"{key} is {js_string(value)}, not an array")
+    value = target[key] = [value]
+    return value
+
+
+def _keys(target: Any) -> list[str]:
+    """``Object.keys(target)``."""
+    if target is None or target is UNDEFINED:
+        raise JSTypeError(f"Cannot convert {js_string(target)} to object")
+    if isinstance(target, dict):
+        return list(target)
+    if isinstance(target, list | str):
+        return [str(index) for index in range(len(target))]
+    return []
+
+
+def _has_own(target: Any, key: str) -> bool:
+    return js_get(target, key) is not UNDEFINED if isinstance(target, dict | list | str) else False
+
+
+def _set(target: Any, key: str, value: Any) -> None:
+    """``target[key] = value`` in strict mode (invisible on an array, absent when undefined)."""
+    if isinstance(target, dict):
+        if value is UNDEFINED:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    elif not isinstance(target, list):
+        raise JSTypeError(f"Cannot create property '{key}' on {js_string(target)}")
 
 
 # --- inbound -------------------------------------------------------------------------------
 
 
 def _ex_conversation_change(body: Any, identity: AgentIdentity) -> NodeView:
-    body = _object(body, "body")
     warnings: list[str] = []
-    for change in _array(body, "changes", "body"):
-        if isinstance(change, dict) and js_truthy(change.get("result")):
-            _ex_conversation(_object(change["result"], "change.result"), identity, warnings)
+    for change in _array(body, "changes"):
+        if js_truthy(change) and js_truthy(js_get(change, "result")):
+            _ex_conversation(js_get(change, "result"), identity, warnings)
     return NodeView("cqm.ExConversationChangeNotification", body, tuple(warnings))
 
 
-def _ex_conversation(result: dict[str, Any], identity: AgentIdentity, warnings: list[str]) -> None:
-    result.pop("lastUpdateTime", None)
-    result.pop("numberOfunreadMessages", None)
-    details = _object(result.get("conversationDetails"), "conversationDetails")
+def _ex_conversation(result: Any, identity: AgentIdentity, warnings: list[str]) -> None:
+    js_delete(result, "lastUpdateTime")
+    js_delete(result, "numberOfunreadMessages")
+    details = js_get(result, "conversationDetails")
     for key in ("convId", "note", "brandId", "groupId", "csatRate"):
-        details.pop(key, None)
-    participants = _object(details.get("participants"), "conversationDetails.participants")
-    for role in list(participants):
-        if identity.old_agent_id in _array(participants, role, "participants"):
-            details["__myRole"] = role
-    if "participantsPId" not in details:
+        js_delete(details, key)
+    participants = js_get(details, "participants")
+    for role in _keys(participants):
+        if identity.old_agent_id in _array(participants, role):
+            _set(details, "__myRole", role)
+    conv_id = js_string(js_get(result, "convId"))
+    if not _has_own(details, "participantsPId"):
         raise _Invalid(
-            "participantsPId key property is missing on notification for convId "
-            f"{result.get('convId')}"
+            f"participantsPId key property is missing on notification for convId {conv_id}"
         )
-    details["participants"] = _participants_with_pids(details, result.get("convId"), warnings)
-    del details["participantsPId"]
+    _set(details, "participants", _participants_with_pids(details, conv_id, warnings))
+    js_delete(details, "participantsPId")
 
 
 def _participants_with_pids(
-    details: dict[str, Any], conv_id: Any, warnings: list[str]
+    details: Any, conv_id: str, warnings: list[str]
 ) -> list[dict[str, Any]]:
     """``participantsPId {ROLE: [pid]}`` as ``[{id, role}]``; dialog participants get PIDs."""
-    pids = _object(details["participantsPId"], "participantsPId")
-    participants = [
-        {"id": pid, "role": role}
-        for role in list(pids)
-        for pid in _array(pids, role, "participantsPId")
-    ]
-    for item in _array(details, "dialogs", "conversationDetails"):
-        dialog = _object(item, "dialog")
+    pids = js_get(details, "participantsPId")
+    participants = [{"id": pid, "role": role} for role in _keys(pids) for pid in _array(pids, role)]
+    for dialog in _array(details, "dialogs"):
         seen_per_role: dict[str, int] = {}
-        for entry in _array(dialog, "participantsDetails", "dialog"):
-            participant = _object(entry, "dialog participant")
-            role = participant.get("role")
-            if not isinstance(role, str) or role not in pids:
-                if participant.get("state") != "SUGGESTED":
-                    warnings.append(
-                        f"invalid participant on conversation {conv_id} - "
-                        f"{msgspec.json.encode(participant).decode()}"
-                    )
-                continue
+        for participant in _array(dialog, "participantsDetails"):
+            role = js_string(js_get(participant, "role"))
             index = seen_per_role.get(role, 0)
             seen_per_role[role] = index + 1
-            role_pids = pids[role]
+            if not _has_own(pids, role):
+                # Suggested agents are missing from the conversation's lists: not worth a warning.
+                if js_get(participant, "state") != "SUGGESTED":
+                    warnings.append(
+                        f"invalid participant on conversation {conv_id} - {_json(participant)}"
+                    )
+                continue
+            role_pids = js_get(pids, role)
             # A dialog may list more participants of a role than the conversation has PIDs.
             if index < len(role_pids):
-                participant["id"] = role_pids[index]
+                _set(participant, "id", role_pids[index])
     return participants
 
 
-def _changes_results(body: Any) -> list[dict[str, Any]]:
-    body = _object(body, "body")
-    return [
-        _object(_object(change, "change").get("result"), "change.result")
-        for change in _array(body, "changes", "body")
-    ]
-
-
 def _routing_task(body: Any, identity: AgentIdentity) -> NodeView:
-    for result in _changes_results(body):
+    for change in _array(body, "changes"):
+        result = js_get(change, "result")
         for key in ("routingTaskId", "assignedAgentId", "brandId"):
-            result.pop(key, None)
-        for item in _array(result, "ringsDetails", "change.result"):
-            ring = _object(item, "ringsDetails item")
+            js_delete(result, key)
+        for ring in _array(result, "ringsDetails"):
             for key in ("brandId", "convId", "consumerId", "skillId"):
-                ring.pop(key, None)
+                js_delete(ring, key)
     return NodeView("routing.RoutingTaskNotification", body)
 
 
 def _agent_state(body: Any, identity: AgentIdentity) -> NodeView:
-    for result in _changes_results(body):
-        result.pop("agentUserId", None)
+    for change in _array(body, "changes"):
+        js_delete(js_get(change, "result"), "agentUserId")
     return NodeView("routing.AgentStateNotification", body)
 
 
-def _as_message_change(value: Any, identity: AgentIdentity) -> dict[str, Any]:
+def _as_message_change(event: Any, identity: AgentIdentity) -> Any:
     """One dialog event as a ``changes`` item: originatorId becomes the PID, plus ``__isMe``."""
-    event = _object(value, "messaging event")
-    event["__isMe"] = event.get("originatorId") == identity.old_agent_id
-    if "originatorPId" in event:
-        event["originatorId"] = event.pop("originatorPId")
-    else:
-        event.pop("originatorId", None)
+    _set(event, "__isMe", js_get(event, "originatorId") == identity.old_agent_id)
+    _set(event, "originatorId", js_get(event, "originatorPId"))
+    js_delete(event, "originatorPId")
     return event
 
 
 def _messaging_notification(dialog_id: Any, changes: list[Any]) -> NodeView:
-    body: dict[str, Any] = {} if dialog_id is _ABSENT else {"dialogId": dialog_id}
+    body: dict[str, Any] = {} if dialog_id is UNDEFINED else {"dialogId": dialog_id}
     body["changes"] = changes
     return NodeView(MESSAGING_EVENT_NOTIFICATION, body)
 
 
-_ABSENT: Any = object()
-
-
 def _online_event(body: Any, identity: AgentIdentity) -> NodeView:
     change = _as_message_change(body, identity)
-    return _messaging_notification(change.get("dialogId", _ABSENT), [change])
+    return _messaging_notification(js_get(change, "dialogId"), [change])
 
 
 def _ring_updated(body: Any, identity: AgentIdentity) -> NodeView:
@@ -227,17 +238,18 @@ def query_messages_to_node_view(
 ) -> NodeView | MalformedFrameError | None:
     """The ``ms.MessagingEventNotification`` the SDK re-emits for a QueryMessages reply body.
 
-    ``None`` when the reply holds no events (the SDK emits nothing then). Never raises.
+    ``None`` when the reply holds no events (the SDK emits nothing then). A reply that is one
+    bare event counts as a list of one (the SDK would ignore it). Never raises.
     """
     try:
         events = _decode(body)
         if isinstance(events, dict):
             events = [events]
+        if not js_truthy(js_get(events, "length")):
+            return None
         if not isinstance(events, list):
             raise _Invalid("QueryMessages reply is not a list")
-        if not events:
-            return None
-        dialog_id = _object(events[0], "messaging event").get("dialogId", _ABSENT)
+        dialog_id = js_get(events[0], "dialogId")
         return _messaging_notification(
             dialog_id, [_as_message_change(event, identity) for event in events]
         )
@@ -247,57 +259,51 @@ def query_messages_to_node_view(
         )
 
 
-def user_profile_to_sdes(body: msgspec.Raw | bytes) -> list[dict[str, Any]] | MalformedFrameError:
+def user_profile_to_sdes(body: msgspec.Raw | bytes) -> list[Any] | MalformedFrameError:
     """The list of SDEs the SDK makes of a GetUserProfile reply. Never raises."""
     try:
-        return _sdes(_object(_decode(body), "GetUserProfile reply"))
+        return _sdes(_decode(body))
     except _BAD_INPUT as exc:
         return MalformedFrameError(
             f"cannot transform a GetUserProfile reply: {exc}", error=exc, raw=bytes(body)
         )
 
 
-def _set_or_drop(target: dict[str, Any], key: str, source: dict[str, Any], source_key: str) -> None:
-    # Assigning `undefined` in JavaScript: the key is absent from the JSON view.
-    if source_key in source:
-        target[key] = source[source_key]
-    else:
-        target.pop(key, None)
-
-
-def _sdes(profile: dict[str, Any]) -> list[dict[str, Any]]:
-    sdes: list[dict[str, Any]] = []
-    private = profile.get("privateData")
-    private = private if isinstance(private, dict) else {}
-    claims = profile.get("claims")
-    if isinstance(claims, dict) and js_truthy(claims.get("lp_sdes")):
-        for item in _array(claims, "lp_sdes", "claims"):
-            sde = _object(item, "claims SDE")
-            _set_or_drop(sde, "acr", profile, "acr")
-            _set_or_drop(sde, "iss", claims, "iss")
+def _sdes(profile: Any) -> list[Any]:
+    sdes: list[Any] = []
+    authenticated = js_get(profile, "authenticatedData")
+    private = js_get(profile, "privateData")
+    private = private if js_truthy(private) else {}
+    claims = js_get(profile, "claims")
+    claims = claims if js_truthy(claims) else {}
+    if js_truthy(js_get(claims, "lp_sdes")):
+        for sde in _array(claims, "lp_sdes"):
+            _set(sde, "acr", js_get(profile, "acr"))
+            _set(sde, "iss", js_get(claims, "iss"))
             sdes.append(sde)
-    authenticated = profile.get("authenticatedData")
-    if isinstance(authenticated, dict) and js_truthy(authenticated.get("lp_sdes")):
-        for item in _array(authenticated, "lp_sdes", "authenticatedData"):
-            sde = _object(item, "authenticated SDE")
-            sde["auth"] = {}
+    if js_truthy(authenticated) and js_truthy(js_get(authenticated, "lp_sdes")):
+        for sde in _array(authenticated, "lp_sdes"):
+            _set(sde, "auth", {})
             sdes.append(sde)
     info: dict[str, Any] = {}
-    if js_truthy(private.get("mobileNum")):
-        info["imei"] = private["mobileNum"]
-    if js_truthy(private.get("userId")):
-        info["customerId"] = private["userId"]
+    mobile_num, user_id = js_get(private, "mobileNum"), js_get(private, "userId")
+    if js_truthy(mobile_num):
+        info["imei"] = mobile_num
+    if js_truthy(user_id):
+        info["customerId"] = user_id
     if info:
         sdes.append({"type": "ctmrinfo", "info": info})
     personal: dict[str, Any] = {}
-    if js_truthy(profile.get("firstName")):
-        personal["firstname"] = profile["firstName"]
-    if js_truthy(profile.get("lastName")):
-        personal["lastname"] = profile["lastName"]
-    if js_truthy(private.get("email")) or js_truthy(private.get("mobileNum")):
+    first_name, last_name = js_get(profile, "firstName"), js_get(profile, "lastName")
+    if js_truthy(first_name):
+        personal["firstname"] = first_name
+    if js_truthy(last_name):
+        personal["lastname"] = last_name
+    email = js_get(private, "email")
+    if js_truthy(email) or js_truthy(mobile_num):
         contact: dict[str, Any] = {}
-        _set_or_drop(contact, "email", private, "email")
-        _set_or_drop(contact, "phone", private, "mobileNum")
+        _set(contact, "email", email)
+        _set(contact, "phone", mobile_num)
         personal["contacts"] = [contact]
     if personal:
         sdes.append({"type": "personal", "personal": personal})

@@ -18,12 +18,11 @@ such fields, so a test can check no struct forgets the normalisation.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import msgspec
 
-__all__ = ["OneOrMany", "WireStruct", "as_list", "js_truthy", "one_or_many_fields"]
+__all__ = ["OneOrMany", "WireStruct", "as_list", "one_or_many_fields"]
 
 _T = TypeVar("_T")
 
@@ -61,13 +60,3 @@ def one_or_many_fields(struct_type: type[msgspec.Struct]) -> tuple[str, ...]:
         ):
             names.append(field.name)
     return tuple(names)
-
-
-def js_truthy(value: Any) -> bool:
-    """JavaScript truthiness, which the Node SDK's checks use: ``[]`` and ``{}`` are true;
-    ``None``, ``False``, ``0``, ``NaN`` and ``""`` are false."""
-    if isinstance(value, list | dict):
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return bool(value)

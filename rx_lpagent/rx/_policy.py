@@ -102,9 +102,11 @@ class Backoff:
             not isinstance(self.max_attempts, int) or self.max_attempts < 0
         ):
             raise ConfigurationError("Backoff.max_attempts must be an int >= 0 or UNBOUNDED")
-        for name, limit in (("max_elapsed", self.max_elapsed), ("reset_after", self.reset_after)):
-            if limit is not None and not limit >= 0:
-                raise ConfigurationError(f"Backoff.{name} must be >= 0 or None")
+        if self.max_elapsed is not None and not self.max_elapsed >= 0:
+            raise ConfigurationError("Backoff.max_elapsed must be >= 0 or None")
+        # a zero window would reset on every failure: an unbounded policy in disguise
+        if self.reset_after is not None and not self.reset_after > 0:
+            raise ConfigurationError("Backoff.reset_after must be > 0 or None")
         if self.jitter is Jitter.DECORRELATED and self.steps:
             raise ConfigurationError("Backoff.steps do not apply to decorrelated jitter")
 

@@ -57,7 +57,6 @@ async def make_agent(emulator: Emulator, transport: str) -> AsyncIterator[MakeAg
         credentials: Credentials | None = None,
         *,
         recovery: Recovery | None = FAST_RECOVERY,
-        keepalive_timeout: float = 10.0,
         **settings: Any,
     ) -> Recorder:
         settings.setdefault("refresh_interval", None)
@@ -69,7 +68,7 @@ async def make_agent(emulator: Emulator, transport: str) -> AsyncIterator[MakeAg
             transport=transport,  # type: ignore[arg-type]
             **settings,
         )
-        agent = Agent(config, recovery=recovery, keepalive_timeout=keepalive_timeout)
+        agent = Agent(config, recovery=recovery)
         made.append(agent)
         return Recorder(agent)
 

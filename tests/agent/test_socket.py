@@ -12,6 +12,7 @@ from reactivex import operators as ops
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.events import AgentEvent, Closed, ErrorEvent, SuccessEvent
+from rx_lpagent.rx import last_value
 from tests.agent.conftest import MakeAgent
 
 pytestmark = pytest.mark.asyncio
@@ -142,3 +143,37 @@ async def test_a_reconnect_detaches_the_old_socket_completely(
     assert emulator.calls.count("ws") == 3
     assert emulator.calls.count("login") == 2
     assert rec.agent.state is AgentState.CONNECTED
+
+
+async def test_a_raising_response_subscriber_does_not_drop_the_socket(
+    make_agent: MakeAgent, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    rec = make_agent()
+    await rec.agent.connect()
+    answered = asyncio.get_running_loop().create_future()
+
+    def explode(_: object) -> None:
+        answered.set_result(True)
+        raise RuntimeError("a bug in the caller's on_next")
+
+    with caplog.at_level(logging.ERROR):
+        rec.agent.get_clock().subscribe(explode, lambda _: None)
+        await asyncio.wait_for(answered, 5)
+        assert (await rec.agent.get_clock()).current_time > 0
+    assert rec.agent.state is AgentState.CONNECTED
+    assert "a bug in the caller's on_next" in caplog.text
+
+
+async def test_a_connect_in_flight_when_disposed_leaves_no_socket(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec = make_agent()
+    emulator.faults.delay("login", 0.2)
+    connecting = asyncio.ensure_future(last_value(rec.agent.connect()))
+    await asyncio.sleep(0.05)
+    await rec.agent.dispose()
+    with pytest.raises(Exception, match=r"disposed|closed"):
+        await connecting
+    await asyncio.sleep(0.3)
+    assert rec.agent.state is AgentState.DISPOSED
+    assert emulator.calls.count("ws") == 0

@@ -48,6 +48,12 @@ async def test_stream_over_http(client: Client) -> None:
         assert response.status == 400
 
 
+async def test_nothing_streams_to_a_half_open_socket(client: Client, emu: Emulator) -> None:
+    await client.connect()
+    emu.faults.half_open()
+    assert await emu.stream_notifications(10) == 0
+
+
 async def test_the_frame_is_encoded_once_around_the_sequence() -> None:
     prefix, suffix = bench_frame_parts()
     frame = decode_frame(prefix + b"7" + suffix)

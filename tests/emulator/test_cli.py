@@ -36,17 +36,17 @@ def test_the_emulator_command_serves_tls_with_a_scenario(tmp_path: Path) -> None
                 assert line, process.stderr.read() if process.stderr else ""
                 name, _, value = line.strip().partition(": ")
                 info[name] = value
-            assert set(info) >= {"csds", "account", "username", "password", "ca_file"}
+            assert set(info) >= {"csds_domain", "account", "username", "password", "ca_file"}
             assert info["account"] == "42"
-            assert not info["csds"].startswith("http")
+            assert not info["csds_domain"].startswith("http")
             context = ssl.create_default_context(cafile=info["ca_file"])
-            url = f"https://{info['csds']}/api/account/42/service/baseURI.json?version=1.0"
+            url = f"https://{info['csds_domain']}/api/account/42/service/baseURI.json?version=1.0"
             with pytest.raises(urllib.error.HTTPError) as caught:
                 urllib.request.urlopen(url, context=context, timeout=10)
             assert caught.value.code == 503
             caught.value.close()
             with urllib.request.urlopen(url, context=context, timeout=10) as response:
-                assert json.load(response)["baseURIs"][0]["baseURI"] == info["csds"]
+                assert json.load(response)["baseURIs"][0]["baseURI"] == info["csds_domain"]
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=20) == 0

@@ -68,7 +68,10 @@ async def test_a_conversation_from_ring_to_close(client: Client, emu: Emulator) 
     }
     assert event["body"]["originatorMetadata"]["role"] == "CONSUMER"
     text = {"type": "ContentEvent", "contentType": "text/plain", "message": "hi"}
-    await agent.request(".ams.ms.PublishEvent", {"dialogId": conv_id, "event": text})
+    await agent.send(".ams.ms.PublishEvent", {"dialogId": conv_id, "event": text})
+    assert len(await emu.wait_for_messages(conv_id, 2)) == 2
+    with pytest.raises(TimeoutError):
+        await emu.wait_for_messages(conv_id, 3, within=0.05)
     await consumer.set_chat_state(conv_id, "COMPOSING")
     chat_state = await agent.notification(EVENT)
     while chat_state["body"]["event"]["type"] != "ChatStateEvent":
@@ -227,3 +230,28 @@ async def test_control_endpoints_drive_conversations(client: Client, emu: Emulat
     assert len(emu.calls) == 0
     async with client.http.get(f"{url}/info") as response:
         assert (await response.json())["authority"] == f"127.0.0.1:{emu.port}"
+
+
+async def test_an_agent_filter_sees_its_conversations_come_and_go(
+    client: Client, emu: Emulator
+) -> None:
+    socket = await client.connect()
+    await socket.request(".ams.routing.SetAgentState", {"availability": "ONLINE"})
+    await socket.request(".ams.routing.SubscribeRoutingTasks", {})
+    subscribe = {"convState": ["OPEN"], "agentIds": [emu.agent.pid]}
+    await socket.request(".ams.aam.SubscribeExConversations", subscribe)
+    assert (await socket.notification(EX_CHANGE))["body"]["changes"] == []
+    conv_id = await emu.consumer().open_conversation()
+    await _accept(socket, await _ring(socket))
+    joined = await socket.notification(EX_CHANGE)
+    assert [(c["type"], c["result"]["convId"]) for c in joined["body"]["changes"]] == [
+        ("UPSERT", conv_id)
+    ]
+    await socket.request(".ams.routing.SetAgentState", {"availability": "AWAY"})
+    leave = {"field": "ParticipantsChange", "type": "REMOVE", "role": "ASSIGNED_AGENT"}
+    await socket.request(
+        ".ams.cm.UpdateConversationField", {"conversationId": conv_id, "conversationField": leave}
+    )
+    left = await socket.notification(EX_CHANGE)
+    assert left["body"]["changes"][0]["type"] == "DELETE"
+    assert emu.conversation(conv_id).is_open

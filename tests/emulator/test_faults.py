@@ -92,7 +92,9 @@ async def test_latency_delays_the_answer(client: Client, emu: Emulator) -> None:
     emu.faults.delay(".GetClock", 0.05)
     assert (await _login_status(client))[0] == 200
     assert emu.calls.last("login").fault == "latency:0.05s"
+    emu.faults.delay("ws", 0.05)
     socket = await client.connect()
+    assert emu.calls.last("ws").status == 101
     assert (await socket.request(".GetClock"))["code"] == 200
     assert emu.calls.last(".GetClock").fault == "latency:0.05s"
 
@@ -304,3 +306,29 @@ async def test_invalid_specs_are_rejected() -> None:
     _invalid({"endpoint": "login", "action": "close"})
     _invalid({"endpoint": "ws", "action": "close", "code": 1005})
     assert parse_faults({"endpoint": "ws"}) == [FaultSpec(endpoint="ws")]
+
+
+async def test_refuse_connections_at_tcp_level(client: Client, emu: Emulator) -> None:
+    socket = await client.connect()
+    await emu.faults.refuse_connections()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as fresh:
+        with pytest.raises(aiohttp.ClientConnectorError):
+            await fresh.get(client.url("/_emulator/info"))
+        assert (await socket.request(".GetClock"))["code"] == 200
+        await emu.faults.accept_connections()
+        async with fresh.get(client.url("/_emulator/info")) as response:
+            assert response.status == 200
+        async with fresh.post(
+            client.url("/_emulator/refuse-connections"), json={"seconds": 0.05}
+        ) as response:
+            assert await response.json() == {"refusingFor": 0.05}
+        for _ in range(100):
+            try:
+                async with fresh.get(client.url("/_emulator/info")) as response:
+                    assert response.status == 200
+                    break
+            except aiohttp.ClientConnectorError:
+                await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the emulator did not listen again")
+        assert response.status == 200

@@ -151,6 +151,8 @@ async def test_agent_request_conversation(client: Client, emu: Emulator) -> None
     assert response["code"] == 200
     conversation = emu.conversation(response["body"]["conversationId"])
     assert conversation.participants["ASSIGNED_AGENT"] == [emu.agent.old_id]
+    profile = await socket.request(".ams.userprofile.GetUserProfile", "c-1")
+    assert profile["body"]["firstName"]
     missing = await socket.request(".ams.cm.AgentRequestConversation", {})
     assert missing["code"] == 400
 

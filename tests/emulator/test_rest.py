@@ -158,3 +158,24 @@ async def test_swift_upload_and_download(client: Client) -> None:
     bad = {**params, "temp_url_sig": "0"}
     async with client.http.get(client.url(relative), params=bad) as response:
         assert response.status == 401
+
+
+async def test_secrets_stay_out_of_records_and_reprs(client: Client, emu: Emulator) -> None:
+    login = await client.login()
+    socket = await client.connect(login["bearer"])
+    await socket.request(".GetClock")
+    refresh = f"/api/account/{emu.account}/refresh?v=1.3"
+    assert (await _post(client, refresh, {"csrf": login["csrf"]}))[0] == 200
+    session = emu.world.sessions[login["bearer"]]
+    secrets = [login["bearer"], login["csrf"], session.cookie, emu.password]
+    secrets += [emu.app_credentials.secret, emu.app_credentials.access_token_secret]
+    texts = [
+        repr(emu.calls.as_list()),
+        repr(list(emu.calls)),
+        repr(session),
+        repr(emu.agent),
+        repr(emu.app_credentials),
+        repr(emu),
+    ]
+    for text in texts:
+        assert not any(secret in text for secret in secrets), text

@@ -155,11 +155,11 @@ def scripted_agent(
         PasswordCredentials("bot", "secret"),
         refresh_interval=refresh_interval,
         keepalive_interval=keepalive_interval,
+        keepalive_timeout=keepalive_timeout,
     )
     return Agent(
         config,
         backend=backend,
         scheduler=backend.scheduler,
         recovery=recovery,
-        keepalive_timeout=keepalive_timeout,
     )

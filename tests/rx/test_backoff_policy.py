@@ -132,6 +132,7 @@ def test_finite_by_default_unbounded_only_when_asked() -> None:
         {"max_attempts": None},
         {"max_elapsed": -1.0},
         {"reset_after": float("nan")},
+        {"reset_after": 0.0},
         {"steps": (1.0, -2.0)},
         {"steps": (1.0,), "jitter": Jitter.DECORRELATED},
     ],
