@@ -18,7 +18,7 @@ from reactivex import abc
 from rx_lpagent import Agent, AgentConfig, ConfigurationError, PasswordCredentials
 from rx_lpagent.emulator import Emulator
 
-__all__ = ["Bot", "Script", "main", "wait_until"]
+__all__ = ["Bot", "Script", "main"]
 
 Bot = Callable[[Agent], Awaitable[abc.DisposableBase]]
 """Starts a bot on an agent (connecting it) and returns what stops it."""
@@ -29,13 +29,6 @@ ENV_HELP = (
     "set LP_ACCOUNT, LP_USER and LP_PASS (and LP_CSDS for another CSDS domain), "
     "or run against the embedded emulator with --emulator"
 )
-
-
-async def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
-    """Poll the emulator's state, which a scripted consumer has no stream of."""
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110 - the emulator's state has no event to wait on
-            await asyncio.sleep(0.01)
 
 
 async def _against_emulator(bot: Bot, script: Script) -> None:
@@ -49,6 +42,7 @@ async def _against_emulator(bot: Bot, script: Script) -> None:
             running = await bot(agent)
             try:
                 await script(emulator)
+                await agent.get_clock()  # replies to the bot's last requests arrive before this
             finally:
                 running.dispose()
 

@@ -19,7 +19,6 @@ from reactivex import operators as ops
 from rx_lpagent import Agent
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.examples._runner import main as run
-from rx_lpagent.examples._runner import wait_until
 from rx_lpagent.protocol import (
     ContentEvent,
     ConversationStateField,
@@ -118,11 +117,11 @@ async def consumer_script(emulator: Emulator) -> None:
     consumer = emulator.consumer()
     conversation = emulator.conversation(await consumer.open_conversation())
     await consumer.send_text(conversation.conv_id, "anyone there?")
-    await wait_until(lambda: len(conversation.messages) == 2)
+    await emulator.wait_for_messages(conversation.conv_id, 2)  # it and its echo
     await consumer.send_text(conversation.conv_id, "hello bot")
-    await wait_until(lambda: len(conversation.messages) == 4)
+    await emulator.wait_for_messages(conversation.conv_id, 4)
     await consumer.send_text(conversation.conv_id, CLOSE_COMMAND)
-    await wait_until(lambda: not conversation.is_open)
+    await emulator.wait_until(lambda: not conversation.is_open)
     for message in conversation.messages:
         print(f"{message['originatorMetadata']['role']}: {message['event']['message']}")
     print(f"conversation {conversation.state}")

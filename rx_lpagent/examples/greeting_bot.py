@@ -18,7 +18,6 @@ from reactivex import operators as ops
 from rx_lpagent import Agent
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.examples._runner import main as run
-from rx_lpagent.examples._runner import wait_until
 from rx_lpagent.protocol import (
     ContentEvent,
     ExConversationChangeNotification,
@@ -96,8 +95,7 @@ async def consumer_script(emulator: Emulator) -> None:
     consumer = emulator.consumer()
     conversation = emulator.conversation(await consumer.open_conversation())
     print(f"consumer opened {conversation.conv_id}")
-    await wait_until(lambda: bool(conversation.messages))
-    for message in conversation.messages:
+    for message in await emulator.wait_for_messages(conversation.conv_id, 1):
         print(f"{message['originatorMetadata']['role']}: {message['event']['message']}")
 
 

@@ -31,14 +31,16 @@ async def test_echoes_history_and_live_messages_then_closes(
     await consumer.send_text(conversation.conv_id, "before the bot")
     running = await echo_bot.start(agent)
 
-    await until(lambda: said(conversation, "ASSIGNED_AGENT") == ["before the bot"])
+    await emulator.wait_until(lambda: said(conversation, "ASSIGNED_AGENT") == ["before the bot"])
     assert conversation.assigned_agent == emulator.agent.old_id
     assert emulator.calls.count(".ams.routing.UpdateRingState") == 1
     assert emulator.calls.count(".ams.ms.QueryMessages") == 1
     await consumer.send_text(conversation.conv_id, "hello")
-    await until(lambda: said(conversation, "ASSIGNED_AGENT") == ["before the bot", "hello"])
+    await emulator.wait_until(
+        lambda: said(conversation, "ASSIGNED_AGENT") == ["before the bot", "hello"]
+    )
     await consumer.send_text(conversation.conv_id, "#close")
-    await until(lambda: not conversation.is_open)
+    await emulator.wait_until(lambda: not conversation.is_open)
     assert said(conversation, "ASSIGNED_AGENT") == ["before the bot", "hello"]
     assert conversation.close_reason == "AGENT"
     running.dispose()
@@ -57,7 +59,7 @@ async def test_keeps_taking_conversations_after_a_reconnect(
     consumer = emulator.consumer()
     conversation = emulator.conversation(await consumer.open_conversation())
     await consumer.send_text(conversation.conv_id, "still there?")
-    await until(lambda: said(conversation, "ASSIGNED_AGENT") == ["still there?"])
+    await emulator.wait_until(lambda: said(conversation, "ASSIGNED_AGENT") == ["still there?"])
     running.dispose()
 
 

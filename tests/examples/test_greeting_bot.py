@@ -30,7 +30,7 @@ async def test_greets_waiting_and_new_conversations_once(
     running = await greeting_bot.start(agent)
     consumer = emulator.consumer()
     new = emulator.conversation(await consumer.open_conversation())
-    await until(lambda: bool(greetings(waiting) and greetings(new)))
+    await emulator.wait_until(lambda: bool(greetings(waiting) and greetings(new)))
     for conversation in (waiting, new):
         assert greetings(conversation) == [greeting_bot.GREETING]
         assert conversation.participants["MANAGER"] == [emulator.agent.old_id]
@@ -56,7 +56,7 @@ async def test_a_failed_join_is_skipped_and_the_bot_goes_on(
     skipped = emulator.conversation(await emulator.consumer().open_conversation())
     await until(lambda: ("error", "Request#Response") in rec.outcomes())
     greeted = emulator.conversation(await emulator.consumer().open_conversation())
-    await until(lambda: bool(greetings(greeted)))
+    await emulator.wait_until(lambda: bool(greetings(greeted)))
     assert greetings(skipped) == []
     running.dispose()
 
