@@ -8,6 +8,7 @@ own: an exception is logged and the stream goes on for everybody, including the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import reactivex
@@ -28,11 +29,13 @@ class Bus(reactivex.Observable[_T]):
     agent emits from its event loop only).
     """
 
-    def __init__(self, name: str = "bus") -> None:
+    def __init__(self, name: str = "bus", on_change: Callable[[], None] | None = None) -> None:
+        """``on_change`` is called whenever the set of subscribers changes."""
         super().__init__()
         self._name = name
         self._observers: tuple[abc.ObserverBase[_T], ...] = ()
         self._closed = False
+        self._on_change = on_change
 
     @property
     def observer_count(self) -> int:
@@ -51,11 +54,17 @@ class Bus(reactivex.Observable[_T]):
             observer.on_completed()
             return Disposable()
         self._observers = (*self._observers, observer)
+        self._changed()
 
         def remove() -> None:
             self._observers = tuple(o for o in self._observers if o is not observer)
+            self._changed()
 
         return Disposable(remove)
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
 
     def emit(self, value: _T) -> None:
         """Deliver ``value`` to every current subscriber; a raising subscriber is only logged."""
@@ -73,6 +82,7 @@ class Bus(reactivex.Observable[_T]):
             return
         self._closed = True
         observers, self._observers = self._observers, ()
+        self._changed()
         for observer in observers:
             try:
                 observer.on_completed()

@@ -8,14 +8,17 @@ A reply with code >= 400 fails with :class:`~rx_lpagent.errors.RequestFailedErro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import msgspec
 import reactivex
 from reactivex import abc
-from reactivex import operators as ops
+from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus
+from rx_lpagent._requests import Cancel, PendingRequests, Timers, loop_timers, scheduler_timers
 from rx_lpagent._resubscribe import (
     RESUBSCRIBED_TYPES,
     UNSUBSCRIBE_EX_CONVERSATIONS,
@@ -23,6 +26,7 @@ from rx_lpagent._resubscribe import (
     Subscription,
 )
 from rx_lpagent._router import NotificationRouter
+from rx_lpagent._single import SingleCall
 from rx_lpagent.errors import (
     MalformedFrameError,
     NotConnectedError,
@@ -65,11 +69,17 @@ SUBSCRIBE_MESSAGING_EVENTS = "ms.SubscribeMessagingEvents"
 Body = Mapping[str, Any]
 
 
+def _nothing() -> None:
+    pass
+
+
 class MessagingRequests:
     """Typed request methods over the host's :meth:`request`; mixed into the Agent."""
 
     # provided by the host (the Agent)
     _events: Bus[AgentEvent]
+    _pending: PendingRequests
+    _request_timeout: float
     _router: NotificationRouter
     _resubscriptions: Resubscriptions
 
@@ -120,44 +130,94 @@ class MessagingRequests:
         *,
         remember: bool,
     ) -> reactivex.Observable[Any]:
-        def start(scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Any]:
+        def start(
+            on_value: Callable[[Any], None],
+            on_error: Callable[[Exception], None],
+            scheduler: abc.SchedulerBase | None,
+        ) -> Cancel:
             identity = self.identity
             if identity is None or not self.connected:
-                return reactivex.throw(NotConnectedError())
-            sent = body
+                on_error(NotConnectedError())
+                return _nothing
+            sent, unsubscribed = body, None
             if node_type == UNSUBSCRIBE_EX_CONVERSATIONS:
-                sent = self._unsubscribe_body(body)
+                sent, unsubscribed = self._unsubscribe_body(body)
             wire_type, filled = fill_request(node_type, sent, identity)
 
-            def typed(response: Response) -> Any:
+            def typed(response: Response) -> None:
                 reply = decode_response_body(wire_type, response.body)
                 if isinstance(reply, MalformedFrameError):
-                    raise reply
+                    on_error(reply)
+                    return
                 if node_type == SUBSCRIBE_MESSAGING_EVENTS:
                     self._replay_history(response, identity)
                 if remember and node_type in RESUBSCRIBED_TYPES:
                     self._resubscriptions.remember(
                         Subscription(node_type, body, headers, metadata), reply
                     )
-                return reply
+                if unsubscribed is not None:  # only once it is gone: a failed one stays
+                    self._resubscriptions.forget(unsubscribed)
+                on_value(reply)
 
-            return self.request(
-                wire_type, filled, headers=headers, metadata=metadata, timeout=timeout
-            ).pipe(ops.map(typed))
+            return self._start_request(
+                wire_type,
+                filled,
+                headers=headers,
+                metadata=metadata,
+                timeout=timeout,
+                on_response=typed,
+                on_error=on_error,
+                scheduler=scheduler,
+            )
 
-        return reactivex.defer(start)
+        return SingleCall(start)
 
-    def _unsubscribe_body(self, body: object) -> object:
-        original = (
-            body.subscription_id
-            if isinstance(body, UnsubscribeExConversations)
-            else body.get("subscriptionId")
-            if isinstance(body, Mapping)
-            else None
+    def _start_request(
+        self,
+        type_: str,
+        body: object,
+        *,
+        headers: object,
+        metadata: object,
+        timeout: float | None,
+        on_response: Callable[[Response], None],
+        on_error: Callable[[Exception], None],
+        scheduler: abc.SchedulerBase | None,
+    ) -> Cancel:
+        """Send on the current socket; failures are also reported on ``events``."""
+
+        def failed(error: Exception) -> None:
+            self._report_request_error(error)
+            on_error(error)
+
+        return self._pending.start(
+            type_,
+            body,
+            timeout=self._request_timeout if timeout is None else timeout,
+            timers=self._timers(scheduler),
+            on_response=on_response,
+            on_error=failed,
+            headers=headers,
+            metadata=metadata,
         )
-        if not isinstance(original, str):
-            return body
-        return {"subscriptionId": self._resubscriptions.forget(original)}
+
+    def _timers(self, scheduler: abc.SchedulerBase | None) -> Timers:
+        chosen = self._scheduler(scheduler)
+        if isinstance(chosen, AsyncIOScheduler):
+            try:
+                return loop_timers(asyncio.get_running_loop())
+            except RuntimeError:  # subscribed from outside the loop
+                pass
+        return scheduler_timers(chosen)
+
+    def _unsubscribe_body(self, body: object) -> tuple[object, str | None]:
+        """The body with the id the server knows the subscription by now, and the caller's id."""
+        if isinstance(body, msgspec.Struct):
+            body = msgspec.to_builtins(body)
+        original = body.get("subscriptionId") if isinstance(body, Mapping) else None
+        if not isinstance(original, str) or not isinstance(body, Mapping):
+            return body, None
+        return {**body, "subscriptionId": self._resubscriptions.current_id(original)}, original
 
     def _replay_history(self, response: Response, identity: AgentIdentity) -> None:
         view = query_messages_to_node_view(response.body, identity)

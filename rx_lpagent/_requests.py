@@ -8,13 +8,13 @@ are tested in virtual time.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable
-from typing import Any
 
 import reactivex
 from reactivex import abc
-from reactivex.disposable import CompositeDisposable, Disposable
+from reactivex.disposable import Disposable
 
 from rx_lpagent.errors import (
     NotConnectedError,
@@ -25,9 +25,42 @@ from rx_lpagent.errors import (
 )
 from rx_lpagent.protocol.frames import Response, decode_body, encode_request
 
-__all__ = ["PendingRequests", "not_connected"]
+__all__ = [
+    "Cancel",
+    "PendingRequests",
+    "Timers",
+    "loop_timers",
+    "not_connected",
+    "scheduler_timers",
+]
 
 _Waiter = tuple[Callable[[Response], None], Callable[[SDKError], None]]
+
+Cancel = Callable[[], None]
+Timers = Callable[[float, Callable[[], None]], Cancel]
+"""Start a one-shot timer: ``timers(delay, fire)`` returns what cancels it."""
+
+
+def _nothing() -> None:
+    pass
+
+
+def scheduler_timers(scheduler: abc.SchedulerBase) -> Timers:
+    """Timers on an Rx scheduler (virtual time in tests)."""
+
+    def start(delay: float, fire: Callable[[], None]) -> Cancel:
+        return scheduler.schedule_relative(delay, lambda *_: fire()).dispose
+
+    return start
+
+
+def loop_timers(loop: asyncio.AbstractEventLoop) -> Timers:
+    """Timers straight on an asyncio loop: what every request pays, so the cheapest kind."""
+
+    def start(delay: float, fire: Callable[[], None]) -> Cancel:
+        return loop.call_later(delay, fire).cancel
+
+    return start
 
 
 class PendingRequests:
@@ -55,8 +88,67 @@ class PendingRequests:
         """Fail every pending request with ``error`` and refuse new ones with it."""
         self._closed_with = error
         waiters, self._waiters = self._waiters, {}
-        for _, on_error in waiters.values():
+        while waiters:  # one by one: failing one may cancel another
+            _, on_error = waiters.pop(next(iter(waiters)))
             on_error(error)
+
+    def start(
+        self,
+        type_: str,
+        body: object,
+        *,
+        timeout: float,
+        timers: Timers,
+        on_response: Callable[[Response], None],
+        on_error: Callable[[SDKError], None],
+        headers: object = None,
+        metadata: object = None,
+    ) -> Cancel:
+        """Send a request now; later exactly one of ``on_response`` (code < 400) or ``on_error``
+        is called, unless the returned function cancels it first. No Rx on this path: it is
+        what every request pays."""
+        if self._closed_with is not None:
+            on_error(self._closed_with)
+            return _nothing
+        request_id = f"{self._prefix}{next(self._ids)}"
+        waiters = self._waiters
+
+        def answered(response: Response) -> None:
+            stop_timer()
+            if response.ok:
+                on_response(response)
+            else:
+                on_error(_failure(type_, response))
+
+        def failed(error: SDKError) -> None:
+            stop_timer()
+            on_error(error)
+
+        def timed_out() -> None:
+            if waiters.pop(request_id, None) is not None:
+                on_error(
+                    RequestTimeoutError(
+                        f"Request has timed out: {type_} after {timeout:g} s", timeout=timeout
+                    )
+                )
+
+        def cancel() -> None:
+            if waiters.pop(request_id, None) is not None:
+                stop_timer()
+
+        waiters[request_id] = (answered, failed)
+        stop_timer = timers(timeout, timed_out)
+        try:
+            self._send(encode_request(request_id, type_, body, headers=headers, metadata=metadata))
+        except SDKError as exc:
+            cancel()
+            on_error(exc)
+        except (TypeError, ValueError) as exc:
+            cancel()
+            on_error(
+                SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc)
+            )
+        return cancel
 
     def request(
         self,
@@ -73,51 +165,21 @@ class PendingRequests:
         def subscribe(
             observer: abc.ObserverBase[Response], _: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            if self._closed_with is not None:
-                observer.on_error(self._closed_with)
-                return Disposable()
-            request_id = f"{self._prefix}{next(self._ids)}"
-            timer = CompositeDisposable()
-
-            def forget() -> None:
-                self._waiters.pop(request_id, None)
-                timer.dispose()
-
             def on_response(response: Response) -> None:
-                timer.dispose()
-                if response.ok:
-                    observer.on_next(response)
-                    observer.on_completed()
-                else:
-                    observer.on_error(_failure(type_, response))
+                observer.on_next(response)
+                observer.on_completed()
 
-            def on_error(error: SDKError) -> None:
-                timer.dispose()
-                observer.on_error(error)
-
-            def on_timeout(_: abc.SchedulerBase, __: Any = None) -> None:
-                if self._waiters.pop(request_id, None) is not None:
-                    observer.on_error(
-                        RequestTimeoutError(
-                            f"Request has timed out: {type_} after {timeout:g} s", timeout=timeout
-                        )
-                    )
-
-            self._waiters[request_id] = (on_response, on_error)
-            timer.add(scheduler.schedule_relative(timeout, on_timeout))
-            try:
-                self._send(
-                    encode_request(request_id, type_, body, headers=headers, metadata=metadata)
-                )
-            except SDKError as exc:
-                forget()
-                observer.on_error(exc)
-            except (TypeError, ValueError) as exc:
-                forget()
-                observer.on_error(
-                    SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc)
-                )
-            return Disposable(forget)
+            cancel = self.start(
+                type_,
+                body,
+                timeout=timeout,
+                timers=scheduler_timers(scheduler),
+                on_response=on_response,
+                on_error=observer.on_error,
+                headers=headers,
+                metadata=metadata,
+            )
+            return Disposable(cancel)
 
         return reactivex.create(subscribe)
 

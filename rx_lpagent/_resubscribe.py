@@ -47,12 +47,16 @@ class Resubscriptions:
             subscription.current_id = subscription_id
             self.by_original_id[subscription_id] = subscription
 
-    def forget(self, original_id: str) -> str:
-        """Stop re-creating a subscription; returns the id the server knows it by now."""
-        subscription = self.by_original_id.pop(original_id, None)
+    def current_id(self, original_id: str) -> str:
+        """The id the server knows a subscription by now (the caller's, if not re-created)."""
+        subscription = self.by_original_id.get(original_id)
         if subscription is None or subscription.current_id is None:
             return original_id
         return subscription.current_id
+
+    def forget(self, original_id: str) -> None:
+        """Stop re-creating a subscription (it was unsubscribed)."""
+        self.by_original_id.pop(original_id, None)
 
     def to_replay(self) -> list[tuple[str | None, Subscription]]:
         """(original id, subscription) of everything to re-create, agent state first."""

@@ -1,8 +1,10 @@
 """Notifications in: routed by wire type through a dict, decoded only for types someone watches.
 
-The hot path is one dict lookup and, per watched view, one decode per frame shared by all of
-that view's subscribers. No operator chain runs per frame inside the library. A body that cannot
-be decoded or transformed is reported (``Notification#Transform``) and dropped; the streams go on.
+The hot path is one dict lookup (the route of a wire type: the streams that have subscribers
+for it, recomputed only when subscribers come or go) and, per watched view, one decode per frame
+shared by all of that view's subscribers. No operator chain runs per frame inside the library.
+A body that cannot be decoded or transformed is reported (``Notification#Transform``) and
+dropped; the streams go on.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import msgspec
 import reactivex
 
 from rx_lpagent._bus import Bus
@@ -36,8 +39,9 @@ class NotificationRouter:
     ) -> None:
         self._report = report
         self._identity = identity
-        self._all: Bus[Notification] = Bus("notifications")
-        self._node: Bus[NodeView] = Bus("notifications.node")
+        self._routes: dict[str, tuple[Callable[[Notification], None], ...]] = {}
+        self._all: Bus[Notification] = Bus("notifications", self._routes.clear)
+        self._node: Bus[NodeView] = Bus("notifications.node", self._routes.clear)
         self._raw: dict[str, Bus[Notification]] = {}
         self._typed: dict[str, tuple[type[Any], Bus[Any]]] = {}
 
@@ -53,7 +57,7 @@ class NotificationRouter:
         """Raw notifications of one wire type."""
         bus = self._raw.get(wire_type)
         if bus is None:
-            bus = self._raw[wire_type] = Bus(f"notifications[{wire_type}]")
+            bus = self._raw[wire_type] = Bus(f"notifications[{wire_type}]", self._routes.clear)
         return bus
 
     def typed(self, struct: type[_S]) -> reactivex.Observable[_S]:
@@ -64,25 +68,48 @@ class NotificationRouter:
             raise TypeError(f"{struct.__name__} is not a notification body type ({known})")
         route = self._typed.get(wire_type)
         if route is None:
-            route = self._typed[wire_type] = (struct, Bus(f"notifications[{struct.__name__}]"))
+            name = f"notifications[{struct.__name__}]"
+            route = self._typed[wire_type] = (struct, Bus(name, self._routes.clear))
         bus: Bus[_S] = route[1]
         return bus
 
     def dispatch(self, notification: Notification) -> None:
+        route = self._routes.get(notification.type)
+        if route is None:
+            route = self._routes[notification.type] = self._route(notification.type)
+        for deliver in route:
+            deliver(notification)
+
+    def _route(self, wire_type: str) -> tuple[Callable[[Notification], None], ...]:
+        """Who gets a notification of ``wire_type`` now: only streams with subscribers."""
+        route: list[Callable[[Notification], None]] = []
         if self._all.observer_count:
-            self._all.emit(notification)
-        raw = self._raw.get(notification.type)
+            route.append(self._all.emit)
+        raw = self._raw.get(wire_type)
         if raw is not None and raw.observer_count:
-            raw.emit(notification)
-        typed = self._typed.get(notification.type)
+            route.append(raw.emit)
+        typed = self._typed.get(wire_type)
         if typed is not None and typed[1].observer_count:
-            body = decode_body(notification.body, typed[0])
-            if isinstance(body, MalformedFrameError):
-                self._report(body)
-            else:
-                typed[1].emit(body)
+            route.append(self._typed_delivery(*typed))
         if self._node.observer_count:
-            self._dispatch_node_view(notification)
+            route.append(self._dispatch_node_view)
+        return tuple(route)
+
+    def _typed_delivery(self, struct: type[Any], bus: Bus[Any]) -> Callable[[Notification], None]:
+        decoder = msgspec.json.Decoder(struct)
+        emit = bus.emit
+
+        def deliver(notification: Notification) -> None:
+            try:
+                body = decoder.decode(notification.body)
+            except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
+                body = decode_body(notification.body, struct)  # the error value, with context
+                if isinstance(body, MalformedFrameError):
+                    self._report(body)
+                    return
+            emit(body)
+
+        return deliver
 
     def emit_node_view(self, view: NodeView) -> None:
         """Deliver a view made elsewhere (the QueryMessages replay of SubscribeMessagingEvents)."""

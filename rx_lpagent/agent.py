@@ -28,6 +28,7 @@ from rx_lpagent._resubscribe import (
     Resubscriptions,
 )
 from rx_lpagent._router import NotificationRouter
+from rx_lpagent._single import SingleCall
 from rx_lpagent.config import AgentConfig
 from rx_lpagent.errors import (
     AuthenticationError,
@@ -217,17 +218,23 @@ class Agent(MessagingRequests):
         socket closing fail it with a typed error, also reported on :attr:`events`.
         """
 
-        def start(scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Response]:
-            return self._pending.request(
+        def start(
+            on_value: Callable[[Response], None],
+            on_error: Callable[[Exception], None],
+            scheduler: abc.SchedulerBase | None,
+        ) -> Callable[[], None]:
+            return self._start_request(
                 type_,
                 body,
-                timeout=self._request_timeout if timeout is None else timeout,
-                scheduler=self._scheduler(scheduler),
                 headers=headers,
                 metadata=metadata,
-            ).pipe(ops.do_action(on_error=self._report_request_error))
+                timeout=timeout,
+                on_response=on_value,
+                on_error=on_error,
+                scheduler=scheduler,
+            )
 
-        return reactivex.defer(start)
+        return SingleCall(start)
 
     def _until_disposed(self, flow: reactivex.Observable[_T]) -> reactivex.Observable[_T]:
         """``flow``, failed with NotConnectedError (and its work cancelled) on dispose."""
@@ -400,14 +407,14 @@ class Agent(MessagingRequests):
 
     def _on_message(self, data: bytes | str) -> None:
         frame = decode_frame(data)
-        if isinstance(frame, Response):
+        if isinstance(frame, Notification):  # first: most frames are notifications
+            self._router.dispatch(frame)
+        elif isinstance(frame, Response):
             try:
                 self._pending.resolve(frame)
             except Exception:
                 # a caller's on_next raised: theirs to fix, never a reason to drop the socket
                 _log.exception("a subscriber of a %s response raised", frame.type or "request")
-        elif isinstance(frame, Notification):
-            self._router.dispatch(frame)
         elif isinstance(frame, MalformedFrameError):
             self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
         elif isinstance(frame, UnknownFrame):

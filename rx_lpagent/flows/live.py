@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import reactivex
 
@@ -117,6 +117,35 @@ class LiveBackend:
         return self._run(self._rest.close)
 
 
+async def _finish(coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
+    """Drive a coroutine that was started by hand and suspended on ``waiting_for``, as its task
+    would have: resume it once that future is done, throwing in what the future raised."""
+    while True:
+        try:
+            if waiting_for is None:  # a bare yield (asyncio.sleep(0)): one loop turn
+                await asyncio.sleep(0)
+            else:
+                await waiting_for
+        except BaseException as exc:
+            try:
+                waiting_for = _taken(coroutine.throw(exc))
+            except StopIteration:
+                return
+            continue
+        try:
+            waiting_for = _taken(coroutine.send(None))
+        except StopIteration:
+            return
+
+
+def _taken(yielded: Any) -> Any:
+    """Take charge of a future a coroutine yielded, as a task does (asyncio's protocol: the
+    future's ``_asyncio_future_blocking`` flag is reset, else awaiting it again fails)."""
+    if getattr(yielded, "_asyncio_future_blocking", False):
+        yielded._asyncio_future_blocking = False
+    return yielded
+
+
 class LiveLink:
     """An open socket driven by one reader task; sends are queued as tasks in order."""
 
@@ -147,7 +176,18 @@ class LiveLink:
     def send(self, data: bytes) -> None:
         if self._closing or self._connection.closed:
             raise NotConnectedError()
-        task = asyncio.get_running_loop().create_task(self._connection.send(data))
+        # Start the send right here: a frame is written to the transport before the send first
+        # suspends (if it does: to wait for the socket to drain), which saves a task and a loop
+        # turn per request. Only a send that suspends goes on as a task; bytes keep their order.
+        sending = self._connection.send(data)
+        try:
+            waiting_for = _taken(sending.send(None))
+        except StopIteration:
+            return
+        except Exception as exc:
+            _log.debug("a send failed (the socket is closing): %r", exc)
+            return
+        task = asyncio.get_running_loop().create_task(_finish(sending, waiting_for))
         self._sends.add(task)
         task.add_done_callback(self._sent)
 

@@ -1,0 +1,17 @@
+"""The agent benchmark runs end to end (tiny counts, emulator in-process); it asserts no speed."""
+
+from __future__ import annotations
+
+import pytest
+
+from rx_lpagent.bench import agent as bench
+
+
+def test_the_benchmark_prints_every_client_and_the_ratios(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert bench.main(["--count", "300", "--requests", "30", "--rounds", "1", "--in-process"]) == 0
+    printed = capsys.readouterr().out
+    for name in bench.CLIENTS:
+        assert printed.count(name) == (1 if name in bench.BARE else 2)
+    assert "ratio to the faster bare client" in printed
