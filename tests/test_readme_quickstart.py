@@ -1,4 +1,4 @@
-"""README's quick start runs as written, as a user would run it: a script of its own."""
+"""README's runnable examples run as written, as a user runs them: scripts of their own."""
 
 from __future__ import annotations
 
@@ -6,15 +6,28 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
-def test_the_quick_start_runs(tmp_path: object) -> None:
+def _script(section: str) -> str:
     readme = (ROOT / "README.md").read_text()
-    body = readme.split("## Quick start\n", 1)[1].split("\n## ", 1)[0]
-    script = re.findall(r"```python\n(.+?)\n```", body, flags=re.DOTALL)[0]
+    body = readme.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    scripts: list[str] = re.findall(r"```python\n(.+?)\n```", body, flags=re.DOTALL)
+    return scripts[0]
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("Quick start", ["'hello'"]),
+        ("Messaging", ["subscribed: True", "published, sequence", "refused: 400"]),
+    ],
+)
+def test_the_example_runs(section: str, expected: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", _script(section)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -22,5 +35,6 @@ def test_the_quick_start_runs(tmp_path: object) -> None:
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert "'hello'" in done.stdout
+    for text in expected:
+        assert text in done.stdout, (text, done.stdout)
     assert "failed:" not in done.stdout
