@@ -33,6 +33,7 @@ from rx_lpagent.errors import (
     RequestFailedError,
     RequestTimeoutError,
     Service,
+    TransportError,
 )
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.flows.report import as_sdk_error
@@ -241,6 +242,8 @@ class MessagingRequests:
                     self._resubscriptions.moved(original_id, reply)
 
             def failed(error: Exception) -> None:
+                if isinstance(error, TransportError) and not self.connected:
+                    return  # the socket went away meanwhile: the next one re-creates it all
                 self._events.emit(
                     ErrorEvent(
                         as_sdk_error(error, Service.MESSAGING), Context(Location.RESUBSCRIBE)
