@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import msgspec
 import reactivex
@@ -63,7 +63,17 @@ from rx_lpagent.protocol.requests import (
 )
 from rx_lpagent.protocol.transforms import query_messages_to_node_view
 
-__all__ = ["MessagingRequests"]
+__all__ = ["MessagingRequests", "RequestOptions"]
+
+
+class RequestOptions(TypedDict, total=False):
+    """What every request method also takes: ``headers`` and ``metadata`` sent with the
+    request, and ``timeout`` (seconds; default ``AgentConfig.request_timeout``)."""
+
+    headers: object
+    metadata: object
+    timeout: float | None
+
 
 SUBSCRIBE_MESSAGING_EVENTS = "ms.SubscribeMessagingEvents"
 
@@ -254,255 +264,134 @@ class MessagingRequests:
                 sub.node_type, sub.body, sub.headers, sub.metadata, None, remember=False
             ).subscribe(moved, failed, scheduler=self._scheduler())
 
-    def get_clock(self, *, timeout: float | None = None) -> reactivex.Observable[GetClockResponse]:
+    def get_clock(
+        self, **options: Unpack[RequestOptions]
+    ) -> reactivex.Observable[GetClockResponse]:
         """``.GetClock``: the server's time (``current_time``, ms)."""
-        return self.call(".GetClock", {}, timeout=timeout)
+        return self.call(".GetClock", {}, **options)
 
     def agent_request_conversation(
         self,
         body: AgentRequestConversation | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.cm.AgentRequestConversation`` (``channelType`` MESSAGING is added)."""
-        return self.call(
-            ".ams.cm.AgentRequestConversation",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.cm.AgentRequestConversation", body, **options)
 
     def subscribe_ex_conversations(
         self,
         body: SubscribeExConversations | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[SubscribeResponse]:
         """``.ams.aam.SubscribeExConversations``; the agent's own PID in ``agentIds`` becomes
         its old agent id. Re-created after every reconnect."""
-        return self.call(
-            ".ams.aam.SubscribeExConversations",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.aam.SubscribeExConversations", body, **options)
 
     def unsubscribe_ex_conversations(
         self,
         body: UnsubscribeExConversations | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.aam.UnsubscribeExConversations`` (also ends its re-creation on reconnect)."""
-        return self.call(
-            ".ams.aam.UnsubscribeExConversations",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.aam.UnsubscribeExConversations", body, **options)
 
     def update_conversation_field(
         self,
         body: UpdateConversationField | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.cm.UpdateConversationField``: join, leave, transfer, close, TTR, CSAT..."""
-        return self.call(
-            ".ams.cm.UpdateConversationField",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.cm.UpdateConversationField", body, **options)
 
     def publish_event(
         self,
         body: PublishEvent | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[PublishEventResponse]:
         """``.ams.ms.PublishEvent``: a message, chat state or accept status into a dialog."""
-        return self.call(
-            ".ams.ms.PublishEvent", body, headers=headers, metadata=metadata, timeout=timeout
-        )
+        return self.call(".ams.ms.PublishEvent", body, **options)
 
     def update_ring_state(
         self,
         body: UpdateRingState | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[str]:
         """``.ams.routing.UpdateRingState``: accept or reject a ring (202, a string reply)."""
-        return self.call(
-            ".ams.routing.UpdateRingState",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.routing.UpdateRingState", body, **options)
 
     def subscribe_routing_tasks(
         self,
         body: SubscribeRoutingTasks | Body | None = None,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[SubscribeResponse]:
         """``.ams.routing.SubscribeRoutingTasks`` (channelType, agentId, brandId are added).
         Re-created after every reconnect."""
-        return self.call(
-            ".ams.routing.SubscribeRoutingTasks",
-            body or {},
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.routing.SubscribeRoutingTasks", body or {}, **options)
 
     def update_routing_task_subscription(
         self,
         body: Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.routing.UpdateRoutingTaskSubscription`` (undocumented body, sent as given)."""
-        return self.call(
-            ".ams.routing.UpdateRoutingTaskSubscription",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.routing.UpdateRoutingTaskSubscription", body, **options)
 
     def get_user_profile(
         self,
         consumer_id: str,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[UserProfile]:
         """``.ams.userprofile.GetUserProfile`` of a consumer (the body is the bare id)."""
-        return self.call(
-            ".ams.userprofile.GetUserProfile",
-            consumer_id,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.userprofile.GetUserProfile", consumer_id, **options)
 
     def set_agent_state(
         self,
         body: SetAgentState | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[str]:
         """``.ams.routing.SetAgentState`` (channels and agentUserId are added). The last state
         set is set again after every reconnect."""
-        return self.call(
-            ".ams.routing.SetAgentState", body, headers=headers, metadata=metadata, timeout=timeout
-        )
+        return self.call(".ams.routing.SetAgentState", body, **options)
 
     def subscribe_agents_state(
         self,
         body: SubscribeAgentsState | Body | None = None,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[SubscribeResponse]:
         """``.ams.routing.SubscribeAgentsState`` (brandId and agentId are added).
         Re-created after every reconnect."""
-        return self.call(
-            ".ams.routing.SubscribeAgentsState",
-            body or {},
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.routing.SubscribeAgentsState", body or {}, **options)
 
     def subscribe_messaging_events(
         self,
         body: QueryMessages | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[list[OnlineEventDistribution]]:
         """``ms.SubscribeMessagingEvents``: sent as ``.ams.ms.QueryMessages`` with
         ``newerThanSequence = fromSeq or 0``; the history comes back typed, and is also
         delivered on ``node_notifications`` as a ``ms.MessagingEventNotification``."""
-        return self.call(
-            "ms.SubscribeMessagingEvents", body, headers=headers, metadata=metadata, timeout=timeout
-        )
+        return self.call("ms.SubscribeMessagingEvents", body, **options)
 
     def generate_url_for_download_file(
         self,
         body: GenerateURLForDownloadFile | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[GeneratedURL]:
         """``.ams.ms.GenerateURLForDownloadFile``: a temporary URL for a hosted file."""
-        return self.call(
-            ".ams.ms.GenerateURLForDownloadFile",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.ms.GenerateURLForDownloadFile", body, **options)
 
     def generate_url_for_upload_file(
         self,
         body: GenerateURLForUploadFile | Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[GeneratedURL]:
         """``.ams.ms.GenerateURLForUploadFile``: a temporary URL to PUT a file to."""
-        return self.call(
-            ".ams.ms.GenerateURLForUploadFile",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.ms.GenerateURLForUploadFile", body, **options)
 
     def generate_download_token(
         self,
         body: Body,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
+        **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.ms.token.GenerateDownloadToken`` (undocumented body, sent as given)."""
-        return self.call(
-            ".ams.ms.token.GenerateDownloadToken",
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-        )
+        return self.call(".ams.ms.token.GenerateDownloadToken", body, **options)
