@@ -15,9 +15,9 @@ Register = Callable[[argparse.ArgumentParser], Callable[[argparse.Namespace], in
 
 
 def _register_demo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    from rx_lpagent import _demo
+    from rx_lpagent import demo
 
-    return _demo.register(parser)
+    return demo.register(parser)
 
 
 def _register_emulator(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
