@@ -66,7 +66,8 @@ def describe_event(event: AgentEvent) -> tuple[Kind, str, str]:
         return Kind.SOCKET, "Connected", "the messaging socket is open"
     if isinstance(event, Closed):
         reason = f" ({event.reason})" if event.reason else ""
-        return Kind.SOCKET, "Closed", f"code {event.code}{reason}"
+        code = "no close code" if event.code is None else f"code {event.code}"
+        return Kind.SOCKET, "Closed", f"{code}{reason}"
     return Kind.INFO, type(event).__name__, event.location
 
 

@@ -27,6 +27,8 @@ RECOVERY_SCALE = 0.05
 
 CONSUMERS = 3
 MESSAGE_INTERVAL = 0.4
+KEEPALIVE_INTERVAL = 0.5
+REQUEST_TIMEOUT = 2.0
 
 RetryHook = Callable[[str, int, float, Exception], None]
 
@@ -83,15 +85,18 @@ async def play(
         on_retry=lambda attempt, delay, error: on_retry("reply", attempt, delay, error),
     )
 
+    # a half-open socket is noticed within two keep-alive periods
+    keepalive = max(KEEPALIVE_INTERVAL * squeeze, 0.2)
     async with Emulator(faults=scenario.faults) as lp:
         config = AgentConfig(
             lp.account,
             PasswordCredentials(lp.username, lp.password),
             csds_domain=lp.csds_domain,
             refresh_interval=None,
-            keepalive_interval=None,
+            keepalive_interval=keepalive,
+            request_timeout=max(REQUEST_TIMEOUT * squeeze, 0.5),
         )
-        async with Agent(config, recovery=recovery) as agent:
+        async with Agent(config, recovery=recovery, keepalive_timeout=keepalive) as agent:
 
             def on_event(event: AgentEvent) -> None:
                 tally.record(event)

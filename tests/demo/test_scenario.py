@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from rx_lpagent.demo.cli import DEFAULT_DURATION
 from rx_lpagent.demo.scenario import DEFAULT_SCENARIO, Scenario, load_scenario, parse_scenario
+from rx_lpagent.emulator import parse_faults
+from tests.conftest import ROOT
 
 
 def test_an_emulator_scenario_is_a_demo_scenario() -> None:
@@ -64,3 +67,21 @@ def test_the_default_scenario_plays_the_faults_of_the_issue_within_the_default_r
     assert {"csds", "refresh", ".ams.ms.PublishEvent"} <= set(endpoints)
     assert {"refresh", "close_sockets", "expire_bearer"} <= set(actions)
     assert DEFAULT_SCENARIO.span <= DEFAULT_DURATION
+
+
+def _readme_json(section: str) -> list[object]:
+    readme = (ROOT / "README.md").read_text()
+    body = readme.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return [json.loads(block) for block in re.findall(r"```json\n(.+?)\n```", body, re.S)]
+
+
+def test_the_readme_scenarios_are_valid() -> None:
+    (demo,) = _readme_json("Demo")
+    assert [step.do for step in parse_scenario(demo).timeline] == [
+        "half_open",
+        "refresh",
+        "close_sockets",
+    ]
+    (emulator,) = _readme_json("Emulator and fault injection")
+    assert len(parse_faults(emulator)) == 4
+    assert len(parse_scenario(emulator).faults) == 4
