@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 
 from rx_lpagent._console import Kind, LineConsole, describe_error
-from rx_lpagent.agent import Agent
+from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.config import AgentConfig
 from rx_lpagent.errors import ConfigurationError
 from rx_lpagent.protocol.frames import Notification
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def watch(config: AgentConfig, console: LineConsole, *, duration: float | None = None) -> int:
-    """Connect, subscribe, print until ``duration`` ends (or forever); 1 if connecting failed."""
+    """Connect, subscribe, print until ``duration`` ends (or forever): 0. When connecting
+    fails, or recovery gives up later: 1."""
     async with Agent(config) as agent:
         agent.events.subscribe(console.event)
         agent.notifications.subscribe(lambda frame: _print_notification(console, frame))
@@ -70,11 +71,16 @@ async def watch(config: AgentConfig, console: LineConsole, *, duration: float | 
             console.line(Kind.ERROR, "watch stopped", describe_error(error))
             return 1
         console.line(Kind.INFO, "watching", "Ctrl-C to stop")
-        if duration is None:
-            await asyncio.Event().wait()
-        else:
-            await asyncio.sleep(duration)
-    return 0
+        closed = asyncio.Event()
+        agent.state_changes.subscribe(
+            lambda state: closed.set() if state is AgentState.CLOSED else None
+        )
+        try:
+            await asyncio.wait_for(closed.wait(), duration)
+        except TimeoutError:
+            return 0
+        console.line(Kind.ERROR, "watch stopped", "recovery gave up: the agent is closed")
+    return 1
 
 
 def _print_notification(console: LineConsole, frame: Notification) -> None:

@@ -3,6 +3,7 @@ watch of the emulator through the LP_* variables."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import pytest
@@ -93,3 +94,24 @@ async def test_a_refused_login_ends_the_watch_with_1() -> None:
         code = await watch(AgentConfig.from_env(environ), LineConsole(plain=True, file=out))
     assert code == 1
     assert "ERROR  Connect#Login" in out.getvalue()
+
+
+@pytest.mark.asyncio
+async def test_when_recovery_gives_up_the_watch_ends_with_1() -> None:
+    async with Emulator() as lp:
+        environ = {
+            "LP_ACCOUNT": lp.account,
+            "LP_USER": lp.username,
+            "LP_PASS": lp.password,
+            "LP_CSDS": lp.csds_domain,
+        }
+        out = io.StringIO()
+        watching = asyncio.create_task(
+            watch(AgentConfig.from_env(environ), LineConsole(plain=True, file=out), duration=30)
+        )
+        while "watching" not in out.getvalue():
+            await asyncio.sleep(0.01)
+        lp.faults.fail("login", 401, times=None)  # the reconnect's login is refused for good
+        await lp.faults.expire_bearer()
+        assert await watching == 1
+    assert "recovery gave up" in out.getvalue()
