@@ -32,9 +32,16 @@ def _register_bench(parser: argparse.ArgumentParser) -> Callable[[argparse.Names
     return cli.register(parser)
 
 
+def _register_watch(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from rx_lpagent import watch
+
+    return watch.register(parser)
+
+
 COMMANDS: dict[str, tuple[str, Register]] = {
     "demo": ("run the demo against the embedded emulator", _register_demo),
     "emulator": ("run the local LivePerson emulator until interrupted", _register_emulator),
+    "watch": ("print a real account's events and notifications (LP_* variables)", _register_watch),
     "bench": ("run a benchmark (prints numbers and ratios)", _register_bench),
 }
 

@@ -28,8 +28,11 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
 
 
 def test_the_demo_command_runs() -> None:
+    """README's command as a subprocess, in the demo's short scripted mode (tests/demo covers
+    what it shows)."""
+    assert _commands()[0].endswith("python -m rx_lpagent demo")
     done = subprocess.run(
-        [sys.executable, "-m", "rx_lpagent", "demo"],
+        [sys.executable, "-m", "rx_lpagent", "demo", "--duration", "1", "--seed", "1"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -37,4 +40,4 @@ def test_the_demo_command_runs() -> None:
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout
+    assert "Outcomes by location" in done.stdout

@@ -1,0 +1,90 @@
+"""``python -m rx_lpagent watch``: connect to a real LivePerson account and print what happens.
+
+The account and credentials come from the environment (:meth:`AgentConfig.from_env`):
+``LP_ACCOUNT`` and one of ``LP_USER`` + ``LP_PASS``; ``LP_USER`` + ``LP_APP_KEY`` +
+``LP_SECRET`` + ``LP_ACCESS_TOKEN`` + ``LP_ACCESS_TOKEN_SECRET``; ``LP_ASSERTION``; or
+``LP_TOKEN`` + ``LP_USER_ID``. ``LP_CSDS`` points elsewhere than LivePerson's CSDS (for
+instance ``http://127.0.0.1:8080``, the emulator). The agent only listens: it subscribes to
+open conversations and to agent states, and prints every event and notification until
+interrupted (or for ``--duration`` seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable
+
+from rx_lpagent._console import Kind, LineConsole, describe_error
+from rx_lpagent.agent import Agent, AgentState
+from rx_lpagent.config import AgentConfig
+from rx_lpagent.errors import ConfigurationError
+from rx_lpagent.protocol.frames import Notification
+
+__all__ = ["CREDENTIAL_HELP", "register", "run", "watch"]
+
+CREDENTIAL_HELP = (
+    "set LP_ACCOUNT and one credential kind: LP_USER and LP_PASS; or LP_USER, LP_APP_KEY, "
+    "LP_SECRET, LP_ACCESS_TOKEN and LP_ACCESS_TOKEN_SECRET; or LP_ASSERTION; or LP_TOKEN and "
+    "LP_USER_ID. Optional: LP_CSDS (another CSDS host, e.g. http://127.0.0.1:8080 for the "
+    "emulator), LP_MESSAGING_SERVICE, LP_TRANSPORT."
+)
+BODY_PREVIEW = 160
+
+
+def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "--duration", type=float, metavar="SECONDS", help="stop after this long (default: never)"
+    )
+    parser.add_argument("--plain", action="store_true", help="plain text, no colours")
+    return run
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = AgentConfig.from_env()
+    except ConfigurationError as error:
+        print(f"watch: {error.message}\nwatch: {CREDENTIAL_HELP}", file=sys.stderr)
+        return 2
+    console = LineConsole(plain=args.plain)
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(watch(config, console, duration=args.duration))
+    return 0
+
+
+async def watch(config: AgentConfig, console: LineConsole, *, duration: float | None = None) -> int:
+    """Connect, subscribe, print until ``duration`` ends (or forever): 0. When connecting
+    fails, or recovery gives up later: 1."""
+    async with Agent(config) as agent:
+        agent.events.subscribe(console.event)
+        agent.notifications.subscribe(lambda frame: _print_notification(console, frame))
+        console.line(Kind.STEP, "connect", f"account {config.account_id} via {config.csds_host}")
+        try:
+            await agent.connect()
+            await agent.subscribe_ex_conversations({"convState": ["OPEN"]})
+            await agent.subscribe_agents_state()
+        except Exception as error:
+            console.line(Kind.ERROR, "watch stopped", describe_error(error))
+            return 1
+        console.line(Kind.INFO, "watching", "Ctrl-C to stop")
+        closed = asyncio.Event()
+        agent.state_changes.subscribe(
+            lambda state: closed.set() if state is AgentState.CLOSED else None
+        )
+        try:
+            await asyncio.wait_for(closed.wait(), duration)
+        except TimeoutError:
+            return 0
+        console.line(Kind.ERROR, "watch stopped", "recovery gave up: the agent is closed")
+    return 1
+
+
+def _print_notification(console: LineConsole, frame: Notification) -> None:
+    body = bytes(frame.body).decode("utf-8", "replace")
+    if len(body) > BODY_PREVIEW:
+        body = body[:BODY_PREVIEW] + "..."
+    console.line(Kind.MESSAGE, frame.type, body)

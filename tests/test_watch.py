@@ -1,0 +1,116 @@
+"""``python -m rx_lpagent watch``: help without credentials, a clear exit 2 without them, and a
+watch of the emulator through the LP_* variables."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from rx_lpagent._console import LineConsole
+from rx_lpagent.cli import main
+from rx_lpagent.config import AgentConfig
+from rx_lpagent.emulator import Emulator
+from rx_lpagent.watch import watch
+
+LP_VARIABLES = (
+    "LP_ACCOUNT",
+    "LP_USER",
+    "LP_PASS",
+    "LP_APP_KEY",
+    "LP_SECRET",
+    "LP_ACCESS_TOKEN",
+    "LP_ACCESS_TOKEN_SECRET",
+    "LP_ASSERTION",
+    "LP_TOKEN",
+    "LP_USER_ID",
+    "LP_CSDS",
+)
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in LP_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_help_needs_no_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["watch", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "LP_ACCOUNT" in out
+    assert "LP_CSDS" in out
+    assert "--duration" in out
+
+
+@pytest.mark.usefixtures("no_credentials")
+def test_without_credentials_it_exits_2_naming_the_variables(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["watch"]) == 2
+    err = capsys.readouterr().err
+    assert "LP_ACCOUNT is not set" in err
+    for name in ("LP_USER", "LP_PASS", "LP_APP_KEY", "LP_TOKEN"):
+        assert name in err
+    monkeypatch.setenv("LP_ACCOUNT", "1234567")
+    assert main(["watch"]) == 2
+    assert "no credentials" in capsys.readouterr().err
+
+
+@pytest.mark.asyncio
+async def test_it_prints_events_and_notifications_of_the_emulator() -> None:
+    async with Emulator() as lp:
+        environ = {
+            "LP_ACCOUNT": lp.account,
+            "LP_USER": lp.username,
+            "LP_PASS": lp.password,
+            "LP_CSDS": lp.csds_domain,
+        }
+        await lp.consumer().open_conversation()
+        out = io.StringIO()
+        code = await watch(
+            AgentConfig.from_env(environ), LineConsole(plain=True, file=out), duration=0.2
+        )
+    text = out.getvalue()
+    assert code == 0
+    assert "ok     Connect#Login" in text
+    assert ".ams.aam.ExConversationChangeNotification" in text
+    assert lp.password not in text
+
+
+@pytest.mark.asyncio
+async def test_a_refused_login_ends_the_watch_with_1() -> None:
+    async with Emulator() as lp:
+        environ = {
+            "LP_ACCOUNT": lp.account,
+            "LP_USER": lp.username,
+            "LP_PASS": "wrong",
+            "LP_CSDS": lp.csds_domain,
+        }
+        out = io.StringIO()
+        code = await watch(AgentConfig.from_env(environ), LineConsole(plain=True, file=out))
+    assert code == 1
+    assert "ERROR  Connect#Login" in out.getvalue()
+
+
+@pytest.mark.asyncio
+async def test_when_recovery_gives_up_the_watch_ends_with_1() -> None:
+    async with Emulator() as lp:
+        environ = {
+            "LP_ACCOUNT": lp.account,
+            "LP_USER": lp.username,
+            "LP_PASS": lp.password,
+            "LP_CSDS": lp.csds_domain,
+        }
+        # the first login passes; once the socket is open its token expires, and every login
+        # after that is refused: the reconnect cannot succeed
+        lp.faults.fail("login", 401, skip=1, times=None)
+        lp.faults.expire_bearer_on("ws", after=0.1)
+        out = io.StringIO()
+        code = await watch(
+            AgentConfig.from_env(environ), LineConsole(plain=True, file=out), duration=30
+        )
+        assert code == 1
+    assert "recovery gave up" in out.getvalue()
