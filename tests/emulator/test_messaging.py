@@ -31,6 +31,14 @@ async def test_bad_bearer_and_version_are_rejected_at_handshake(
         socket = await client.connect(bearer, version)
         assert (await socket.request(".GetClock"))["code"] == 200
     assert [c.status for c in emu.calls.of("ws")] == [401, 400, 101, 101]
+    url = f"ws://127.0.0.1:{emu.port}/ws_api/account/999/messaging/brand/{bearer}?v=2.1"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+        await client.http.ws_connect(url)
+    assert caught.value.status == 401
+    no_version = url.replace("/999/", f"/{emu.account}/").removesuffix("?v=2.1")
+    with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
+        await client.http.ws_connect(no_version)
+    assert caught.value.status == 400
     assert all("/brand/***" in (c.path or "") for c in emu.calls.of("ws"))
 
 
