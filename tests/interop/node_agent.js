@@ -79,8 +79,10 @@ let conversationId = null;      // the conversation we serve
 let joined = false;
 let replySequence = null;
 let ownEchoSeen = false;
+const ownEchoes = new Map();    // sequence -> our own event as delivered back to us
 let expectedCloses = 0;        // reconnect() makes the SDK report its own old socket as closed
-const handledSequences = new Set();
+let replyRequested = false;     // we answer the first consumer message only
+const acceptedConversations = new Set();
 
 function stateName() {
     return {phase: phase, connectCount: connectCount, conversationId: conversationId, joined: joined};
@@ -142,6 +144,7 @@ if (agent) {
             for (const ring of change.result.ringsDetails || []) {
                 if (ring.ringState !== 'WAITING') continue;
                 const convId = change.result.conversationId || null;
+                if (convId) acceptedConversations.add(convId);
                 agent.updateRingState({ringId: ring.ringId, ringState: 'ACCEPTED'},
                     ok('updateRingState', (resp) => emit('ring_accepted', {
                         conversationId: convId, ringId: ring.ringId, response: resp === undefined ? null : resp,
@@ -161,7 +164,8 @@ if (agent) {
                 if (convId === conversationId && details.state === 'OPEN') resubscribed(participants);
                 continue;
             }
-            if (joined || !me || (conversationId && convId !== conversationId)) continue;
+            // only the conversation routed to us in this run: never one left over in the snapshot
+            if (joined || !me || !acceptedConversations.has(convId)) continue;
             joined = true;
             conversationId = convId;
             agent.subscribeMessagingEvents({dialogId: convId, fromSeq: 0}, ok('subscribeMessagingEvents', () => {
@@ -182,16 +186,13 @@ if (agent) {
             if (change.dialogId !== conversationId || event.type !== 'ContentEvent') continue;
             const isMe = typeof change.isMe === 'function' ? change.isMe() : null;
             if (isMe) {
-                if (replySequence !== null && change.sequence === replySequence && !ownEchoSeen) {
-                    ownEchoSeen = true;
-                    emit('own_echo', {sequence: change.sequence, originatorId: change.originatorId,
-                        text: event.message});
-                    maybeStartReconnects();
-                }
+                // the echo of our own event may arrive before or after the PublishEvent response
+                ownEchoes.set(change.sequence, change);
+                checkOwnEcho();
                 continue;
             }
-            if (phase !== 'await_message' || handledSequences.has(change.sequence)) continue;
-            handledSequences.add(change.sequence);
+            if (phase !== 'await_message' || replyRequested) continue;
+            replyRequested = true;
             emit('message', {conversationId: change.dialogId, text: event.message, sequence: change.sequence,
                 originatorId: change.originatorId, role: (change.originatorMetadata || {}).role || null});
             agent.publishEvent({
@@ -202,10 +203,18 @@ if (agent) {
                 emit('published', {sequence: replySequence, phase: 'first_reply', text: REPLY_PREFIX + event.message});
                 // give the emulator a moment to echo our own event back (real LP does); go on anyway
                 setTimeout(() => maybeStartReconnects(true), 2000);
-                maybeStartReconnects();
+                checkOwnEcho();
             }));
         }
     });
+}
+
+function checkOwnEcho() {
+    if (ownEchoSeen || replySequence === null || !ownEchoes.has(replySequence)) return;
+    ownEchoSeen = true;
+    const change = ownEchoes.get(replySequence);
+    emit('own_echo', {sequence: change.sequence, originatorId: change.originatorId, text: (change.event || {}).message});
+    maybeStartReconnects();
 }
 
 function maybeStartReconnects(force) {
