@@ -4,6 +4,15 @@ The public names are exactly those in ``__all__``; everything else is private or
 sub-package (``rx_lpagent.protocol``, ``rx_lpagent.emulator``, ...).
 """
 
+from rx_lpagent.agent import Agent, AgentState
+from rx_lpagent.config import (
+    AgentConfig,
+    AppKeyCredentials,
+    AssertionCredentials,
+    Credentials,
+    PasswordCredentials,
+    TokenCredentials,
+)
 from rx_lpagent.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -33,33 +42,73 @@ from rx_lpagent.events import (
     successes,
     under_location,
 )
+from rx_lpagent.recovery import Recovery
+from rx_lpagent.rx import (
+    RATE_LIMITED,
+    RATE_LIMITED_LOGIN,
+    REFRESH_SESSION,
+    SERVER_ERROR,
+    UNBOUNDED,
+    Backoff,
+    Jitter,
+    RetriesExhaustedError,
+    backoff,
+    from_coroutine,
+    last_value,
+    retry_when,
+    retry_with_backoff,
+    timeout,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "RATE_LIMITED",
+    "RATE_LIMITED_LOGIN",
+    "REFRESH_SESSION",
+    "SERVER_ERROR",
+    "UNBOUNDED",
+    "Agent",
+    "AgentConfig",
     "AgentEvent",
+    "AgentState",
+    "AppKeyCredentials",
+    "AssertionCredentials",
     "AuthenticationError",
+    "Backoff",
     "Closed",
     "ConfigurationError",
     "Connected",
     "Context",
+    "Credentials",
     "ErrorEvent",
+    "Jitter",
     "LPAgentError",
     "Location",
     "MalformedFrameError",
     "NotConnectedError",
+    "PasswordCredentials",
     "RateLimitedError",
+    "Recovery",
     "RequestFailedError",
     "RequestTimeoutError",
+    "RetriesExhaustedError",
     "SDKError",
     "ServerError",
     "Service",
     "SuccessEvent",
+    "TokenCredentials",
     "TransportError",
     "at_location",
+    "backoff",
     "errors",
+    "from_coroutine",
+    "last_value",
     "matching_location",
     "of_kind",
+    "retry_when",
+    "retry_with_backoff",
     "successes",
+    "timeout",
     "under_location",
 ]

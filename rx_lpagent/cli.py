@@ -20,8 +20,22 @@ def _register_demo(parser: argparse.ArgumentParser) -> Callable[[argparse.Namesp
     return _demo.register(parser)
 
 
+def _register_emulator(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from rx_lpagent.emulator import cli
+
+    return cli.register(parser)
+
+
+def _register_bench(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from rx_lpagent.bench import cli
+
+    return cli.register(parser)
+
+
 COMMANDS: dict[str, tuple[str, Register]] = {
     "demo": ("run the demo against the embedded emulator", _register_demo),
+    "emulator": ("run the local LivePerson emulator until interrupted", _register_emulator),
+    "bench": ("run a benchmark (prints numbers and ratios)", _register_bench),
 }
 
 

@@ -16,6 +16,7 @@ server asked us to wait, when it said so). Callers branch on the subclass or on 
           +-- RequestFailedError      a messaging response with code >= 400 (code = that code)
           +-- RequestTimeoutError     (TimeoutError) no answer within the timeout
           +-- MalformedFrameError     a frame or body that cannot be decoded or transformed
+          +-- RetriesExhaustedError   (rx_lpagent.rx) a retry policy gave up; .error is the last
 
 ``code`` is the HTTP status, the login service's ``internalCode``, the response code of a
 messaging request, 401 for a rejected socket handshake, a WebSocket close code, or ``None``.

@@ -153,23 +153,27 @@ _E = TypeVar("_E", bound=AgentEvent)
 EventFilter = Callable[[reactivex.Observable[AgentEvent]], reactivex.Observable[AgentEvent]]
 
 
-def at_location(location: str) -> EventFilter:
-    """Keep events whose location is exactly ``location``."""
-    return ops.filter(lambda event: event.context.location == location)
+def at_location(*locations: str) -> EventFilter:
+    """Keep events whose location is exactly one of ``locations``."""
+    wanted = frozenset(locations)
+    return ops.filter(lambda event: event.context.location in wanted)
 
 
-def under_location(prefix: str) -> EventFilter:
-    """Keep events whose location starts with the ``#``-segments of ``prefix``.
+def under_location(*prefixes: str) -> EventFilter:
+    """Keep events whose location starts with the ``#``-segments of one of ``prefixes``.
 
     ``"RefreshSession"`` matches every refresh step; ``"Reconnect#Relogin"`` matches
-    ``Reconnect#Relogin#WS``; ``"Refresh"`` matches nothing (segments are whole).
+    ``Reconnect#Relogin#WS``; ``"Refresh"`` matches nothing (segments are whole);
+    ``under_location("Connect", "Reconnect")`` matches the steps of both flows.
     """
-    head = prefix.rstrip("#")
-    return ops.filter(
-        lambda event: (
-            event.context.location == head or event.context.location.startswith(head + "#")
-        )
-    )
+    heads = tuple(prefix.rstrip("#") for prefix in prefixes)
+    starts = tuple(head + "#" for head in heads)
+
+    def keep(event: AgentEvent) -> bool:
+        location = event.context.location
+        return location in heads or location.startswith(starts)
+
+    return ops.filter(keep)
 
 
 def matching_location(pattern: str) -> EventFilter:

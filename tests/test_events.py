@@ -84,6 +84,15 @@ def test_prefix_filter_matches_whole_segments() -> None:
         "Reconnect#Relogin#WS"
     ]
     assert _run(under_location("Refresh")) == []
+    assert [e.location for e in _run(under_location("Connect", "Reconnect"))] == [
+        "Connect#CSDS",
+        "Reconnect#Relogin#WS",
+        "Connect#WS",
+    ]
+    assert [e.location for e in _run(at_location("Connect#CSDS", "RefreshSession#REST"))] == [
+        "Connect#CSDS",
+        "RefreshSession#REST",
+    ]
 
 
 def test_glob_filter() -> None:

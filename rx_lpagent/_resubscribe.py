@@ -1,0 +1,69 @@
+"""What the agent re-creates after a reconnect: its subscriptions and its agent state.
+
+A subscription keeps the id the caller first got; after a reconnect it is re-created and the
+new server-side id is remembered behind the original, so ``unsubscribe_ex_conversations`` with
+the caller's id still works and the caller's notification streams just go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["RESUBSCRIBED_TYPES", "Resubscriptions", "Subscription"]
+
+SET_AGENT_STATE = ".ams.routing.SetAgentState"
+UNSUBSCRIBE_EX_CONVERSATIONS = ".ams.aam.UnsubscribeExConversations"
+RESUBSCRIBED_TYPES = frozenset(
+    {
+        ".ams.aam.SubscribeExConversations",
+        ".ams.routing.SubscribeRoutingTasks",
+        ".ams.routing.SubscribeAgentsState",
+        SET_AGENT_STATE,
+    }
+)
+
+
+@dataclass
+class Subscription:
+    node_type: str
+    body: object
+    headers: object = None
+    metadata: object = None
+    current_id: str | None = None
+
+
+@dataclass
+class Resubscriptions:
+    by_original_id: dict[str, Subscription] = field(default_factory=dict)
+    agent_state: Subscription | None = None
+
+    def remember(self, subscription: Subscription, reply: object) -> None:
+        """Note a request that succeeded, if it is one to re-create after a reconnect."""
+        if subscription.node_type == SET_AGENT_STATE:
+            self.agent_state = subscription
+            return
+        subscription_id = getattr(reply, "subscription_id", None)
+        if isinstance(subscription_id, str) and subscription_id:
+            subscription.current_id = subscription_id
+            self.by_original_id[subscription_id] = subscription
+
+    def forget(self, original_id: str) -> str:
+        """Stop re-creating a subscription; returns the id the server knows it by now."""
+        subscription = self.by_original_id.pop(original_id, None)
+        if subscription is None or subscription.current_id is None:
+            return original_id
+        return subscription.current_id
+
+    def to_replay(self) -> list[tuple[str | None, Subscription]]:
+        """(original id, subscription) of everything to re-create, agent state first."""
+        replay: list[tuple[str | None, Subscription]] = []
+        if self.agent_state is not None:
+            replay.append((None, self.agent_state))
+        replay.extend(self.by_original_id.items())
+        return replay
+
+    def moved(self, original_id: str, reply: object) -> None:
+        subscription = self.by_original_id.get(original_id)
+        subscription_id = getattr(reply, "subscription_id", None)
+        if subscription is not None and isinstance(subscription_id, str) and subscription_id:
+            subscription.current_id = subscription_id

@@ -1,0 +1,360 @@
+"""What an agent needs to know before it connects: :class:`AgentConfig` and the credential kinds.
+
+Everything here is a frozen msgspec Struct, validated when built (a :class:`ConfigurationError`
+names the field and the fix) and inert: nothing connects at construction. Credential reprs hide
+their secrets, so a config can be logged or shown in a traceback safely::
+
+    config = AgentConfig("123", PasswordCredentials("bot", "secret"))
+    emulator = AgentConfig("123", creds, csds_domain="http://127.0.0.1:8080")  # plain HTTP/WS
+    config = AgentConfig.from_env()  # LP_ACCOUNT, LP_USER, LP_PASS, ... (see from_env)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping
+from importlib import metadata
+from ssl import SSLContext
+from typing import Any, Final, Literal, TypeAlias
+
+import msgspec
+
+from rx_lpagent.errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_CSDS_DOMAIN",
+    "MESSAGING_SERVICES",
+    "TRANSPORTS",
+    "AgentConfig",
+    "AppKeyCredentials",
+    "AssertionCredentials",
+    "Credentials",
+    "MessagingService",
+    "PasswordCredentials",
+    "TokenCredentials",
+    "TransportName",
+]
+
+DEFAULT_CSDS_DOMAIN: Final = "adminlogin.liveperson.net"
+
+MessagingService: TypeAlias = Literal["facadeMsg", "asyncMessagingEnt"]
+MESSAGING_SERVICES: Final[tuple[str, ...]] = ("facadeMsg", "asyncMessagingEnt")
+
+TransportName: TypeAlias = Literal["aiohttp", "websockets"]
+TRANSPORTS: Final[tuple[str, ...]] = ("aiohttp", "websockets")
+
+_HIDDEN = "***"
+
+
+@functools.cache
+def _default_user_agent() -> str:
+    try:
+        return f"rx_lpagent/{metadata.version('rx-lpagent')}"
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "rx_lpagent"
+
+
+def _require_text(kind: str, **fields: object) -> None:
+    for name, value in fields.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError(f"{kind}: {name} must be a non-empty string")
+
+
+class _Secretive(msgspec.Struct, frozen=True):
+    """Base of the credential kinds: fields named in ``_public`` are shown, the rest hidden."""
+
+    def _shown(self) -> Iterator[tuple[str, str]]:
+        public: tuple[str, ...] = getattr(type(self), "_public", ())
+        for name in self.__struct_fields__:
+            yield name, repr(getattr(self, name)) if name in public else _HIDDEN
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value}" for name, value in self._shown())
+        return f"{type(self).__name__}({fields})"
+
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        # msgspec's own __rich_repr__ would print the secrets
+        return [
+            (name, value if value == _HIDDEN else getattr(self, name))
+            for name, value in self._shown()
+        ]
+
+
+class PasswordCredentials(_Secretive, frozen=True):
+    """A LivePerson user name and password."""
+
+    username: str
+    password: str
+    _public = ("username",)
+
+    def __post_init__(self) -> None:
+        _require_text("PasswordCredentials", username=self.username, password=self.password)
+
+
+class AppKeyCredentials(_Secretive, frozen=True):
+    """An app-key login: user name plus the four keys of the LivePerson console (sent as JSON)."""
+
+    username: str
+    app_key: str
+    secret: str
+    access_token: str
+    access_token_secret: str
+    _public = ("username",)
+
+    def __post_init__(self) -> None:
+        _require_text(
+            "AppKeyCredentials",
+            username=self.username,
+            app_key=self.app_key,
+            secret=self.secret,
+            access_token=self.access_token,
+            access_token_secret=self.access_token_secret,
+        )
+
+
+class AssertionCredentials(_Secretive, frozen=True):
+    """A SAML/JWT assertion from the brand's identity provider."""
+
+    assertion: str
+
+    def __post_init__(self) -> None:
+        _require_text("AssertionCredentials", assertion=self.assertion)
+
+
+class TokenCredentials(_Secretive, frozen=True):
+    """A bearer token obtained elsewhere, with the user id it belongs to. No login call is made,
+    and the session cannot be refreshed (there is no csrf)."""
+
+    token: str
+    user_id: str
+    _public = ("user_id",)
+
+    def __post_init__(self) -> None:
+        _require_text("TokenCredentials", token=self.token, user_id=self.user_id)
+
+
+Credentials: TypeAlias = (
+    PasswordCredentials | AppKeyCredentials | AssertionCredentials | TokenCredentials
+)
+_CREDENTIAL_TYPES = (PasswordCredentials, AppKeyCredentials, AssertionCredentials, TokenCredentials)
+
+
+def _positive(name: str, value: object, *, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        allowed = "a positive number of seconds" + (" or None (off)" if optional else "")
+        raise ConfigurationError(f"AgentConfig: {name} must be {allowed}, got {value!r}")
+
+
+def _split_csds(csds_domain: object) -> tuple[str, bool]:
+    """``(host[:port], secure)`` of a csds_domain setting."""
+    if not isinstance(csds_domain, str) or not csds_domain.strip():
+        raise ConfigurationError("AgentConfig: csds_domain must be a host name or an http(s) URL")
+    text = csds_domain.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        host, secure = text, True
+    elif scheme.lower() == "https":
+        host, secure = rest, True
+    elif scheme.lower() == "http":
+        host, secure = rest, False
+    else:
+        raise ConfigurationError(
+            f"AgentConfig: csds_domain scheme {scheme!r} is not supported; "
+            "use a bare host (https/wss), https://host or http://host (plain, for the emulator)"
+        )
+    host = host.rstrip("/")
+    if not host or any(char in host for char in "/?#@ "):
+        raise ConfigurationError(
+            f"AgentConfig: csds_domain {csds_domain!r} must be host[:port] with no path"
+        )
+    return host, secure
+
+
+class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
+    """Everything the agent needs before connecting. Validated at construction; never connects.
+
+    ``csds_domain`` is a bare host (HTTPS and WSS), ``https://host`` (the same), or
+    ``http://host:port`` (plain HTTP and WS on every path: for the local emulator). ``ssl`` is an
+    optional :class:`ssl.SSLContext` (custom CAs); it is refused with a plain-HTTP csds_domain.
+    ``domains`` maps service names (``agentVep``, ``facadeMsg``, ...) to hosts and wins over
+    what CSDS says, on connect, reconnect and refresh alike. Intervals are seconds;
+    ``refresh_interval`` and ``keepalive_interval`` accept None to turn them off; a keep-alive
+    unanswered for ``keepalive_timeout`` means a half-open socket (detected within
+    ``keepalive_interval + keepalive_timeout``).
+    """
+
+    account_id: str
+    credentials: Credentials
+    csds_domain: str = DEFAULT_CSDS_DOMAIN
+    ssl: SSLContext | None = None
+    domains: dict[str, str] = {}
+    messaging_service: MessagingService = "facadeMsg"
+    api_version: str = "2.1"
+    request_timeout: float = 10.0
+    refresh_interval: float | None = 600.0
+    keepalive_interval: float | None = 30.0
+    keepalive_timeout: float = 10.0
+    user_agent: str = msgspec.field(default_factory=_default_user_agent)
+    transport: TransportName = "aiohttp"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.account_id, str) or not self.account_id.strip():
+            raise ConfigurationError("AgentConfig: account_id is required (the LivePerson account)")
+        if any(char in self.account_id for char in "/?# "):
+            raise ConfigurationError(
+                f"AgentConfig: account_id {self.account_id!r} contains characters that do not "
+                "belong in an account id"
+            )
+        if not isinstance(self.credentials, _CREDENTIAL_TYPES):
+            raise ConfigurationError(
+                "AgentConfig: credentials must be PasswordCredentials, AppKeyCredentials, "
+                f"AssertionCredentials or TokenCredentials, got {type(self.credentials).__name__}"
+            )
+        _, secure = _split_csds(self.csds_domain)
+        if self.ssl is not None and not isinstance(self.ssl, SSLContext):
+            raise ConfigurationError("AgentConfig: ssl must be an ssl.SSLContext or None")
+        if self.ssl is not None and not secure:
+            raise ConfigurationError(
+                f"AgentConfig: an ssl context was given but csds_domain {self.csds_domain!r} is "
+                "plain http://; use https:// (or a bare host), or drop ssl"
+            )
+        if not isinstance(self.domains, dict):
+            raise ConfigurationError("AgentConfig: domains must be a dict of service -> host")
+        for service, host in self.domains.items():
+            if not isinstance(service, str) or not isinstance(host, str) or not host.strip():
+                raise ConfigurationError(
+                    f"AgentConfig: domains[{service!r}] must be a non-empty host string"
+                )
+            if "://" in host or "/" in host:
+                raise ConfigurationError(
+                    f"AgentConfig: domains[{service!r}] = {host!r} must be host[:port] without "
+                    "scheme or path; the scheme follows csds_domain"
+                )
+        if self.messaging_service not in MESSAGING_SERVICES:
+            raise ConfigurationError(
+                f"AgentConfig: messaging_service must be one of {', '.join(MESSAGING_SERVICES)}, "
+                f"got {self.messaging_service!r}"
+            )
+        if self.transport not in TRANSPORTS:
+            raise ConfigurationError(
+                f"AgentConfig: unknown transport {self.transport!r}; "
+                f"choose one of {', '.join(TRANSPORTS)}"
+            )
+        _require_text("AgentConfig", api_version=self.api_version, user_agent=self.user_agent)
+        _positive("request_timeout", self.request_timeout, optional=False)
+        _positive("refresh_interval", self.refresh_interval, optional=True)
+        _positive("keepalive_interval", self.keepalive_interval, optional=True)
+        _positive("keepalive_timeout", self.keepalive_timeout, optional=False)
+
+    def __hash__(self) -> int:
+        # a frozen config is usable as a key even though ``domains`` is a dict
+        return hash(
+            tuple(
+                tuple(sorted(value.items())) if isinstance(value, dict) else value
+                for value in msgspec.structs.astuple(self)
+            )
+        )
+
+    @property
+    def secure(self) -> bool:
+        """True for HTTPS/WSS (the default), False for a plain ``http://`` csds_domain."""
+        return _split_csds(self.csds_domain)[1]
+
+    @property
+    def csds_host(self) -> str:
+        """The CSDS host[:port], without scheme."""
+        return _split_csds(self.csds_domain)[0]
+
+    @property
+    def http_scheme(self) -> str:
+        return "https" if self.secure else "http"
+
+    @property
+    def ws_scheme(self) -> str:
+        return "wss" if self.secure else "ws"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> AgentConfig:
+        """A config from environment variables; keyword ``overrides`` win over them.
+
+        ``LP_ACCOUNT`` (required) and one credential kind: ``LP_USER`` + ``LP_PASS``;
+        ``LP_USER`` + ``LP_APP_KEY`` + ``LP_SECRET`` + ``LP_ACCESS_TOKEN`` +
+        ``LP_ACCESS_TOKEN_SECRET``; ``LP_ASSERTION``; or ``LP_TOKEN`` + ``LP_USER_ID``.
+        Optional: ``LP_CSDS`` (csds_domain), ``LP_MESSAGING_SERVICE``, ``LP_TRANSPORT``.
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        settings: dict[str, Any] = {}
+        account = get("LP_ACCOUNT")
+        if account is None and "account_id" not in overrides:
+            raise ConfigurationError("from_env: LP_ACCOUNT is not set (the LivePerson account id)")
+        settings["account_id"] = account
+        if "credentials" not in overrides:
+            settings["credentials"] = _credentials_from_env(get)
+        for variable, field_name in (
+            ("LP_CSDS", "csds_domain"),
+            ("LP_MESSAGING_SERVICE", "messaging_service"),
+            ("LP_TRANSPORT", "transport"),
+        ):
+            value = get(variable)
+            if value is not None:
+                settings[field_name] = value
+        settings.update(overrides)
+        return cls(**settings)
+
+
+def _credentials_from_env(get: Callable[[str], str | None]) -> Credentials:
+    kinds = {
+        "LP_PASS": get("LP_PASS") is not None,
+        "LP_APP_KEY": get("LP_APP_KEY") is not None,
+        "LP_ASSERTION": get("LP_ASSERTION") is not None,
+        "LP_TOKEN": get("LP_TOKEN") is not None,
+    }
+    chosen = [name for name, present in kinds.items() if present]
+    if not chosen:
+        raise ConfigurationError(
+            "from_env: no credentials; set LP_USER and LP_PASS, or LP_USER and LP_APP_KEY "
+            "(with LP_SECRET, LP_ACCESS_TOKEN, LP_ACCESS_TOKEN_SECRET), or LP_ASSERTION, "
+            "or LP_TOKEN and LP_USER_ID"
+        )
+    if len(chosen) > 1:
+        raise ConfigurationError(
+            f"from_env: {' and '.join(chosen)} are both set; choose one credential kind"
+        )
+
+    def need(*names: str) -> list[str]:
+        values = [get(name) for name in names]
+        missing = [name for name, value in zip(names, values, strict=True) if value is None]
+        if missing:
+            raise ConfigurationError(
+                f"from_env: {chosen[0]} is set but {', '.join(missing)} is not"
+            )
+        return [value for value in values if value is not None]
+
+    kind = chosen[0]
+    if kind == "LP_PASS":
+        username, password = need("LP_USER", "LP_PASS")
+        return PasswordCredentials(username, password)
+    if kind == "LP_APP_KEY":
+        username, app_key, secret, token, token_secret = need(
+            "LP_USER", "LP_APP_KEY", "LP_SECRET", "LP_ACCESS_TOKEN", "LP_ACCESS_TOKEN_SECRET"
+        )
+        return AppKeyCredentials(username, app_key, secret, token, token_secret)
+    if kind == "LP_ASSERTION":
+        (assertion,) = need("LP_ASSERTION")
+        return AssertionCredentials(assertion)
+    token, user_id = need("LP_TOKEN", "LP_USER_ID")
+    return TokenCredentials(token, user_id)

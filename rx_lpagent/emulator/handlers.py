@@ -1,0 +1,416 @@
+"""The answers to the messaging requests: one function per wire type.
+
+A handler gets the engine, the caller's connection and the decoded body, changes the world
+through the engine, and returns a :class:`Reply`. Anything sent after the reply (a subscription's
+first notification) goes in ``Reply.after``, which runs once the response is queued.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rx_lpagent.emulator.connection import Connection, ExSubscription
+from rx_lpagent.emulator.engine import PUBLISHING_ROLES, Engine, notification
+from rx_lpagent.emulator.state import AVAILABILITIES, ROLES, Conversation, Dialog, now_ms
+
+__all__ = ["HANDLERS", "BadRequest", "Reply"]
+
+STRING_RESPONSE = ".ReqBody$StringResp"
+SUBSCRIBE_RESPONSE = ".ams.GenericSubscribe$Response"
+URL_RESPONSE = "ms.GenerateURLResponse"
+UPLOAD_TYPES = {"JPG": "jpg", "JPEG": "jpeg", "PNG": "png", "GIF": "gif"}
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+PUBLISHABLE_EVENTS = frozenset(
+    {"ContentEvent", "RichContentEvent", "ChatStateEvent", "AcceptStatusEvent"}
+)
+
+
+@dataclass
+class Reply:
+    code: int
+    type: str
+    body: Any
+    after: Callable[[], None] | None = None
+
+
+class BadRequest(Exception):
+    """Answered as a response with ``code`` (400 unless told) and the message as body."""
+
+    def __init__(self, message: str, code: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+Handler = Callable[[Engine, Connection, Any], Reply]
+
+
+def _object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BadRequest("body must be an object")
+    return body
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
+        raise BadRequest(f"missing or invalid field: {key}")
+    return str(value)
+
+
+def _listed(value: Any) -> list[Any]:
+    """A one-element array may arrive as the bare element."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _conversation(engine: Engine, connection: Connection, conv_id: str) -> Conversation:
+    found = engine.world.conversation(conv_id)
+    if found is None or found.account != connection.account:
+        raise BadRequest("Conversation not found")
+    return found
+
+
+def get_clock(engine: Engine, connection: Connection, body: Any) -> Reply:
+    return Reply(200, ".GetClock$Response", {"currentTime": now_ms()})
+
+
+def agent_request_conversation(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    consumer_id = _text(body, "consumerId")
+    skill = body.get("skillId", "-1")
+    conversation = engine.open_conversation(
+        connection.account, consumer_id, str(skill), agent=connection.agent
+    )
+    return Reply(
+        200, ".ams.cm.RequestConversationResponse", {"conversationId": conversation.conv_id}
+    )
+
+
+def subscribe_ex_conversations(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    states = [str(s) for s in _listed(body.get("convState"))] or ["OPEN"]
+    if not set(states) <= {"OPEN", "CLOSE"}:
+        raise BadRequest(f"invalid convState: {states}")
+    agent_ids = body.get("agentIds")
+    sub = ExSubscription(
+        subscription_id=str(uuid.uuid4()),
+        states=frozenset(states),
+        agent_ids=None if agent_ids is None else frozenset(map(str, _listed(agent_ids))),
+        min_updated=_optional_int(body, "minLastUpdatedTime"),
+        max_updated=_optional_int(body, "maxLastUpdatedTime"),
+    )
+    connection.ex_subscriptions[sub.subscription_id] = sub
+
+    def send_snapshot() -> None:
+        connection.send(engine.snapshot(connection, sub))
+
+    return Reply(200, SUBSCRIBE_RESPONSE, {"subscriptionId": sub.subscription_id}, send_snapshot)
+
+
+def _optional_int(body: dict[str, Any], key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadRequest(f"invalid field: {key}")
+    return value
+
+
+def unsubscribe_ex_conversations(engine: Engine, connection: Connection, body: Any) -> Reply:
+    sub_id = _text(_object(body), "subscriptionId")
+    if connection.ex_subscriptions.pop(sub_id, None) is None:
+        raise BadRequest("Subscription not found")
+    return Reply(200, SUBSCRIBE_RESPONSE, {})
+
+
+def update_conversation_field(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    conversation = _conversation(engine, connection, _text(body, "conversationId"))
+    fields = _listed(body.get("conversationField"))
+    if not fields:
+        raise BadRequest("missing field: conversationField")
+    if not conversation.is_open:
+        raise BadRequest("Conversation is closed")
+    requeue = closed = False
+    applied = 0
+    try:
+        for field in fields:
+            requeue_now, closed_now = _apply_field(engine, connection, conversation, field)
+            requeue |= requeue_now
+            closed |= closed_now
+            applied += 1
+    except BadRequest:
+        if applied:  # the fields before the bad one stay applied: say so
+            engine.conversation_changed(conversation)
+        raise
+    if closed:
+        engine.close_conversation(conversation, "AGENT")
+    else:
+        engine.conversation_changed(conversation)
+        if requeue:
+            engine.route(conversation)
+    return Reply(200, "cm.UpdateConversationFieldResponse", "OK")
+
+
+def _apply_field(
+    engine: Engine, connection: Connection, conversation: Conversation, field: Any
+) -> tuple[bool, bool]:
+    """Apply one conversationField; returns (back to the queue?, conversation closed?)."""
+    if not isinstance(field, dict):
+        raise BadRequest("conversationField entries must be objects")
+    kind = field.get("field")
+    if kind == "ConversationStateField":
+        if field.get("conversationState") != "CLOSE":
+            raise BadRequest("only conversationState CLOSE is supported")
+        return False, True
+    if kind == "ParticipantsChange":
+        return _participants_change(engine, connection, conversation, field), False
+    if kind == "DialogChange":
+        return False, _dialog_change(conversation, field)
+    if kind == "Skill":
+        conversation.skill_id = _text(field, "skill")
+    elif kind == "TTRField":
+        conversation.ttr_type = _text(field, "ttrType")
+        conversation.ttr_value = _int(field, "value", conversation.ttr_value)
+    elif kind == "CSATRate":
+        conversation.csat_rate = _int(field, "csatRate", 0)
+    else:
+        raise BadRequest(f"Unsupported conversation field: {kind}")
+    return False, False
+
+
+def _int(body: dict[str, Any], key: str, default: int) -> int:
+    value = body.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadRequest(f"invalid field: {key}")
+    return value
+
+
+def _participants_change(
+    engine: Engine, connection: Connection, conversation: Conversation, field: dict[str, Any]
+) -> bool:
+    change = field.get("type")
+    role = str(field.get("role", "ASSIGNED_AGENT"))
+    user_id = str(field.get("userId") or connection.agent.old_id)
+    agent = engine.world.agent_by_old_id(connection.account, user_id)
+    if agent is None:
+        raise BadRequest(f"Agent does not exist: {user_id}")
+    if role not in ROLES or role == "CONSUMER":
+        raise BadRequest(f"invalid role: {role}")
+    if change == "ADD":
+        if role == "ASSIGNED_AGENT" and conversation.assigned_agent not in (None, agent.old_id):
+            raise BadRequest("Conversation already has an assigned agent")
+        if role == "ASSIGNED_AGENT":
+            engine.cancel_ring(conversation)
+        conversation.add_participant(role, agent.old_id)
+        return False
+    if change == "REMOVE":
+        if not conversation.remove_participant(agent.old_id, role):
+            raise BadRequest("Agent does not exist in conversation")
+        return role == "ASSIGNED_AGENT"
+    if change == "UPDATE":
+        conversation.remove_participant(agent.old_id)
+        conversation.add_participant(role, agent.old_id)
+        return False
+    if change == "SUGGEST":
+        conversation.suggested_agent = agent.old_id
+        conversation.rejected_by.discard(agent.old_id)
+        return True
+    raise BadRequest(f"invalid ParticipantsChange type: {change}")
+
+
+def _dialog_change(conversation: Conversation, field: dict[str, Any]) -> bool:
+    """Returns whether the change closed the MAIN dialog (and so the conversation)."""
+    dialog_body = _object(field.get("dialog"))
+    change = field.get("type")
+    if change == "ADD":
+        conversation.dialogs.append(
+            Dialog(
+                str(dialog_body.get("dialogId") or uuid.uuid4()),
+                dialog_type=str(dialog_body.get("dialogType", "POST_SURVEY")),
+                channel_type=str(dialog_body.get("channelType", "MESSAGING")),
+            )
+        )
+        return False
+    if change == "UPDATE":
+        dialog = conversation.dialog(_text(dialog_body, "dialogId"))
+        if dialog is None:
+            raise BadRequest("Dialog not found")
+        if dialog_body.get("state") == "CLOSE":
+            dialog.state = "CLOSE"
+            dialog.end_ts = now_ms()
+            dialog.closed_by = str(dialog_body.get("closedCause", "AGENT"))
+            return dialog.dialog_type == "MAIN"
+        return False
+    raise BadRequest(f"invalid DialogChange type: {change}")
+
+
+def publish_event(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    dialog_id = _text(body, "dialogId")
+    conversation = engine.world.conversation_of_dialog(connection.account, dialog_id)
+    if conversation is None:
+        raise BadRequest("Dialog not found")
+    event = _object(body.get("event"))
+    event_type = event.get("type")
+    if event_type not in PUBLISHABLE_EVENTS:
+        raise BadRequest(f"Unsupported event type: {event_type}")
+    agent = connection.agent
+    roles = conversation.roles_of(agent.old_id)
+    if not roles:
+        raise BadRequest("Agent does not exist in conversation")
+    if event_type in ("ContentEvent", "RichContentEvent"):
+        if not conversation.is_open:
+            raise BadRequest("Conversation is closed")
+        if not any(role in PUBLISHING_ROLES for role in roles):
+            raise BadRequest(f"A {roles[0]} cannot publish content")
+        if event_type == "ContentEvent" and "message" not in event:
+            raise BadRequest("missing field: event.message")
+    role = next((r for r in roles if r in PUBLISHING_ROLES), roles[0])
+    sequence = engine.add_event(
+        conversation, agent.old_id, agent.pid, role=role, event=event, dialog_id=dialog_id
+    )
+    reply_body: dict[str, Any] = {} if sequence is None else {"sequence": sequence}
+    return Reply(200, ".ams.ms.PublishEventResponse", reply_body)
+
+
+def update_ring_state(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    error = engine.update_ring(connection.agent, _text(body, "ringId"), _text(body, "ringState"))
+    if error is not None:
+        raise BadRequest(error)
+    return Reply(202, STRING_RESPONSE, "Ring state updated successfully")
+
+
+def subscribe_routing_tasks(engine: Engine, connection: Connection, body: Any) -> Reply:
+    _object(body)
+    sub_id = str(uuid.uuid4())
+    connection.routing_subscriptions.add(sub_id)
+
+    def after() -> None:
+        connection.send(
+            notification(
+                ".ams.routing.RoutingTaskNotification", {"subscriptionId": sub_id, "changes": []}
+            )
+        )
+        engine.route_waiting(connection.account)
+
+    return Reply(200, SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id}, after)
+
+
+def update_routing_task_subscription(engine: Engine, connection: Connection, body: Any) -> Reply:
+    sub_id = body.get("subscriptionId") if isinstance(body, dict) else None
+    if sub_id is None and connection.routing_subscriptions:
+        sub_id = next(iter(connection.routing_subscriptions))
+    return Reply(200, SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id})
+
+
+def get_user_profile(engine: Engine, connection: Connection, body: Any) -> Reply:
+    consumer_id = body.get("consumerId") if isinstance(body, dict) else body
+    account = engine.world.accounts[connection.account]
+    consumer = account.consumers.get(str(consumer_id))
+    if consumer is None:
+        raise BadRequest("Consumer not found", 404)
+    return Reply(200, ".ams.userprofile.GetUserProfile$Response", consumer.profile)
+
+
+def set_agent_state(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    availability = _text(body, "availability")
+    if availability not in AVAILABILITIES:
+        raise BadRequest(f"invalid availability: {availability}")
+    agent = connection.agent
+    target = body.get("agentUserId")
+    if target is not None:
+        found = engine.world.agent_by_old_id(connection.account, str(target))
+        if found is None:
+            raise BadRequest(f"Agent does not exist: {target}")
+        agent = found
+    engine.set_agent_state(agent, availability, str(body.get("description", "")))
+    return Reply(202, STRING_RESPONSE, "Agent state updated successfully")
+
+
+def subscribe_agents_state(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    agent_id = body.get("agentId")
+    sub_id = str(uuid.uuid4())
+    connection.agent_state_subscriptions[sub_id] = None if agent_id is None else str(agent_id)
+    account = engine.world.accounts[connection.account]
+    agents = [
+        agent
+        for agent in account.agents
+        if agent_id is None or str(agent_id) in (agent.old_id, agent.pid)
+    ]
+
+    def after() -> None:
+        connection.send(engine.agent_state_notification(sub_id, agents))
+
+    return Reply(200, SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id}, after)
+
+
+def query_messages(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    dialog_id = _text(body, "dialogId")
+    conversation = engine.world.conversation_of_dialog(connection.account, dialog_id)
+    if conversation is None:
+        raise BadRequest("Dialog not found")
+    newer = body.get("newerThanSequence", body.get("fromSeq", 0)) or 0
+    if not isinstance(newer, int):
+        raise BadRequest("invalid field: newerThanSequence")
+    events = [
+        message
+        for message in conversation.messages
+        if message["dialogId"] == dialog_id and message["sequence"] >= newer
+    ]
+    limit = body.get("maxQuantity")
+    if isinstance(limit, int) and limit >= 0:
+        events = events[:limit]
+    connection.dialogs.add(dialog_id)
+    return Reply(200, ".ams.ms.QueryMessages$Response", events)
+
+
+def generate_download_url(engine: Engine, connection: Connection, body: Any) -> Reply:
+    relative_path = _text(_object(body), "relativePath")
+    return Reply(200, URL_RESPONSE, engine.file_url(relative_path))
+
+
+def generate_upload_url(engine: Engine, connection: Connection, body: Any) -> Reply:
+    body = _object(body)
+    file_type = _text(body, "fileType").upper()
+    size = body.get("fileSize")
+    if file_type not in UPLOAD_TYPES:
+        raise BadRequest(f"unsupported fileType: {file_type}")
+    if not isinstance(size, int) or not 0 < size <= MAX_UPLOAD_BYTES:
+        raise BadRequest("invalid fileSize")
+    relative_path = (
+        f"/v1/AUTH_async-images/{connection.account}/{uuid.uuid4()}.{UPLOAD_TYPES[file_type]}"
+    )
+    return Reply(200, URL_RESPONSE, engine.file_url(relative_path))
+
+
+def generate_download_token(engine: Engine, connection: Connection, body: Any) -> Reply:
+    return Reply(200, ".ams.ms.token.GenerateDownloadTokenResponse", {"token": uuid.uuid4().hex})
+
+
+HANDLERS: dict[str, Handler] = {
+    ".GetClock": get_clock,
+    ".ams.cm.AgentRequestConversation": agent_request_conversation,
+    ".ams.aam.SubscribeExConversations": subscribe_ex_conversations,
+    ".ams.aam.UnsubscribeExConversations": unsubscribe_ex_conversations,
+    ".ams.cm.UpdateConversationField": update_conversation_field,
+    ".ams.ms.PublishEvent": publish_event,
+    ".ams.routing.UpdateRingState": update_ring_state,
+    ".ams.routing.SubscribeRoutingTasks": subscribe_routing_tasks,
+    ".ams.routing.UpdateRoutingTaskSubscription": update_routing_task_subscription,
+    ".ams.userprofile.GetUserProfile": get_user_profile,
+    ".ams.routing.SetAgentState": set_agent_state,
+    ".ams.routing.SubscribeAgentsState": subscribe_agents_state,
+    ".ams.ms.QueryMessages": query_messages,
+    ".ams.ms.GenerateURLForDownloadFile": generate_download_url,
+    ".ams.ms.GenerateURLForUploadFile": generate_upload_url,
+    ".ams.ms.token.GenerateDownloadToken": generate_download_token,
+}

@@ -1,0 +1,74 @@
+"""What the flows need from the outside world, as observables.
+
+The production backend (:mod:`rx_lpagent.flows.live`) runs the REST calls and the socket on
+asyncio; tests can script one that answers in virtual time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+import reactivex
+
+__all__ = ["Backend", "Domains", "Link", "OnClose", "OnMessage", "Session"]
+
+Domains = Mapping[str, str]
+"""service name -> host[:port], as CSDS lists them (with the config's overrides applied)."""
+
+
+class Session(Protocol):
+    """A logged-in agent: who it is, and whether it can refresh (bearer agents cannot)."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def user_pid(self) -> str | None: ...
+
+    @property
+    def can_refresh(self) -> bool: ...
+
+
+class Link(Protocol):
+    """An open messaging socket, as the agent drives it."""
+
+    def send(self, data: bytes) -> None:
+        """Queue a frame for sending; raises a TransportError if the socket is closed."""
+        ...
+
+    def close(self, code: int = 1000, reason: str = "") -> reactivex.Observable[None]:
+        """Close the socket with ``code``; completes once it is closed."""
+        ...
+
+
+OnMessage = Callable[[bytes | str], None]
+OnClose = Callable[[int | None, str], None]
+
+
+class Backend(Protocol):
+    """The I/O the flows compose. Every method is cold: nothing happens until subscribed."""
+
+    def domains(self) -> reactivex.Observable[Domains]:
+        """CSDS lookup, with the configured overrides applied."""
+        ...
+
+    def login(self, domains: Domains) -> reactivex.Observable[Session]:
+        """Log in (or, for a bearer-token agent, make the session from the token)."""
+        ...
+
+    def refresh(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
+        """The refresh POST; 401 comes back as an AuthenticationError."""
+        ...
+
+    def logout(self, domains: Domains, session: Session) -> reactivex.Observable[None]: ...
+
+    def close(self) -> reactivex.Observable[None]:
+        """Release what the backend holds (the HTTP session); the agent calls it on dispose."""
+        ...
+
+    def open_socket(
+        self, domains: Domains, session: Session, on_message: OnMessage, on_close: OnClose
+    ) -> reactivex.Observable[Link]:
+        """Open the messaging socket; ``on_close`` is called once if it closes unasked."""
+        ...

@@ -1,0 +1,152 @@
+"""The steps of connect, reconnect and refresh_session, each reported at its Location.
+
+Each function returns a cold observable; the agent decides what to do with the results (attach a
+socket, keep a session). Nothing here holds state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reactivex
+from reactivex import operators as ops
+
+from rx_lpagent.errors import AuthenticationError, SDKError, Service
+from rx_lpagent.events import AgentEvent, Location
+from rx_lpagent.flows.backend import Backend, Domains, Link, Session
+from rx_lpagent.flows.report import reported
+
+__all__ = ["connect_steps", "reconnect_steps", "refresh_steps"]
+
+Emit = Callable[[AgentEvent], None]
+Opened = tuple[Domains, Session, Link]
+OpenSocket = Callable[[Domains, Session], reactivex.Observable[Link]]
+
+
+def connect_steps(
+    backend: Backend,
+    emit: Emit,
+    open_socket: OpenSocket,
+    session: Session | None,
+    keep_session: Callable[[Session], None] = lambda _: None,
+) -> reactivex.Observable[Opened]:
+    """CSDS, login (skipped when a retry already holds a session), socket.
+
+    ``keep_session`` hears of a new login at once, so that a retry after a later step's
+    failure can reuse it instead of logging in again.
+    """
+
+    def after_domains(domains: Domains) -> reactivex.Observable[Opened]:
+        login: reactivex.Observable[Session] = (
+            reactivex.return_value(session)
+            if session is not None
+            else backend.login(domains).pipe(
+                reported(emit, Location.CONNECT_LOGIN, Service.LOGIN),
+                ops.do_action(keep_session),
+            )
+        )
+
+        def open_with(current: Session) -> reactivex.Observable[Opened]:
+            return open_socket(domains, current).pipe(
+                reported(emit, Location.CONNECT_WS, Service.MESSAGING),
+                ops.map(lambda link: (domains, current, link)),
+            )
+
+        return login.pipe(ops.flat_map(open_with))
+
+    return backend.domains().pipe(
+        reported(emit, Location.CONNECT_CSDS, Service.DOMAIN_NAMES),
+        ops.flat_map(after_domains),
+    )
+
+
+def reconnect_steps(
+    backend: Backend,
+    emit: Emit,
+    open_socket: OpenSocket,
+    session: Session | None,
+    *,
+    new_token: bool,
+) -> reactivex.Observable[Opened]:
+    """CSDS, then login (unless the token is kept) and a new socket, reported together."""
+
+    def relogin_and_open(domains: Domains) -> reactivex.Observable[Opened]:
+        login: reactivex.Observable[Session] = (
+            reactivex.return_value(session)
+            if session is not None and not new_token
+            else backend.login(domains)
+        )
+
+        def open_with(current: Session) -> reactivex.Observable[Opened]:
+            return open_socket(domains, current).pipe(
+                ops.map(lambda link: (domains, current, link))
+            )
+
+        return login.pipe(
+            ops.flat_map(open_with),
+            reported(emit, Location.RECONNECT_RELOGIN_WS, Service.MESSAGING),
+        )
+
+    return backend.domains().pipe(
+        reported(emit, Location.RECONNECT_CSDS, Service.DOMAIN_NAMES),
+        ops.flat_map(relogin_and_open),
+    )
+
+
+def refresh_steps(
+    backend: Backend, emit: Emit, session: Session | None
+) -> reactivex.Observable[Session]:
+    """Precheck, CSDS, the refresh POST; on a 401, log in again (the socket is left alone).
+
+    Emits the session to keep: the same one after a refresh, a new one after a relogin.
+    """
+
+    def precheck() -> reactivex.Observable[Session]:
+        if session is None:
+            return reactivex.throw(
+                SDKError("cannot refresh: not logged in", None, Service.REFRESH_SESSION)
+            )
+        if not session.can_refresh:
+            return reactivex.throw(
+                SDKError(
+                    "cannot refresh: no csrf token or session cookie "
+                    "(agents logged in with a bearer token cannot refresh their session)",
+                    None,
+                    Service.REFRESH_SESSION,
+                )
+            )
+        return reactivex.return_value(session)
+
+    def refresh(current: Session, domains: Domains) -> reactivex.Observable[Session]:
+        def relogin_on_401(error: Exception, _: object) -> reactivex.Observable[Session]:
+            if isinstance(error, AuthenticationError) and error.code == 401:
+                return backend.login(domains).pipe(
+                    reported(emit, Location.REFRESH_RELOGIN_WS, Service.LOGIN)
+                )
+            return reactivex.throw(error)
+
+        return backend.refresh(domains, current).pipe(
+            ops.map(lambda _: current),
+            reported(
+                emit,
+                Location.REFRESH_REST,
+                Service.REFRESH_SESSION,
+                silent=lambda error: isinstance(error, AuthenticationError) and error.code == 401,
+            ),
+            ops.catch(relogin_on_401),
+        )
+
+    def lookup_then_refresh(current: Session) -> reactivex.Observable[Session]:
+        def refresh_at(domains: Domains) -> reactivex.Observable[Session]:
+            return refresh(current, domains)
+
+        return backend.domains().pipe(
+            reported(emit, Location.REFRESH_CSDS, Service.DOMAIN_NAMES),
+            ops.flat_map(refresh_at),
+        )
+
+    checked: reactivex.Observable[Session] = reactivex.defer(lambda _: precheck())
+    return checked.pipe(
+        reported(emit, Location.REFRESH_PRECHECK, Service.REFRESH_SESSION),
+        ops.flat_map(lookup_then_refresh),
+    )

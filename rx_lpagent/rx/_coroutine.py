@@ -1,0 +1,133 @@
+"""Coroutines as cold observables, and observables as awaitables, on the running loop."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from reactivex import Observable, abc
+from reactivex.disposable import Disposable
+from reactivex.internal.exceptions import SequenceContainsNoElementsError
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+
+from rx_lpagent.errors import ConfigurationError, SDKError
+from rx_lpagent.rx._scheduling import running_loop
+
+_T = TypeVar("_T")
+
+
+def from_coroutine(factory: Callable[[], Awaitable[_T]]) -> Observable[_T]:
+    """An observable that runs ``factory()`` as a task per subscription and emits its result.
+
+    Cold, unlike ``reactivex.from_future``: every subscription calls ``factory`` again, so a
+    retry re-runs the coroutine. Disposing cancels the task. It runs on the loop of an
+    ``AsyncIOScheduler`` given at subscribe time, else on the running loop; with neither it
+    fails with :class:`~rx_lpagent.errors.ConfigurationError`. A task cancelled by someone
+    else fails the observable with a non-retryable :class:`~rx_lpagent.errors.SDKError`.
+    """
+
+    def subscribe(
+        observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        loop = _loop_of(scheduler)
+        if loop is None:
+            observer.on_error(
+                ConfigurationError(
+                    "from_coroutine needs a running asyncio loop or AsyncIOScheduler"
+                )
+            )
+            return Disposable()
+        try:
+            awaitable = factory()
+        except Exception as error:
+            observer.on_error(error)
+            return Disposable()
+        disposed = False
+
+        def settle(done: asyncio.Future[_T] | concurrent.futures.Future[_T]) -> None:
+            if disposed:
+                return
+            if done.cancelled():
+                observer.on_error(SDKError("the coroutine was cancelled", retryable=False))
+                return
+            error = done.exception()
+            if error is None:
+                observer.on_next(done.result())
+                observer.on_completed()
+            elif isinstance(error, Exception):
+                observer.on_error(error)
+            else:  # KeyboardInterrupt and friends are not ours to swallow
+                raise error
+
+        future: asyncio.Future[_T] | concurrent.futures.Future[_T]
+        if running_loop() is loop:
+            future = asyncio.ensure_future(awaitable)
+        else:
+            future = asyncio.run_coroutine_threadsafe(_as_coroutine(awaitable), loop)
+        future.add_done_callback(settle)
+
+        def cancel() -> None:
+            nonlocal disposed
+            disposed = True
+            future.cancel()
+
+        return Disposable(cancel)
+
+    return Observable(subscribe)
+
+
+async def _as_coroutine(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+def _loop_of(scheduler: abc.SchedulerBase | None) -> asyncio.AbstractEventLoop | None:
+    if isinstance(scheduler, AsyncIOScheduler):
+        loop: asyncio.AbstractEventLoop = scheduler._loop
+        return loop
+    return running_loop()
+
+
+async def last_value(observable: Observable[_T]) -> _T:
+    """Subscribe on the running loop and return the last item once ``observable`` completes.
+
+    Raises the observable's error, or ``SequenceContainsNoElementsError`` when it completes
+    empty. Cancelling the awaiting task disposes the subscription.
+    """
+    loop = asyncio.get_running_loop()
+    result: asyncio.Future[_T] = loop.create_future()
+    last: list[_T] = []
+
+    def on_thread(action: Callable[[], Any]) -> None:
+        # an upstream operator may have moved the notification to another thread
+        if running_loop() is loop:
+            action()
+        else:
+            loop.call_soon_threadsafe(action)
+
+    def succeed() -> None:
+        if result.done():
+            return
+        if last:
+            result.set_result(last[0])
+        else:
+            result.set_exception(SequenceContainsNoElementsError())
+
+    def fail(error: Exception) -> None:
+        if not result.done():
+            result.set_exception(error)
+
+    def on_next(value: _T) -> None:
+        last[:] = [value]
+
+    subscription = observable.subscribe(
+        on_next,
+        lambda error: on_thread(lambda: fail(error)),
+        lambda: on_thread(succeed),
+        scheduler=AsyncIOScheduler(loop),
+    )
+    try:
+        return await result
+    finally:
+        subscription.dispose()

@@ -1,0 +1,186 @@
+"""The messaging socket on aiohttp (the default): ``ClientSession.ws_connect`` on the REST session.
+
+Sharing the session shares its cookie jar, TLS settings and proxy configuration. Text frames are
+read undecoded (``decode_text=False``) so msgspec parses the bytes directly. Server pings are
+answered here: aiohttp's autoping would also swallow the pongs our watchdog waits for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from ssl import SSLContext
+from typing import Literal
+
+import aiohttp
+from aiohttp import WSMsgType
+from aiohttp.http import WSMessageNoDecodeText
+
+from rx_lpagent.errors import NotConnectedError, Service
+from rx_lpagent.transport._errors import translate_exception
+from rx_lpagent.transport.socket import (
+    ABNORMAL_CLOSURE,
+    DEFAULT_CLOSE_TIMEOUT,
+    INTERNAL_ERROR,
+    MAX_MESSAGE_SIZE,
+    NORMAL_CLOSURE,
+    IncomingMessage,
+    MessageHandler,
+    SocketConnection,
+)
+
+__all__ = ["AiohttpSocketConnection", "AiohttpSocketTransport"]
+
+_WHAT = "messaging socket"
+_Ws = aiohttp.ClientWebSocketResponse[Literal[False]]
+
+
+class AiohttpSocketTransport:
+    """Opens messaging sockets through ``session`` (normally ``RestClient.session``)."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, *, close_timeout: float = DEFAULT_CLOSE_TIMEOUT
+    ) -> None:
+        self._session = session
+        self._close_timeout = close_timeout
+
+    async def connect(
+        self,
+        url: str,
+        *,
+        ssl: SSLContext | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the handshake bound, handed to the library
+    ) -> AiohttpSocketConnection:
+        try:
+            async with asyncio.timeout(timeout):
+                ws = await self._session.ws_connect(
+                    url,
+                    ssl=ssl or True,
+                    headers=dict(headers) if headers else None,
+                    autoping=False,
+                    autoclose=True,
+                    heartbeat=None,
+                    compress=0,
+                    max_msg_size=MAX_MESSAGE_SIZE,
+                    decode_text=False,
+                    timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=self._close_timeout),
+                )
+        except Exception as exc:
+            error = translate_exception(exc, Service.MESSAGING, _WHAT, timeout=timeout)
+            raise error from error.error
+        return AiohttpSocketConnection(ws)
+
+
+class AiohttpSocketConnection(SocketConnection):
+    def __init__(self, ws: _Ws) -> None:
+        super().__init__()
+        self._ws = ws
+        self._local_close: asyncio.Future[None] | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self._ws.closed or self._close_code is not None
+
+    async def send(self, data: bytes) -> None:
+        if self.closed:
+            raise NotConnectedError("socket not connected", Service.MESSAGING)
+        try:
+            await self._ws.send_frame(data, WSMsgType.TEXT)
+        except Exception as exc:
+            error = translate_exception(exc, Service.MESSAGING, f"{_WHAT} send failed")
+            raise error from error.error
+
+    async def run(self, on_message: MessageHandler) -> None:
+        receive = self._ws.receive
+        text, binary = WSMsgType.TEXT, WSMsgType.BINARY
+        try:
+            while True:
+                message = await receive()
+                kind = message.type
+                if kind is text or kind is binary:
+                    try:
+                        on_message(message.data)
+                    except BaseException:
+                        await self.close(INTERNAL_ERROR, "message handler failed")
+                        raise
+                elif not await self._control(message):
+                    return
+        except asyncio.CancelledError:
+            await self._close_on_cancel()
+            raise
+        finally:
+            self._record_close()
+
+    async def receive(self) -> IncomingMessage | None:
+        try:
+            while True:
+                message = await self._ws.receive()
+                if message.type is WSMsgType.TEXT or message.type is WSMsgType.BINARY:
+                    data: IncomingMessage = message.data
+                    return data
+                if not await self._control(message):
+                    self._record_close()
+                    return None
+        except asyncio.CancelledError:
+            await self._close_on_cancel()
+            self._record_close()
+            raise
+
+    async def _control(self, message: WSMessageNoDecodeText) -> bool:
+        """Handle a non-data message; False once the socket is closed."""
+        kind = message.type
+        if kind is WSMsgType.PING:
+            # a failed pong means a broken connection, which the next read reports
+            with contextlib.suppress(aiohttp.ClientError, OSError, RuntimeError):
+                await self._ws.pong(message.data)
+            return True
+        if kind is WSMsgType.PONG:
+            self._pong_received()
+            return True
+        if kind is WSMsgType.CLOSE:
+            self._closed_with(int(message.data), message.extra)
+        elif kind is WSMsgType.ERROR:
+            self._closed_with(self._ws.close_code or ABNORMAL_CLOSURE, "")
+        elif self._local_close is not None:
+            # our own close() is under way in another task: return once it has finished
+            await asyncio.shield(self._local_close)
+        return False
+
+    async def ping(self) -> None:
+        waiter = self._pong_future()
+        try:
+            try:
+                await self._ws.ping()
+            except Exception as exc:
+                error = translate_exception(exc, Service.MESSAGING, f"{_WHAT} ping failed")
+                raise error from error.error
+            await waiter
+        finally:
+            self._forget_pong(waiter)
+
+    async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
+        if self._local_close is not None:
+            await asyncio.shield(self._local_close)
+            return
+        if self._ws.closed:
+            self._record_close()
+            return
+        done = self._local_close = asyncio.get_running_loop().create_future()
+        try:
+            # we end the connection: our code and reason are the ones it ended with
+            self._closed_with(code, reason)
+            await self._ws.close(code=code, message=reason.encode())
+        finally:
+            self._record_close()
+            done.set_result(None)
+
+    async def _close_on_cancel(self) -> None:
+        # close cleanly (1000) rather than drop the TCP connection when our reader is cancelled
+        if not self._ws.closed:
+            await asyncio.shield(self.close())
+
+    def _record_close(self) -> None:
+        if self._ws.closed and self._ws.close_code is not None:
+            self._closed_with(self._ws.close_code, None)

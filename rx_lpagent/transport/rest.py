@@ -1,0 +1,278 @@
+"""The LivePerson REST calls an agent makes: CSDS domain lookup, login, refresh, logout.
+
+One :class:`RestClient` owns one aiohttp ``ClientSession``; its cookie jar keeps the login's
+``Session_id`` cookie for refresh and logout, and the aiohttp socket transport shares it. Every
+failure leaves here as an rx_lpagent error (see :mod:`rx_lpagent.errors`) naming its
+:class:`~rx_lpagent.errors.Service`; aiohttp types never do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+import msgspec
+from yarl import URL
+
+from rx_lpagent.config import (
+    AgentConfig,
+    AppKeyCredentials,
+    AssertionCredentials,
+    Credentials,
+    PasswordCredentials,
+    TokenCredentials,
+)
+from rx_lpagent.errors import SDKError, Service
+from rx_lpagent.transport._errors import error_from_response, translate_exception
+from rx_lpagent.transport.urls import csds_url, login_service_url
+
+__all__ = ["SESSION_COOKIE", "LoginSession", "RestClient"]
+
+SESSION_COOKIE = "Session_id"
+"""The login session cookie (its casing varies between sources; lookups ignore case)."""
+
+
+class LoginSession(msgspec.Struct, frozen=True):
+    """What a login yields. ``csrf`` is None for bearer-token agents (they cannot refresh).
+
+    The repr hides ``bearer`` and ``csrf``.
+    """
+
+    bearer: str
+    user_id: str
+    csrf: str | None = None
+    user_pid: str | None = None
+    session_ttl_ms: int | None = None
+
+    @property
+    def can_refresh(self) -> bool:
+        return self.csrf is not None
+
+    def _shown(self) -> Iterator[tuple[str, object]]:
+        yield "bearer", "***"
+        yield "user_id", self.user_id
+        yield "csrf", None if self.csrf is None else "***"
+        yield "user_pid", self.user_pid
+        yield "session_ttl_ms", self.session_ttl_ms
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={value if value == '***' else repr(value)}" for name, value in self._shown()
+        )
+        return f"LoginSession({fields})"
+
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        return list(self._shown())
+
+
+class _BaseUri(msgspec.Struct):
+    service: str
+    baseURI: str
+
+
+class _CsdsBody(msgspec.Struct):
+    # a one-element array may arrive as the bare element (PROTOCOL.md section 3)
+    baseURIs: list[_BaseUri] | _BaseUri | None = None
+
+
+class _LoginConfig(msgspec.Struct):
+    userId: str | int | None = None
+    userPid: str | None = None
+
+
+class _LoginBody(msgspec.Struct):
+    bearer: str | None = None
+    csrf: str | None = None
+    config: _LoginConfig | None = None
+    sessionTTl: str | int | None = None
+
+
+_csds_decoder = msgspec.json.Decoder(_CsdsBody)
+_login_decoder = msgspec.json.Decoder(_LoginBody)
+_encoder = msgspec.json.Encoder()
+
+
+def login_body(credentials: Credentials) -> dict[str, str] | None:
+    """The JSON body of the login POST for ``credentials`` (None: token agents make no call)."""
+    if isinstance(credentials, PasswordCredentials):
+        return {"username": credentials.username, "password": credentials.password}
+    if isinstance(credentials, AssertionCredentials):
+        return {"jwt": "dummy", "assertion": credentials.assertion}
+    if isinstance(credentials, AppKeyCredentials):
+        return {
+            "username": credentials.username,
+            "appKey": credentials.app_key,
+            "secret": credentials.secret,
+            "accessToken": credentials.access_token,
+            "accessTokenSecret": credentials.access_token_secret,
+        }
+    return None
+
+
+def _ttl(value: str | int | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+class RestClient:
+    """Async client for CSDS and the login service, on one aiohttp session.
+
+    Use as ``async with RestClient(config) as rest:`` (or call :meth:`close`). Pass ``session``
+    to share a session you own; it is then not closed here. Each call is bounded by
+    ``config.request_timeout``.
+    """
+
+    def __init__(self, config: AgentConfig, *, session: aiohttp.ClientSession | None = None):
+        self._config = config
+        self._session = session
+        self._owns_session = session is None
+        self._timeout = aiohttp.ClientTimeout(total=config.request_timeout)
+
+    @property
+    def config(self) -> AgentConfig:
+        return self._config
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The shared aiohttp session (created on first use, inside the running loop)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                # unsafe=True: keep cookies set by IP-address hosts (the emulator on 127.0.0.1)
+                cookie_jar=aiohttp.CookieJar(unsafe=True),
+                connector=aiohttp.TCPConnector(ssl=self._config.ssl or True),
+                headers={"User-Agent": self._config.user_agent},
+                trust_env=True,  # HTTPS_PROXY/NO_PROXY, like the websockets transport
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session if this client created it (and its cookies, and the aiohttp
+        sockets opened on it). Safe to call twice; a later call starts a fresh session."""
+        if self._owns_session and self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _call(
+        self, method: str, url: str, service: Service, what: str, body: object = None
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        headers = {"Accept": "application/json"}
+        data: bytes | None = None
+        if body is not None:
+            data = _encoder.encode(body)
+            headers["Content-Type"] = "application/json"
+        try:
+            async with self.session.request(
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=self._timeout,
+                ssl=self._config.ssl or True,
+                allow_redirects=False,
+            ) as response:
+                payload = await response.read()
+                return response.status, payload, response.headers
+        except Exception as exc:
+            error = translate_exception(exc, service, what, timeout=self._config.request_timeout)
+            raise error from error.error
+
+    async def fetch_domains(self, account: str | None = None) -> dict[str, str]:
+        """``{service: host}`` from CSDS, with ``config.domains`` applied on top."""
+        account = self._config.account_id if account is None else account
+        what = "could not fetch domains"
+        url = csds_url(self._config.csds_host, account, secure=self._config.secure)
+        status, payload, headers = await self._call("GET", url, Service.DOMAIN_NAMES, what)
+        error = error_from_response(status, payload, headers, Service.DOMAIN_NAMES, what)
+        if error is not None:
+            raise error
+        try:
+            parsed = _csds_decoder.decode(payload)
+        except (msgspec.DecodeError, UnicodeError) as exc:
+            raise SDKError(f"{what}: invalid CSDS answer", None, Service.DOMAIN_NAMES) from exc
+        entries = parsed.baseURIs
+        if isinstance(entries, _BaseUri):
+            entries = [entries]
+        if not entries:
+            raise SDKError(f"{what}: no baseURIs for account {account}", None, Service.DOMAIN_NAMES)
+        domains = {entry.service: entry.baseURI for entry in entries}
+        domains.update(self._config.domains)
+        return domains
+
+    async def login(self, agent_vep: str, account: str, credentials: Credentials) -> LoginSession:
+        """Log in and return the session. Bearer-token credentials make no call at all."""
+        if isinstance(credentials, TokenCredentials):
+            return LoginSession(bearer=credentials.token, user_id=credentials.user_id)
+        what = "login failed"
+        url = login_service_url(agent_vep, account, "login", secure=self._config.secure)
+        status, payload, headers = await self._call(
+            "POST", url, Service.LOGIN, what, login_body(credentials)
+        )
+        error = error_from_response(status, payload, headers, Service.LOGIN, what)
+        if error is not None:
+            raise error
+        try:
+            parsed = _login_decoder.decode(payload)
+        except (msgspec.DecodeError, UnicodeError) as exc:
+            raise SDKError(f"{what}: invalid login answer", None, Service.LOGIN) from exc
+        user_id = parsed.config.userId if parsed.config is not None else None
+        if user_id is None or user_id == "":
+            raise SDKError("invalid login state, userId is undefined", None, Service.LOGIN)
+        if not parsed.bearer:
+            raise SDKError("invalid login state, bearer is undefined", None, Service.LOGIN)
+        return LoginSession(
+            bearer=parsed.bearer,
+            user_id=str(user_id),
+            csrf=parsed.csrf or None,
+            user_pid=parsed.config.userPid if parsed.config is not None else None,
+            session_ttl_ms=_ttl(parsed.sessionTTl),
+        )
+
+    async def refresh(self, agent_vep: str, account: str, session: LoginSession) -> None:
+        """Extend the login session (csrf in the body, the session cookie from the jar)."""
+        await self._session_call("refresh", Service.REFRESH_SESSION, agent_vep, account, session)
+
+    async def logout(self, agent_vep: str, account: str, session: LoginSession) -> None:
+        """End the login session on the server."""
+        await self._session_call("logout", Service.LOGOUT, agent_vep, account, session)
+
+    def has_session_cookie(self, agent_vep: str) -> bool:
+        """Whether the jar holds a login session cookie for ``agent_vep`` (refresh precheck)."""
+        if self._session is None:
+            return False
+        url = URL(f"{self._config.http_scheme}://{agent_vep}/")
+        cookies = self._session.cookie_jar.filter_cookies(url)
+        return any(name.lower() == SESSION_COOKIE.lower() for name in cookies)
+
+    async def _session_call(
+        self, action: str, service: Service, agent_vep: str, account: str, session: LoginSession
+    ) -> None:
+        what = f"{action} failed"
+        if session.csrf is None:
+            raise SDKError(
+                f"{what}: no csrf; a bearer-token session cannot be refreshed or logged out",
+                None,
+                service,
+            )
+        url = login_service_url(agent_vep, account, action, secure=self._config.secure)
+        body: dict[str, Any] = {"csrf": session.csrf}
+        status, payload, headers = await self._call("POST", url, service, what, body)
+        error = error_from_response(status, payload, headers, service, what)
+        if error is not None:
+            raise error

@@ -1,0 +1,162 @@
+"""The messaging socket behind a small interface, so flows never see a WebSocket library.
+
+A :class:`SocketTransport` opens a :class:`SocketConnection`. The connection's hot path is
+:meth:`SocketConnection.run`: one loop that hands every incoming message, as it came (``bytes``
+for the JSON text frames wherever the library allows, else ``str``), to a plain callback. No
+queue and no task per message: the callback is the agent's frame router.
+
+Two implementations: :mod:`~rx_lpagent.transport.aiohttp_socket` (the default: it shares the
+REST session's cookies, TLS and proxy settings) and
+:mod:`~rx_lpagent.transport.websockets_socket`.
+
+Every failure is an rx_lpagent error: :class:`~rx_lpagent.errors.AuthenticationError` (code 401)
+for a rejected handshake, :class:`~rx_lpagent.errors.TransportError` for refused, reset, TLS and
+DNS failures, :class:`~rx_lpagent.errors.NotConnectedError` for a send or ping on a closed
+socket. A socket that closes is not an error of :meth:`run`: it returns, and ``close_code`` /
+``close_reason`` tell why (1006 when the connection dropped without a close frame).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Mapping
+from ssl import SSLContext
+from typing import Final, Protocol, TypeAlias
+
+from rx_lpagent.errors import NotConnectedError, Service
+
+__all__ = [
+    "ABNORMAL_CLOSURE",
+    "DEFAULT_CLOSE_TIMEOUT",
+    "MAX_MESSAGE_SIZE",
+    "NORMAL_CLOSURE",
+    "IncomingMessage",
+    "MessageHandler",
+    "SocketConnection",
+    "SocketTransport",
+]
+
+NORMAL_CLOSURE: Final = 1000
+INTERNAL_ERROR: Final = 1011
+ABNORMAL_CLOSURE: Final = 1006
+"""The code reported when the connection dropped without a close frame."""
+
+MAX_MESSAGE_SIZE: Final = 16 * 1024 * 1024
+"""Largest incoming message accepted (query-messages answers can be large)."""
+
+DEFAULT_CLOSE_TIMEOUT: Final = 5.0
+"""Seconds :meth:`SocketConnection.close` waits for the peer's close frame before dropping."""
+
+IncomingMessage: TypeAlias = bytes | str
+MessageHandler: TypeAlias = Callable[[IncomingMessage], None]
+
+
+class SocketTransport(Protocol):
+    """Opens messaging sockets. ``timeout`` bounds the TCP, TLS and WebSocket handshakes."""
+
+    async def connect(
+        self,
+        url: str,
+        *,
+        ssl: SSLContext | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the handshake bound, handed to the library
+    ) -> SocketConnection: ...
+
+
+class SocketConnection(ABC):
+    """One open messaging socket.
+
+    Read it with exactly one of :meth:`run` (the fast path) or ``async for`` (convenient);
+    :meth:`send`, :meth:`ping` and :meth:`close` may be called from any task meanwhile.
+    Cancelling the reader closes the socket with 1000.
+    """
+
+    def __init__(self) -> None:
+        self._pong_waiters: list[asyncio.Future[None]] = []
+        self._close_code: int | None = None
+        self._close_reason = ""
+
+    @property
+    def close_code(self) -> int | None:
+        """The code the connection ended with: the peer's if it closed first, ours if we did,
+        1006 if it dropped without a close frame; None while open."""
+        return self._close_code
+
+    @property
+    def close_reason(self) -> str:
+        """The close reason that came with :attr:`close_code` ("" if none)."""
+        return self._close_reason
+
+    @property
+    @abstractmethod
+    def closed(self) -> bool:
+        """True once the socket is closed or closing; sends then fail."""
+
+    @abstractmethod
+    async def send(self, data: bytes) -> None:
+        """Send one JSON frame (as a text message)."""
+
+    @abstractmethod
+    async def run(self, on_message: MessageHandler) -> None:
+        """Call ``on_message`` for every incoming message until the socket closes, then return.
+
+        ``on_message`` must not raise; if it does, the socket is closed with 1011 and the
+        exception propagates.
+        """
+
+    @abstractmethod
+    async def receive(self) -> IncomingMessage | None:
+        """The next incoming message, or None once the socket is closed."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Send a WebSocket ping and return when a pong arrives (any pong proves liveness).
+
+        Bound it with a timeout: on a half-open socket no pong ever comes. Fails with
+        NotConnectedError if the socket closes first. (aiohttp: pongs are read by :meth:`run`
+        or ``async for``, so one of them must be running.)
+        """
+
+    @abstractmethod
+    async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
+        """Close with ``code`` and ``reason``; waits for the peer at most the close timeout.
+        Safe to call twice and after the peer closed."""
+
+    async def __aiter__(self) -> AsyncIterator[IncomingMessage]:
+        while (message := await self.receive()) is not None:
+            yield message
+
+    # helpers for implementations
+
+    def _pong_future(self) -> asyncio.Future[None]:
+        if self.closed:
+            raise NotConnectedError("socket not connected", Service.MESSAGING)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pong_waiters.append(waiter)
+        return waiter
+
+    def _forget_pong(self, waiter: asyncio.Future[None]) -> None:
+        if waiter in self._pong_waiters:
+            self._pong_waiters.remove(waiter)
+
+    def _pong_received(self) -> None:
+        waiters, self._pong_waiters = self._pong_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _closed_with(self, code: int | None, reason: str | None) -> None:
+        """Record the close (first report wins) and fail pending pings."""
+        if self._close_code is None:
+            self._close_code = ABNORMAL_CLOSURE if code is None else code
+            self._close_reason = reason or ""
+        waiters, self._pong_waiters = self._pong_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(
+                    NotConnectedError(
+                        f"socket closed before pong (code {self._close_code})", Service.MESSAGING
+                    )
+                )

@@ -1,0 +1,184 @@
+"""Built-in recovery in virtual time: exact attempt times, tokens, give-up."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reactivex.testing import TestScheduler
+
+from rx_lpagent.agent import AgentState
+from rx_lpagent.errors import (
+    AuthenticationError,
+    RateLimitedError,
+    ServerError,
+    Service,
+    TransportError,
+)
+from rx_lpagent.events import AgentEvent, Connected, ErrorEvent, SuccessEvent
+from rx_lpagent.recovery import DEFAULT_RECONNECT, Recovery
+from rx_lpagent.rx import Backoff, Jitter, RetriesExhaustedError
+from tests.flows.scripted import ScriptedBackend, scripted_agent
+
+EXACT = Recovery(reconnect=replace(DEFAULT_RECONNECT, jitter=Jitter.NONE))
+
+
+class Harness:
+    def __init__(
+        self,
+        recovery: Recovery = EXACT,
+        refresh_interval: float | None = None,
+        keepalive_interval: float | None = None,
+    ) -> None:
+        self.scheduler = TestScheduler()
+        self.backend = ScriptedBackend(self.scheduler)
+        self.agent = scripted_agent(
+            self.backend,
+            recovery=recovery,
+            refresh_interval=refresh_interval,
+            keepalive_interval=keepalive_interval,
+        )
+        self.events: list[AgentEvent] = []
+        self.agent.events.subscribe(self.events.append)
+        self.results: list[object] = []
+        self.errors: list[Exception] = []
+
+    def start(self, source: object) -> None:
+        source.subscribe(self.results.append, self.errors.append)  # type: ignore[attr-defined]
+
+    def errors_at(self, location: str) -> list[ErrorEvent]:
+        return [e for e in self.events if isinstance(e, ErrorEvent) and e.location == location]
+
+    def successes_at(self, location: str) -> int:
+        return sum(1 for e in self.events if isinstance(e, SuccessEvent) and e.location == location)
+
+
+def test_connect_retries_5xx_after_5_then_10_seconds() -> None:
+    h = Harness()
+    h.backend.fail("csds", ServerError("down", 503, Service.DOMAIN_NAMES), times=2)
+    h.start(h.agent.connect())
+    h.scheduler.advance_to(100)
+    assert h.backend.times("csds") == [0.0, 5.0, 15.0]
+    assert h.results == [Connected()]
+    assert len(h.errors_at("Connect#CSDS")) == 2
+    assert h.agent.state is AgentState.CONNECTED
+
+
+def test_login_429_waits_for_retry_after_and_keeps_no_stale_state() -> None:
+    h = Harness()
+    h.backend.fail("login", RateLimitedError("slow", 429, Service.LOGIN, retry_after=7.0))
+    h.start(h.agent.connect())
+    h.scheduler.advance_to(100)
+    assert h.backend.times("login") == [0.0, 7.0]
+    assert h.results == [Connected()]
+
+
+def test_bad_credentials_at_connect_are_not_retried() -> None:
+    h = Harness()
+    h.backend.fail("login", AuthenticationError("Bad Authentication", 38, Service.LOGIN))
+    h.start(h.agent.connect())
+    h.scheduler.advance_to(100)
+    assert h.backend.times("login") == [0.0]
+    assert isinstance(h.errors[0], AuthenticationError)
+    assert h.agent.state is AgentState.CLOSED
+
+
+def test_a_retry_after_a_socket_failure_reuses_the_login() -> None:
+    h = Harness()
+    h.backend.fail("ws", ServerError("busy", 503, Service.MESSAGING))
+    h.start(h.agent.connect())
+    h.scheduler.advance_to(100)
+    assert h.backend.logins == 1
+    assert h.backend.times("ws") == [0.0, 5.0]
+    assert h.results == [Connected()]
+
+
+def test_connect_gives_up_after_its_attempts() -> None:
+    h = Harness(Recovery(connect=Backoff(initial=1, ratio=2, max_attempts=2)))
+    h.backend.fail("csds", ServerError("down", 500, Service.DOMAIN_NAMES), times=5)
+    h.start(h.agent.connect())
+    h.scheduler.advance_to(100)
+    assert h.backend.times("csds") == [0.0, 1.0, 3.0]
+    assert isinstance(h.errors[0], RetriesExhaustedError)
+    (give_up,) = h.errors_at("Recovery#GiveUp")
+    assert give_up.error.code == 500
+    assert h.agent.state is AgentState.CLOSED
+
+
+def test_a_dropped_socket_reconnects_with_the_same_token_after_a_second() -> None:
+    h = Harness()
+    h.start(h.agent.connect())
+    h.scheduler.advance_to(10)
+    h.backend.links[0].drop(1006)
+    assert {h.agent.state} == {AgentState.RECONNECTING}
+    h.scheduler.advance_to(20)
+    assert h.backend.times("ws") == [0.0, 11.0]
+    assert [link.token for link in h.backend.links] == ["token-1", "token-1"]
+    assert h.agent.state is AgentState.CONNECTED
+    assert h.successes_at("Reconnect#Relogin#WS") == 1
+
+
+def test_close_4401_4407_1011_reconnect_with_a_new_token() -> None:
+    for code in (4401, 4407, 1011):
+        h = Harness()
+        h.start(h.agent.connect())
+        h.backend.links[0].drop(code)
+        h.scheduler.advance_to(5)
+        assert [link.token for link in h.backend.links] == ["token-1", "token-2"], code
+        assert h.agent.state is AgentState.CONNECTED
+
+
+def test_a_token_refused_while_reconnecting_makes_the_next_attempt_log_in() -> None:
+    h = Harness()
+    h.start(h.agent.connect())
+    h.backend.fail("ws", AuthenticationError("expired", 401, Service.MESSAGING))
+    h.backend.links[0].drop(1006)
+    h.scheduler.advance_to(10)
+    assert h.backend.times("ws") == [0.0, 1.0, 2.0]
+    assert [link.token for link in h.backend.links] == ["token-1", "token-2"]
+    assert h.agent.state is AgentState.CONNECTED
+
+
+def test_reconnect_recovery_gives_up_and_closes() -> None:
+    policy = Recovery(reconnect=replace(DEFAULT_RECONNECT, jitter=Jitter.NONE, max_attempts=3))
+    h = Harness(policy)
+    h.start(h.agent.connect())
+    h.backend.fail("ws", TransportError("refused"), times=10)
+    h.backend.links[0].drop(1006)
+    h.scheduler.advance_to(100)
+    assert h.backend.times("ws") == [0.0, 1.0, 2.0, 4.0, 8.0]
+    assert len(h.errors_at("Recovery#GiveUp")) == 1
+    assert h.agent.state is AgentState.CLOSED
+
+
+def test_a_manual_reconnect_cancels_the_pending_recovery() -> None:
+    h = Harness()
+    h.start(h.agent.connect())
+    h.backend.fail("ws", TransportError("refused"))
+    h.backend.links[0].drop(1006)
+    h.scheduler.advance_to(1.5)
+    assert h.backend.times("ws") == [0.0, 1.0]
+    h.start(h.agent.reconnect(skip_token_generation=True))
+    h.scheduler.advance_to(100)
+    assert h.backend.times("ws") == [0.0, 1.0, 1.5]
+    assert h.agent.state is AgentState.CONNECTED
+
+
+def test_refresh_failures_retry_after_5_then_6_25_seconds() -> None:
+    h = Harness(refresh_interval=600)
+    h.start(h.agent.connect())
+    h.backend.fail("refresh", ServerError("down", 503, Service.REFRESH_SESSION), times=2)
+    h.scheduler.advance_to(700)
+    assert h.backend.times("refresh") == [600.0, 605.0, 611.25]
+    assert h.successes_at("RefreshSession#REST") == 1
+    h.scheduler.advance_to(1300)
+    assert h.backend.times("refresh")[-1] == 1211.25
+
+
+def test_a_manual_refresh_success_cancels_pending_refresh_retries() -> None:
+    h = Harness(refresh_interval=600)
+    h.start(h.agent.connect())
+    h.backend.fail("refresh", ServerError("down", 503, Service.REFRESH_SESSION))
+    h.scheduler.advance_to(602)
+    h.start(h.agent.refresh_session())
+    h.scheduler.advance_to(1000)
+    assert h.backend.times("refresh") == [600.0, 602.0]

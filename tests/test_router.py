@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rx_lpagent._router import NotificationRouter
+from rx_lpagent.errors import MalformedFrameError
+from rx_lpagent.protocol import (
+    AgentIdentity,
+    Notification,
+    OnlineEventDistribution,
+    RoutingTaskNotification,
+    decode_frame,
+)
+from rx_lpagent.protocol.transforms import NodeView
+
+ME = AgentIdentity("123", "5551234", "pid-me")
+
+
+class Setup:
+    def __init__(self) -> None:
+        self.reported: list[MalformedFrameError] = []
+        self.router = NotificationRouter(self.reported.append, lambda: ME)
+
+    def send(self, payload: dict[str, Any] | bytes) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        frame = decode_frame(data)
+        assert isinstance(frame, Notification)
+        self.router.dispatch(frame)
+
+
+def test_raw_typed_and_node_views(lp_frames: dict[str, Any]) -> None:
+    s = Setup()
+    raw: list[Notification] = []
+    typed: list[OnlineEventDistribution] = []
+    node: list[NodeView] = []
+    everything: list[Notification] = []
+    s.router.all.subscribe(everything.append)
+    s.router.raw(".ams.ms.OnlineEventDistribution").subscribe(raw.append)
+    s.router.typed(OnlineEventDistribution).subscribe(typed.append)
+    s.router.node_view.subscribe(node.append)
+    s.send(lp_frames["notif_online_event_distribution_raw"])
+    s.send(lp_frames["notif_agent_state_raw"])
+    assert len(everything) == 2
+    assert len(raw) == 1
+    assert typed[0].sequence == 2
+    assert [v.type for v in node] == [
+        "ms.MessagingEventNotification",
+        "routing.AgentStateNotification",
+    ]
+    assert s.reported == []
+
+
+def test_a_bad_body_is_reported_and_the_stream_lives_on(lp_frames: dict[str, Any]) -> None:
+    s = Setup()
+    typed: list[RoutingTaskNotification] = []
+    s.router.typed(RoutingTaskNotification).subscribe(typed.append)
+    s.send(b'{"kind":"notification","type":".ams.routing.RoutingTaskNotification","body":[1]}')
+    s.send(lp_frames["notif_routing_task_raw"])
+    assert len(s.reported) == 1
+    assert len(typed) == 1
+
+
+def test_nothing_is_decoded_for_views_nobody_watches() -> None:
+    s = Setup()
+    s.send(b'{"kind":"notification","type":".ams.routing.RoutingTaskNotification","body":7}')
+    assert s.reported == []
+
+
+def test_an_untransformable_node_view_is_reported() -> None:
+    s = Setup()
+    node: list[NodeView] = []
+    s.router.node_view.subscribe(node.append)
+    s.send(b'{"kind":"notification","type":".ams.aam.ExConversationChangeNotification","body":3}')
+    assert node == []
+    assert "cannot transform" in s.reported[0].message
+
+
+def test_typed_rejects_a_non_notification_struct() -> None:
+    s = Setup()
+    with pytest.raises(TypeError, match="not a notification body type"):
+        s.router.typed(int)
