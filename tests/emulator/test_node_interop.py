@@ -3,8 +3,8 @@
 ``tests/interop/node_agent.js`` drives the SDK and prints one JSON line per milestone; this test
 plays the consumer (through the emulator's Python API or its HTTP control endpoints), then checks
 the milestones and what the emulator recorded: the agent's replies, one login per token, and the
-three sockets (connect, ``reconnect(true)`` with the same bearer, ``reconnect(false)`` with a new
-one).
+four sockets (connect, ``reconnect(true)`` with the same bearer, ``reconnect(false)`` with a new
+one, and ``reconnect(false)`` again after the emulator closed the socket with 4401).
 
 Needs ``node`` and ``npm``; skipped with the reason printed when either is missing. The SDK is
 installed once with ``npm ci`` into ``tests/interop/node_modules`` (git-ignored).
@@ -54,6 +54,11 @@ EXPECTED_STEPS = [
     "reconnected",
     "resubscribed",
     "published",
+    "awaiting_server_close",
+    "closed",
+    "server_closed",
+    "connected",
+    "reconnected",
     "done",
 ]
 
@@ -195,7 +200,7 @@ def _assert_node_run(run: NodeRun, conv_id: str, consumer_text: str) -> None:
     missing = list(_subsequence_missing(names, EXPECTED_STEPS))
     assert missing == [], f"milestone {missing} missing or out of order\n{run.transcript()}"
 
-    assert [s["n"] for s in run.named("connected")] == [1, 2, 3], run.transcript()
+    assert [s["n"] for s in run.named("connected")] == [1, 2, 3, 4], run.transcript()
     joined = run.one("joined")
     assert joined["conversationId"] == conv_id
     assert joined["myRole"] == "ASSIGNED_AGENT", run.transcript()
@@ -215,7 +220,10 @@ def _assert_node_run(run: NodeRun, conv_id: str, consumer_text: str) -> None:
     assert run.one("own_echo")["sequence"] == first["sequence"]
 
     run.one("reconnected", skipToken=True)
-    run.one("reconnected", skipToken=False)
+    assert len(run.named("reconnected")) == 3, run.transcript()
+    # the emulator's close code reaches the SDK's "closed" event; a new token brings it back
+    assert run.one("server_closed")["code"] == 4401
+    run.one("reconnected", skipToken=False, cause="server_close")
     assert run.one("resubscribed")["conversationId"] == conv_id
 
 
@@ -230,17 +238,18 @@ def _assert_emulator_record(emu: Emulator, conv_id: str, consumer_text: str) -> 
     count = Counter(endpoints)
     # CSDS is cached by the SDK for 60 s: only connect asks
     assert count["csds"] >= 1, endpoints
-    # connect and reconnect(false) log in, reconnect(true) reuses the bearer: the handshakes and
-    # logins must interleave as login, ws, ws, login, ws
-    assert [e for e in endpoints if e in ("login", "ws")] == ["login", "ws", "ws", "login", "ws"]
+    # connect and both reconnect(false) log in, reconnect(true) reuses the bearer: the handshakes
+    # and logins must interleave as login, ws, ws, login, ws, login, ws
+    handshakes = [e for e in endpoints if e in ("login", "ws")]
+    assert handshakes == ["login", "ws", "ws", "login", "ws", "login", "ws"], endpoints
     # one ring accepted, one history query, the reply and the post-reconnect message
     assert count[".ams.routing.UpdateRingState"] == 1, endpoints
     assert count[".ams.ms.QueryMessages"] == 1, endpoints
     assert count[".ams.ms.PublishEvent"] == 2, endpoints
-    # the SDK terminates its old socket without a close frame on each reconnect
+    # the SDK terminates its old socket without a close frame on each reconnect(); the emulator
+    # closed one with 4401
     closes = [call.code for call in calls if call.endpoint == "ws.close"]
-    assert len(closes) >= 2, endpoints
-    assert set(closes) == {1006}, closes
+    assert closes[:3] == [1006, 1006, 4401], closes
     # refreshSessionInterval is 1 s and the script lingers 1.5 s after the last login
     assert count["refresh"] >= 1, endpoints
     for call in calls:
@@ -262,6 +271,8 @@ async def test_node_sdk_driven_through_python_api(node_executable: str) -> None:
                 conv_ids.append(await consumer.open_conversation())
             elif step["step"] == "joined":
                 await consumer.send_text(conv_ids[0], CONSUMER_TEXT)
+            elif step["step"] == "awaiting_server_close":
+                assert await emu.faults.close_sockets(4401) == 1
 
         run = await _run_node(node_executable, _node_env(emu, None), on_step)
         assert len(conv_ids) == 1, run.transcript()

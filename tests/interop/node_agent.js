@@ -10,7 +10,8 @@
  *   NODE_EXTRA_CA_CERTS  the emulator's CA PEM (read by node at start-up)
  *   LP_CONTROL_URL   optional "https://127.0.0.1:PORT": when set, this script drives the consumer
  *                    itself through the emulator's /_emulator HTTP control endpoints; when unset,
- *                    the caller drives the consumer after seeing the "subscribed" and "joined" lines.
+ *                    the caller drives the consumer after seeing the "subscribed" and "joined" lines
+ *                    and closes the agent's sockets with 4401 after "awaiting_server_close".
  *   LP_CONSUMER_ID   consumer id used with LP_CONTROL_URL (default "node-interop-consumer")
  *   LP_REFRESH_MS    the SDK's refreshSessionInterval (default 1000, so refreshes happen in a test)
  *   LP_LINGER_MS     wait this long before "done" so refresh calls can happen (default 1500)
@@ -20,7 +21,8 @@
  *   connected(n=1) subscribed [conversation_opened] ring_accepted joined [consumer_sent]
  *   message published own_echo reconnecting(skipToken=true) connected(n=2) reconnected(skipToken=true)
  *   reconnecting(skipToken=false) connected(n=3) reconnected(skipToken=false) resubscribed
- *   published(phase=after_reconnect) done
+ *   published(phase=after_reconnect) awaiting_server_close server_closed(code=4401) connected(n=4)
+ *   reconnected(skipToken=false, cause=server_close) done
  * "closed" lines are informational (the SDK reports its own old socket as closed on reconnect).
  * Any SDK "error" event, request failure, unexpected close or the timeout prints
  * {"step":"error",...} and exits 1 (2 for the timeout).
@@ -127,6 +129,7 @@ if (agent) {
     agent.on('closed', (code) => {
         emit('closed', {code: code === undefined ? null : code, phase: phase});
         // the SDK reports the socket it terminated itself during reconnect(); anything else is fatal
+        if (phase === 'await_server_close' && code === 4401) return onServerClose(code);
         if (expectedCloses > 0) expectedCloses -= 1;
         else if (!finished) fail('socket closed unexpectedly', {code: code === undefined ? null : code});
     });
@@ -262,6 +265,10 @@ function onConnected(n) {
             emit('reconnected', {skipToken: false, currentTime: clock && clock.currentTime});
             phase = 'resubscribe';
             agent.subscribeExConversations({convState: ['OPEN']}, ok('subscribeExConversations (new socket)', () => {}));
+        } else if (phase === 'reconnect_after_close') {
+            emit('reconnected', {skipToken: false, cause: 'server_close', currentTime: clock && clock.currentTime});
+            phase = 'done';
+            finish();
         } else {
             fail('unexpected connected event', {n: n});
         }
@@ -276,14 +283,31 @@ function resubscribed(participants) {
         event: {type: 'ContentEvent', contentType: 'text/plain', message: AFTER_RECONNECT_TEXT},
     }, ok('publishEvent (new socket)', (resp) => {
         emit('published', {sequence: resp && resp.sequence, phase: 'after_reconnect', text: AFTER_RECONNECT_TEXT});
-        setTimeout(() => {
-            if (finished) return;
-            finished = true;
-            clearTimeout(hardTimer);
-            emit('done', {connects: connectCount});
-            agent.dispose();
-            process.exitCode = 0;
-            setTimeout(() => process.exit(0), 50);
-        }, lingerMs);
+        // the server now closes the socket with 4401 (token needed), as LivePerson does
+        phase = 'await_server_close';
+        emit('awaiting_server_close', {code: 4401});
+        if (controlUrl) {
+            control('POST', '/_emulator/sockets/close', {code: 4401})
+                .catch((e) => fail('control: close sockets', describe(e)));
+        }
     }));
+}
+
+function onServerClose(code) {
+    emit('server_closed', {code: code});
+    // the SDK's documented recipe: 4401 -> reconnect with a new token
+    phase = 'reconnect_after_close';
+    agent.reconnect(false);
+}
+
+function finish() {
+    setTimeout(() => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(hardTimer);
+        emit('done', {connects: connectCount});
+        agent.dispose();
+        process.exitCode = 0;
+        setTimeout(() => process.exit(0), 50);
+    }, lingerMs);
 }
