@@ -193,7 +193,7 @@ def _texts(messages: list[dict[str, Any]]) -> list[str]:
     return [str(e.get("message")) for e in events if e.get("type") == "ContentEvent"]
 
 
-def _assert_node_run(run: NodeRun, conv_id: str, consumer_text: str) -> None:
+def _assert_node_run(emu: Emulator, run: NodeRun, conv_id: str, consumer_text: str) -> None:
     assert run.returncode == 0, run.transcript()
     assert run.named("error") == [], run.transcript()
     names = [str(s.get("step")) for s in run.steps]
@@ -201,9 +201,14 @@ def _assert_node_run(run: NodeRun, conv_id: str, consumer_text: str) -> None:
     assert missing == [], f"milestone {missing} missing or out of order\n{run.transcript()}"
 
     assert [s["n"] for s in run.named("connected")] == [1, 2, 3, 4], run.transcript()
+    # agent.agentId is the login's config.userPid
+    assert {s["agentId"] for s in run.named("connected")} == {emu.agent.pid}
     joined = run.one("joined")
     assert joined["conversationId"] == conv_id
     assert joined["myRole"] == "ASSIGNED_AGENT", run.transcript()
+    assert {"id": emu.agent.pid, "role": "ASSIGNED_AGENT"} in joined["participants"]
+    profile = run.one("profile")
+    assert {"ctmrinfo", "personal"} <= set(profile["sdeTypes"]), run.transcript()
 
     message = run.one("message")
     assert message["conversationId"] == conv_id
@@ -217,7 +222,9 @@ def _assert_node_run(run: NodeRun, conv_id: str, consumer_text: str) -> None:
     assert later["sequence"] > first["sequence"]
     # real LivePerson echoes an agent's own event back to it, flagged as "me"
     assert run.named("own_echo_missing") == [], run.transcript()
-    assert run.one("own_echo")["sequence"] == first["sequence"]
+    own_echo = run.one("own_echo")
+    assert own_echo["sequence"] == first["sequence"]
+    assert own_echo["originatorId"] == emu.agent.pid
 
     run.one("reconnected", skipToken=True)
     assert len(run.named("reconnected")) == 3, run.transcript()
@@ -228,6 +235,8 @@ def _assert_node_run(run: NodeRun, conv_id: str, consumer_text: str) -> None:
 
 
 def _assert_emulator_record(emu: Emulator, conv_id: str, consumer_text: str) -> None:
+    # the accepted ring made the Node agent the conversation's assigned agent
+    assert emu.conversation(conv_id).assigned_agent == emu.agent.old_id
     texts = _texts(emu.conversation(conv_id).messages)
     assert consumer_text in texts
     assert REPLY_PREFIX + consumer_text in texts
@@ -276,7 +285,7 @@ async def test_node_sdk_driven_through_python_api(node_executable: str) -> None:
 
         run = await _run_node(node_executable, _node_env(emu, None), on_step)
         assert len(conv_ids) == 1, run.transcript()
-        _assert_node_run(run, conv_ids[0], CONSUMER_TEXT)
+        _assert_node_run(emu, run, conv_ids[0], CONSUMER_TEXT)
         _assert_emulator_record(emu, conv_ids[0], CONSUMER_TEXT)
 
 
@@ -290,5 +299,5 @@ async def test_node_sdk_driven_through_http_control(node_executable: str) -> Non
         assert isinstance(conv_id, str), run.transcript()
         assert isinstance(run.one("consumer_sent")["sequence"], int), run.transcript()
         node_consumer_text = "hello from the consumer"
-        _assert_node_run(run, conv_id, node_consumer_text)
+        _assert_node_run(emu, run, conv_id, node_consumer_text)
         _assert_emulator_record(emu, conv_id, node_consumer_text)

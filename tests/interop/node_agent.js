@@ -18,7 +18,7 @@
  *   LP_TIMEOUT_MS    hard timeout of the whole scenario (default 30000)
  *
  * Milestones, in order:
- *   connected(n=1) subscribed [conversation_opened] ring_accepted joined [consumer_sent]
+ *   connected(n=1) subscribed [conversation_opened] ring_accepted profile joined [consumer_sent]
  *   message published own_echo reconnecting(skipToken=true) connected(n=2) reconnected(skipToken=true)
  *   reconnecting(skipToken=false) connected(n=3) reconnected(skipToken=false) resubscribed
  *   published(phase=after_reconnect) awaiting_server_close server_closed(code=4401) connected(n=4)
@@ -171,6 +171,13 @@ if (agent) {
             if (joined || !me || !acceptedConversations.has(convId)) continue;
             joined = true;
             conversationId = convId;
+            const consumer = participants.find((p) => p.role === 'CONSUMER');
+            if (consumer) {
+                // the SDK turns the profile into a list of SDEs (GetUserProfile$Response transform)
+                agent.getUserProfile(consumer.id, ok('getUserProfile', (sdes) => emit('profile', {
+                    consumerId: consumer.id, sdeTypes: Array.isArray(sdes) ? sdes.map((d) => d.type) : null,
+                })));
+            }
             agent.subscribeMessagingEvents({dialogId: convId, fromSeq: 0}, ok('subscribeMessagingEvents', () => {
                 emit('joined', {conversationId: convId, role: me.role, myRole: details.__myRole || null,
                     participants: participants});
