@@ -1,0 +1,303 @@
+"""The official Node.js node-agent-sdk (1.2.0) against the emulator, over TLS.
+
+``tests/interop/node_agent.js`` drives the SDK and prints one JSON line per milestone; this test
+plays the consumer (through the emulator's Python API or its HTTP control endpoints), then checks
+the milestones and what the emulator recorded: the agent's replies, one login per token, and the
+four sockets (connect, ``reconnect(true)`` with the same bearer, ``reconnect(false)`` with a new
+one, and ``reconnect(false)`` again after the emulator closed the socket with 4401).
+
+Needs ``node`` and ``npm``; skipped with the reason printed when either is missing. The SDK is
+installed once with ``npm ci`` into ``tests/interop/node_modules`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rx_lpagent.emulator import Emulator
+
+INTEROP_DIR = Path(__file__).resolve().parent.parent / "interop"
+NODE_SCRIPT = INTEROP_DIR / "node_agent.js"
+SDK_VERSION = "1.2.0"
+CONSUMER_TEXT = "hello from the python consumer"
+REPLY_PREFIX = "echo from node: "
+AFTER_RECONNECT_TEXT = "node agent is back after reconnect(false)"
+NODE_TIMEOUT_S = 45.0
+
+pytestmark = pytest.mark.interop
+
+# the milestones node_agent.js must print, in this order (other lines may come in between)
+EXPECTED_STEPS = [
+    "connected",
+    "subscribed",
+    "ring_accepted",
+    "joined",
+    "message",
+    "published",
+    "reconnecting",
+    "connected",
+    "reconnected",
+    "reconnecting",
+    "connected",
+    "reconnected",
+    "resubscribed",
+    "published",
+    "awaiting_server_close",
+    "closed",
+    "server_closed",
+    "connected",
+    "reconnected",
+    "done",
+]
+
+
+@dataclass
+class NodeRun:
+    """What one run of node_agent.js printed."""
+
+    returncode: int
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    stderr: str = ""
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        return [s for s in self.steps if s.get("step") == name]
+
+    def one(self, name: str, **match: object) -> dict[str, Any]:
+        found = [s for s in self.named(name) if all(s.get(k) == v for k, v in match.items())]
+        assert len(found) == 1, (
+            f"expected one {name!r} {match} line, got {found}\n{self.transcript()}"
+        )
+        return found[0]
+
+    def transcript(self) -> str:
+        lines = "\n".join(json.dumps(s) for s in self.steps)
+        return (
+            f"node exit {self.returncode}\n--- stdout ---\n{lines}\n--- stderr ---\n{self.stderr}"
+        )
+
+
+def _installed_sdk_version() -> str | None:
+    manifest = INTEROP_DIR / "node_modules" / "node-agent-sdk" / "package.json"
+    if not manifest.exists():
+        return None
+    version = json.loads(manifest.read_text()).get("version")
+    return version if isinstance(version, str) else None
+
+
+@pytest.fixture(scope="session")
+def node_executable() -> str:
+    """The node binary, with node-agent-sdk installed next to the script (once per session)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        missing = " and ".join(n for n, p in (("node", node), ("npm", npm)) if p is None)
+        reason = f"interop test needs node and npm on PATH; missing: {missing}"
+        print(f"SKIP: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    if _installed_sdk_version() != SDK_VERSION:
+        # npm ci: exactly the lockfile's tree (ws 1.1.5, request 2.88), no audit/fund noise
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            cwd=INTEROP_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+        assert _installed_sdk_version() == SDK_VERSION
+    return node
+
+
+def _node_env(emu: Emulator, control_url: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    assert emu.ca_file is not None, "Emulator(tls=True) must write its CA file"
+    env.update(
+        NODE_EXTRA_CA_CERTS=emu.ca_file,
+        LP_CSDS_DOMAIN=emu.csds_domain,
+        LP_ACCOUNT=str(emu.account),
+        LP_USERNAME=emu.username,
+        LP_PASSWORD=emu.password,
+        LP_REFRESH_MS="1000",
+        LP_LINGER_MS="1500",
+        LP_TIMEOUT_MS="30000",
+    )
+    env.pop("LP_CONTROL_URL", None)
+    if control_url is not None:
+        env["LP_CONTROL_URL"] = control_url
+        env["LP_CONSUMER_ID"] = "node-http-consumer"
+    return env
+
+
+async def _run_node(
+    node: str,
+    env: dict[str, str],
+    on_step: Callable[[dict[str, Any]], Any],
+) -> NodeRun:
+    """Run node_agent.js; every milestone goes to ``on_step`` (awaited if it is a coroutine)."""
+    proc = await asyncio.create_subprocess_exec(
+        node,
+        str(NODE_SCRIPT),
+        cwd=INTEROP_DIR,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    stderr_task = asyncio.create_task(proc.stderr.read())
+    run = NodeRun(returncode=-1)
+    try:
+        async with asyncio.timeout(NODE_TIMEOUT_S):
+            while line := await proc.stdout.readline():
+                try:
+                    step = json.loads(line)
+                except json.JSONDecodeError:
+                    step = {"step": "unparsed", "line": line.decode(errors="replace").rstrip()}
+                run.steps.append(step)
+                result = on_step(step)
+                if asyncio.iscoroutine(result):
+                    await result
+            run.returncode = await proc.wait()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        run.stderr = (await stderr_task).decode(errors="replace")
+    return run
+
+
+def _subsequence_missing(names: list[str], expected: list[str]) -> Iterator[str]:
+    it = iter(names)
+    for want in expected:
+        if not any(name == want for name in it):
+            yield want
+            return
+
+
+def _texts(messages: list[dict[str, Any]]) -> list[str]:
+    """The texts of the ContentEvents recorded in a conversation."""
+    events = [m.get("event") or {} for m in messages]
+    return [str(e.get("message")) for e in events if e.get("type") == "ContentEvent"]
+
+
+def _assert_node_run(emu: Emulator, run: NodeRun, conv_id: str, consumer_text: str) -> None:
+    assert run.returncode == 0, run.transcript()
+    assert run.named("error") == [], run.transcript()
+    names = [str(s.get("step")) for s in run.steps]
+    missing = list(_subsequence_missing(names, EXPECTED_STEPS))
+    assert missing == [], f"milestone {missing} missing or out of order\n{run.transcript()}"
+
+    assert [s["n"] for s in run.named("connected")] == [1, 2, 3, 4], run.transcript()
+    # agent.agentId is the login's config.userPid
+    assert {s["agentId"] for s in run.named("connected")} == {emu.agent.pid}
+    joined = run.one("joined")
+    assert joined["conversationId"] == conv_id
+    assert joined["myRole"] == "ASSIGNED_AGENT", run.transcript()
+    assert {"id": emu.agent.pid, "role": "ASSIGNED_AGENT"} in joined["participants"]
+    profile = run.one("profile")
+    assert {"ctmrinfo", "personal"} <= set(profile["sdeTypes"]), run.transcript()
+
+    message = run.one("message")
+    assert message["conversationId"] == conv_id
+    assert message["text"] == consumer_text
+    assert message["role"] == "CONSUMER"
+
+    first = run.one("published", phase="first_reply")
+    assert isinstance(first["sequence"], int), run.transcript()
+    later = run.one("published", phase="after_reconnect")
+    assert isinstance(later["sequence"], int)
+    assert later["sequence"] > first["sequence"]
+    # real LivePerson echoes an agent's own event back to it, flagged as "me"
+    assert run.named("own_echo_missing") == [], run.transcript()
+    own_echo = run.one("own_echo")
+    assert own_echo["sequence"] == first["sequence"]
+    assert own_echo["originatorId"] == emu.agent.pid
+
+    run.one("reconnected", skipToken=True)
+    assert len(run.named("reconnected")) == 3, run.transcript()
+    # the emulator's close code reaches the SDK's "closed" event; a new token brings it back
+    assert run.one("server_closed")["code"] == 4401
+    run.one("reconnected", skipToken=False, cause="server_close")
+    assert run.one("resubscribed")["conversationId"] == conv_id
+
+
+def _assert_emulator_record(emu: Emulator, conv_id: str, consumer_text: str) -> None:
+    # the accepted ring made the Node agent the conversation's assigned agent
+    assert emu.conversation(conv_id).assigned_agent == emu.agent.old_id
+    texts = _texts(emu.conversation(conv_id).messages)
+    assert consumer_text in texts
+    assert REPLY_PREFIX + consumer_text in texts
+    assert AFTER_RECONNECT_TEXT in texts
+
+    calls = list(emu.calls)
+    endpoints = [call.endpoint for call in calls]
+    count = Counter(endpoints)
+    # CSDS is cached by the SDK for 60 s: only connect asks
+    assert count["csds"] >= 1, endpoints
+    # connect and both reconnect(false) log in, reconnect(true) reuses the bearer: the handshakes
+    # and logins must interleave as login, ws, ws, login, ws, login, ws
+    handshakes = [e for e in endpoints if e in ("login", "ws")]
+    assert handshakes == ["login", "ws", "ws", "login", "ws", "login", "ws"], endpoints
+    # one ring accepted, one history query, the reply and the post-reconnect message
+    assert count[".ams.routing.UpdateRingState"] == 1, endpoints
+    assert count[".ams.ms.QueryMessages"] == 1, endpoints
+    assert count[".ams.ms.PublishEvent"] == 2, endpoints
+    # the SDK terminates its old socket without a close frame on each reconnect(); the emulator
+    # closed one with 4401
+    closes = [call.code for call in calls if call.endpoint == "ws.close"]
+    assert closes[:3] == [1006, 1006, 4401], closes
+    # refreshSessionInterval is 1 s and the script lingers 1.5 s after the last login
+    assert count["refresh"] >= 1, endpoints
+    for call in calls:
+        if call.endpoint in ("csds", "login", "refresh"):
+            assert call.status == 200, call
+        elif call.endpoint == "ws":
+            assert call.status == 101, call
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.asyncio
+async def test_node_sdk_driven_through_python_api(node_executable: str) -> None:
+    async with Emulator(tls=True) as emu:
+        consumer = emu.consumer("py-consumer")
+        conv_ids: list[str] = []
+
+        async def on_step(step: dict[str, Any]) -> None:
+            if step["step"] == "subscribed":
+                conv_ids.append(await consumer.open_conversation())
+            elif step["step"] == "joined":
+                await consumer.send_text(conv_ids[0], CONSUMER_TEXT)
+            elif step["step"] == "awaiting_server_close":
+                assert await emu.faults.close_sockets(4401) == 1
+
+        run = await _run_node(node_executable, _node_env(emu, None), on_step)
+        assert len(conv_ids) == 1, run.transcript()
+        _assert_node_run(emu, run, conv_ids[0], CONSUMER_TEXT)
+        _assert_emulator_record(emu, conv_ids[0], CONSUMER_TEXT)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.asyncio
+async def test_node_sdk_driven_through_http_control(node_executable: str) -> None:
+    async with Emulator(tls=True) as emu:
+        run = await _run_node(node_executable, _node_env(emu, emu.base_url), lambda _: None)
+        opened = run.one("conversation_opened")
+        conv_id = opened["conversationId"]
+        assert isinstance(conv_id, str), run.transcript()
+        assert isinstance(run.one("consumer_sent")["sequence"], int), run.transcript()
+        node_consumer_text = "hello from the consumer"
+        _assert_node_run(emu, run, conv_id, node_consumer_text)
+        _assert_emulator_record(emu, conv_id, node_consumer_text)
