@@ -150,7 +150,8 @@ class SocketConnection(ABC):
     def _closed_with(self, code: int | None, reason: str | None) -> None:
         """Record the close (first report wins) and fail pending pings."""
         if self._close_code is None:
-            self._close_code = ABNORMAL_CLOSURE if code is None else code
+            # int(): libraries hand out their own IntEnums (aiohttp's WSCloseCode); callers get ints
+            self._close_code = ABNORMAL_CLOSURE if code is None else int(code)
             self._close_reason = reason or ""
         waiters, self._pong_waiters = self._pong_waiters, []
         for waiter in waiters:

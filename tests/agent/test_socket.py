@@ -177,3 +177,15 @@ async def test_a_connect_in_flight_when_disposed_leaves_no_socket(
     await asyncio.sleep(0.3)
     assert rec.agent.state is AgentState.DISPOSED
     assert emulator.calls.count("ws") == 0
+
+
+async def test_close_codes_reach_callers_as_plain_ints(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec = make_agent(recovery=None)
+    await rec.agent.connect()
+    await emulator.faults.close_sockets(1006)
+    await state(rec.agent, AgentState.CLOSED)
+    (closed,) = [e for e in rec.events if isinstance(e, Closed)]
+    assert type(closed.code) is int
+    assert repr(closed.code) == "1006"
