@@ -17,10 +17,11 @@ from typing import Any, TypeVar, overload
 import reactivex
 from reactivex import abc
 from reactivex import operators as ops
-from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
+from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._lifetime import completion, until_disposed
 from rx_lpagent._messaging import MessagingRequests
 from rx_lpagent._periodic import Periodic
 from rx_lpagent._requests import PendingRequests, not_connected
@@ -237,25 +238,7 @@ class Agent(MessagingRequests):
         return SingleCall(start)
 
     def _until_disposed(self, flow: reactivex.Observable[_T]) -> reactivex.Observable[_T]:
-        """``flow``, failed with NotConnectedError (and its work cancelled) on dispose."""
-
-        def subscribe(
-            observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            if self._disposing.closed:
-                observer.on_error(NotConnectedError("agent disposed"))
-                return Disposable()
-            running = SerialDisposable()
-
-            def stop(_: None) -> None:
-                running.dispose()
-                observer.on_error(NotConnectedError("agent disposed"))
-
-            watch = self._disposing.subscribe(stop)
-            running.disposable = flow.subscribe(observer, scheduler=scheduler)
-            return CompositeDisposable(watch, running)
-
-        return reactivex.create(subscribe)
+        return until_disposed(self._disposing, flow)
 
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
@@ -271,9 +254,9 @@ class Agent(MessagingRequests):
         self._pending.fail_all(NotConnectedError("agent disposed"))
         self._pending = not_connected()
         if link is not None:
-            await _completion(link.close(1000, "agent disposed"))
+            await completion(link.close(1000, "agent disposed"))
         await self._logout()
-        await _completion(self._backend.close())
+        await completion(self._backend.close())
         self._state.set(AgentState.DISPOSED)
         self._events.close()
         self._router.close()
@@ -283,7 +266,7 @@ class Agent(MessagingRequests):
         session, domains = self._session, self._domains
         if session is None or domains is None or not session.can_refresh:
             return
-        await _completion(
+        await completion(
             self._backend.logout(domains, session).pipe(
                 reported(self._events.emit, Location.DISPOSE_LOGOUT, Service.LOGOUT)
             )
@@ -557,23 +540,3 @@ class Agent(MessagingRequests):
             return
         self._on_unexpected_close(None, "keep-alive timed out")
         link.close(1001, "keep-alive timed out").subscribe(on_error=lambda _: None)
-
-
-async def _completion(source: reactivex.Observable[Any]) -> None:
-    """Wait for ``source`` to end; errors are logged, never raised (used on dispose)."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-
-    def finish(error: Exception | None = None) -> None:
-        if error is not None:
-            _log.debug("ignored during dispose: %r", error)
-        if not done.done():
-            done.set_result(None)
-
-    subscription = source.subscribe(
-        on_error=finish, on_completed=finish, scheduler=AsyncIOScheduler(loop)
-    )
-    try:
-        await done
-    finally:
-        subscription.dispose()
