@@ -21,6 +21,7 @@ from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._keepalive import KeepAlive
 from rx_lpagent._lifetime import completion, until_disposed
 from rx_lpagent._messaging import MessagingRequests
 from rx_lpagent._periodic import Periodic
@@ -36,7 +37,6 @@ from rx_lpagent.errors import (
     ConfigurationError,
     MalformedFrameError,
     NotConnectedError,
-    RequestTimeoutError,
     Service,
     TransportError,
 )
@@ -118,7 +118,7 @@ class Agent(MessagingRequests):
         self._connecting: reactivex.Observable[Connected] | None = None
         self._recovery_job = SerialDisposable()
         self._refresher: Periodic | None = None
-        self._keepalive: Periodic | None = None
+        self._keepalive: KeepAlive | None = None
 
     # -- public surface -------------------------------------------------------------------------
 
@@ -501,38 +501,23 @@ class Agent(MessagingRequests):
             )
             self._refresher.restart()
         if self._keepalive_interval is not None:
-            self._keepalive = Periodic(
+            self._keepalive = KeepAlive(
                 scheduler,
                 self._keepalive_interval,
-                lambda: self._pending.request(
-                    ".GetClock", {}, timeout=self._keepalive_timeout, scheduler=scheduler
+                self._keepalive_timeout,
+                get_clock=lambda timeout: self._pending.request(
+                    ".GetClock", {}, timeout=timeout, scheduler=scheduler
                 ),
-                self._keepalive_failed,
+                emit=self._events.emit,
+                on_half_open=self._drop_half_open,
             )
-            self._keepalive.restart()
+            self._keepalive.start()
 
     def _stop_timers(self) -> None:
-        for periodic in (self._refresher, self._keepalive):
-            if periodic is not None:
-                periodic.stop()
+        for timer in (self._refresher, self._keepalive):
+            if timer is not None:
+                timer.stop()
         self._refresher = self._keepalive = None
-
-    def _keepalive_failed(self, error: Exception) -> bool:
-        """No answer in time means a half-open socket: replace it. Other failures: go on."""
-        if not isinstance(error, RequestTimeoutError):
-            sdk_error = as_sdk_error(error, Service.MESSAGING)
-            self._events.emit(ErrorEvent(sdk_error, Context(Location.KEEPALIVE_CLOCK)))
-            return True
-        half_open = TransportError(
-            f"no answer to the keep-alive within {self._keepalive_timeout:g} s: "
-            "the socket is half-open",
-            None,
-            Service.MESSAGING,
-            error,
-        )
-        self._events.emit(ErrorEvent(half_open, Context(Location.KEEPALIVE_WATCHDOG)))
-        self._drop_half_open()
-        return False
 
     def _drop_half_open(self) -> None:
         link = self._link
