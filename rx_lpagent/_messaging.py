@@ -85,7 +85,7 @@ def _nothing() -> None:
 
 
 class MessagingRequests:
-    """Typed request methods over the host's :meth:`request`; mixed into the Agent."""
+    """Typed request methods over the host's pending requests; mixed into the Agent."""
 
     # provided by the host (the Agent)
     _events: Bus[AgentEvent]
@@ -100,17 +100,6 @@ class MessagingRequests:
 
     @property
     def connected(self) -> bool:
-        raise NotImplementedError
-
-    def request(
-        self,
-        type_: str,
-        body: object,
-        *,
-        headers: object = None,
-        metadata: object = None,
-        timeout: float | None = None,
-    ) -> reactivex.Observable[Response]:
         raise NotImplementedError
 
     def _scheduler(self, scheduler: abc.SchedulerBase | None = None) -> abc.SchedulerBase:
