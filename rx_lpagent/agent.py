@@ -191,8 +191,13 @@ class Agent(MessagingRequests):
                 lambda scheduler: self._report_give_up(
                     self._reconnect_recovering(scheduler, new_token=not skip_token_generation)
                 )
-            )
+            ).pipe(ops.do_action(on_error=self._reconnect_failed))
         )
+
+    def _reconnect_failed(self, _: Exception) -> None:
+        # the socket the failed reconnect meant to replace is still there and still works
+        if self._link is not None and self._state.value is AgentState.RECONNECTING:
+            self._state.set(AgentState.CONNECTED)
 
     def refresh_session(self) -> reactivex.Observable[Session]:
         """Refresh the login session (log in again on a 401); the socket is kept.

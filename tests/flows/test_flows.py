@@ -190,3 +190,14 @@ def test_dispose_closes_the_socket_fails_pending_and_completes_streams() -> None
         assert h.backend.times("refresh") == []
 
     asyncio.run(scenario())
+
+
+def test_a_failed_manual_reconnect_keeps_the_working_socket_connected() -> None:
+    h = Harness()
+    h.run(h.agent.connect())
+    h.backend.fail("ws", AuthenticationError("expired", 401, "messaging"))
+    _, errors = h.run(h.agent.reconnect(skip_token_generation=True))
+    assert errors
+    assert h.agent.state is AgentState.CONNECTED
+    assert h.agent.connected
+    assert h.backend.links[0].closed_with is None
