@@ -59,15 +59,20 @@ def test_without_credentials_it_exits_2_naming_the_variables(
     assert "no credentials" in capsys.readouterr().err
 
 
+def lp_environ(lp: Emulator, password: str | None = None) -> dict[str, str]:
+    """The LP_* variables that point watch at ``lp`` (with another password if given)."""
+    return {
+        "LP_ACCOUNT": lp.account,
+        "LP_USER": lp.username,
+        "LP_PASS": lp.password if password is None else password,
+        "LP_CSDS": lp.csds_domain,
+    }
+
+
 @pytest.mark.asyncio
 async def test_it_prints_events_and_notifications_of_the_emulator() -> None:
     async with Emulator() as lp:
-        environ = {
-            "LP_ACCOUNT": lp.account,
-            "LP_USER": lp.username,
-            "LP_PASS": lp.password,
-            "LP_CSDS": lp.csds_domain,
-        }
+        environ = lp_environ(lp)
         await lp.consumer().open_conversation()
         out = io.StringIO()
         code = await watch(
@@ -83,12 +88,7 @@ async def test_it_prints_events_and_notifications_of_the_emulator() -> None:
 @pytest.mark.asyncio
 async def test_a_refused_login_ends_the_watch_with_1() -> None:
     async with Emulator() as lp:
-        environ = {
-            "LP_ACCOUNT": lp.account,
-            "LP_USER": lp.username,
-            "LP_PASS": "wrong",
-            "LP_CSDS": lp.csds_domain,
-        }
+        environ = lp_environ(lp, password="wrong")
         out = io.StringIO()
         code = await watch(AgentConfig.from_env(environ), LineConsole(plain=True, file=out))
     assert code == 1
@@ -98,12 +98,7 @@ async def test_a_refused_login_ends_the_watch_with_1() -> None:
 @pytest.mark.asyncio
 async def test_when_recovery_gives_up_the_watch_ends_with_1() -> None:
     async with Emulator() as lp:
-        environ = {
-            "LP_ACCOUNT": lp.account,
-            "LP_USER": lp.username,
-            "LP_PASS": lp.password,
-            "LP_CSDS": lp.csds_domain,
-        }
+        environ = lp_environ(lp)
         # the first login passes; once the socket is open its token expires, and every login
         # after that is refused: the reconnect cannot succeed
         lp.faults.fail("login", 401, skip=1, times=None)
