@@ -35,6 +35,10 @@ async def _expire_token(faults: Faults, _: random.Random) -> int:
     return await faults.expire_bearer()
 
 
+async def _expire_session(faults: Faults, _: random.Random) -> int:
+    return faults.expire_session()
+
+
 async def _requests_answer(faults: Faults, rng: random.Random, statuses: tuple[int, ...]) -> None:
     faults.fail(REQUEST_TYPE, rng.choice(statuses), times=rng.randint(1, 6))
 
@@ -51,6 +55,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("socket closed 4401", 2, lambda f, _: _close(f, 4401)),
     Fault("socket half-open", 2, _half_open),
     Fault("token expired", 2, _expire_token),
+    Fault("login session expired", 1, _expire_session),
     Fault("requests answered 429", 3, lambda f, r: _requests_answer(f, r, (429,))),
     Fault("requests answered 5xx", 3, lambda f, r: _requests_answer(f, r, (500, 502, 503))),
     Fault("drop, then CSDS refused", 1, lambda f, r: _drop_then_refuse(f, r, "csds")),

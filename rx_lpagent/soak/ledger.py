@@ -67,14 +67,14 @@ class RequestLedger:
 
     @property
     def untyped(self) -> int:
-        """Failed with something else than an SDKError, or completed without its one value."""
+        """Failed with something else than an SDKError, or completed without a value."""
         return sum(
             1
             for r in self.records
             if r.done
             and (
                 (r.error is not None and not isinstance(r.error, SDKError))
-                or (r.error is None and r.values != 1)
+                or (r.error is None and r.values == 0)
             )
         )
 

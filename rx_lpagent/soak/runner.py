@@ -30,12 +30,14 @@ HUNG_AFTER = 30.0
 """A request with no outcome this many seconds after it was made counts as hung."""
 RECOVERY_SCALE = 0.05
 KEEPALIVE = 0.5
+REFRESH_INTERVAL = 1.0
+"""Often, so that an expired login session is met (and logged in again) within a second."""
 REQUEST_TIMEOUT = 3.0
 WAVE_SPREAD = 0.1
 """Each wave's requests, and its fault, start at random moments within this many seconds."""
 FAULT_CHANCE = 0.6
 MESSAGE_INTERVAL = 0.05
-DRAIN = 3.0
+DRAIN = 1.0
 """After the last wave, how long messages still on their way get to arrive."""
 
 
@@ -63,7 +65,7 @@ def _config(lp: Emulator, transport: TransportName) -> AgentConfig:
         PasswordCredentials(lp.username, lp.password),
         csds_domain=lp.csds_domain,
         transport=transport,
-        refresh_interval=None,
+        refresh_interval=REFRESH_INTERVAL,
         keepalive_interval=KEEPALIVE,
         keepalive_timeout=KEEPALIVE,
         request_timeout=REQUEST_TIMEOUT,
@@ -79,7 +81,9 @@ async def soak(settings: Settings) -> SoakResult:
     def on_retry(name: str, attempt: int, delay: float, error: Exception) -> None:
         result.tally.retries[name] += 1
 
-    recovery = announced_recovery(Recovery().scaled(RECOVERY_SCALE), on_retry, rng.random)
+    # jitter and traffic draw from their own generators: timing must not change the fault picks
+    jitter = random.Random(f"{settings.seed}:jitter")
+    recovery = announced_recovery(Recovery().scaled(RECOVERY_SCALE), on_retry, jitter.random)
     async with Emulator() as lp, Agent(_config(lp, settings.transport), recovery=recovery) as agent:
         agent.events.subscribe(result.tally.record)
         agent.notifications_of(OnlineEventDistribution).subscribe(
@@ -88,7 +92,9 @@ async def soak(settings: Settings) -> SoakResult:
         await agent.connect()
         consumer, conv_id = await _follow_a_conversation(agent, lp)
         traffic = asyncio.create_task(
-            _consumer_traffic(consumer, conv_id, result.messages, random.Random(f"{settings.seed}"))
+            _consumer_traffic(
+                consumer, conv_id, result.messages, random.Random(f"{settings.seed}:consumer")
+            )
         )
         try:
             remaining = settings.requests
