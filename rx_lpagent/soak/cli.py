@@ -28,40 +28,46 @@ def _positive(text: str) -> int:
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
     parser.description = (
         "One agent against the embedded emulator: requests in concurrent waves while the "
         "emulator drops sockets (1006, 1011, 4401, half-open), expires tokens and answers "
         "429/5xx at random (seeded), and a consumer writes in a conversation the agent "
-        "follows. Exit status 0 when no request hung, none was failed with an untyped error, "
-        "none completed twice and no consumer message was delivered twice."
+        "follows."
+    )
+    parser.epilog = (
+        "The last line counts requests answered (ok), failed with a typed error "
+        "(rx_lpagent.errors), failed otherwise (untyped), hung (no outcome within "
+        f"{HUNG_AFTER:g} s) and completed twice; consumer messages lost and delivered twice "
+        "(by dialog and sequence); and reconnects. Exit status 0 when hung, untyped, completed "
+        "twice and duplicated are all 0 (lost is reported only), 1 otherwise, 2 for bad "
+        "arguments."
     )
     parser.add_argument(
         "--requests",
         type=_positive,
         default=DEFAULT_REQUESTS,
         metavar="N",
-        help="how many requests to make",
+        help="how many requests to make (default: %(default)s)",
     )
     parser.add_argument(
         "--seed",
         type=int,
         default=DEFAULT_SEED,
         metavar="S",
-        help="seeds the faults, the request timing and the consumer",
+        help="seeds the faults, the request timing and the consumer (default: %(default)s)",
     )
     parser.add_argument(
         "--transport",
         choices=("aiohttp", "websockets"),
         default="aiohttp",
-        help="the agent's socket transport",
+        help="the agent's socket transport (default: %(default)s)",
     )
     parser.add_argument(
         "--wave",
         type=_positive,
         default=DEFAULT_WAVE,
         metavar="N",
-        help="requests per concurrent wave",
+        help="requests per concurrent wave (default: %(default)s)",
     )
     parser.add_argument("--plain", action="store_true", help="plain text, no colours")
 
