@@ -180,7 +180,10 @@ async def _wave(
             ledger.completed(record)
             ended(record)
 
-        agent.get_clock().subscribe(lambda _: ledger.value(record), on_error, on_completed)
+        try:
+            agent.get_clock().subscribe(lambda _: ledger.value(record), on_error, on_completed)
+        except Exception as error:  # request methods must not raise: counted, not fatal
+            on_error(error)
 
     for record in records:
         loop.call_later(rng.uniform(0, WAVE_SPREAD), send, record)
