@@ -8,7 +8,9 @@ import pytest
 
 from rx_lpagent.cli import main
 from rx_lpagent.errors import RequestTimeoutError
+from rx_lpagent.soak.cli import passed
 from rx_lpagent.soak.ledger import Deliveries, RequestLedger
+from rx_lpagent.soak.runner import SoakResult
 
 FINAL_LINE = re.compile(
     r"soak (?P<verdict>PASS|FAIL): requests (?P<requests>\d+): ok (?P<ok>\d+), "
@@ -20,7 +22,9 @@ FINAL_LINE = re.compile(
 
 
 @pytest.mark.parametrize(
-    ("transport", "plain"), [("aiohttp", ["--plain"]), ("websockets", [])], ids=str
+    ("transport", "plain"),
+    [("aiohttp", ["--plain"]), ("websockets", [])],
+    ids=["aiohttp-plain", "websockets-rich"],
 )
 def test_a_small_soak_ends_every_request_and_delivers_nothing_twice(
     transport: str, plain: list[str], capsys: pytest.CaptureFixture[str]
@@ -108,3 +112,23 @@ def test_deliveries_count_lost_and_duplicated_by_dialog_and_sequence() -> None:
     deliveries.deliver("d2", 1)
     assert (deliveries.lost, deliveries.duplicated) == (1, 2)
     assert deliveries.missing == {("d1", 3)}
+
+
+def test_the_verdict_judges_hung_untyped_twice_and_duplicated_but_not_lost() -> None:
+    result = SoakResult()
+    result.messages.send("d1", 1)  # lost: reported, not judged
+    assert passed(result)
+    result.messages.deliver("d2", 1)
+    result.messages.deliver("d2", 1)
+    assert not passed(result)
+    for spoil in ("hung", "untyped", "twice"):
+        result = SoakResult()
+        record = result.requests.start()
+        if spoil == "hung":
+            result.requests.give_up_on([record])
+        elif spoil == "untyped":
+            result.requests.failed(record, RuntimeError("bare"))
+        else:
+            result.requests.failed(record, RequestTimeoutError("late"))
+            result.requests.completed(record)
+        assert not passed(result), spoil
