@@ -1,0 +1,449 @@
+"""retry_when behaves as RxJS's retryWhen (7.x), case by case, in virtual time.
+
+Each test draws one behaviour pinned by RxJS's own specification of ``retryWhen`` with our
+marble helper, including when the source and the notifier's output are subscribed and
+disposed. The notifier runs only from the source's first error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reactivex
+from reactivex import Observable, abc
+from reactivex import operators as ops
+from reactivex.disposable import Disposable
+from reactivex.testing.subscription import Subscription
+
+from rx_lpagent.rx import retry_when
+from tests.rx.marbles import Marbles, Tracked, subscriptions
+
+BAD = ValueError("bad")
+DONE = ValueError("done")
+NOTIFIER_FAILED = ValueError("notifier failed")
+
+
+def _fail_on_3(value: int) -> int:
+    if value == 3:
+        raise BAD
+    return value
+
+
+# -- mirroring: a source that does not fail never meets the notifier
+
+
+def test_an_empty_source_completes_with_an_empty_notifier_never_subscribed() -> None:
+    m = Marbles()
+    source, notifier = m.cold("|"), m.cold("|")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("|")
+    assert source.subscriptions == subscriptions("(^!)")
+    assert notifier.subscriptions == []
+
+
+def test_an_empty_source_completes_with_a_never_notifier_never_subscribed() -> None:
+    m = Marbles()
+    source, notifier = m.cold("|"), m.cold("-")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("|")
+    assert source.subscriptions == subscriptions("(^!)")
+    assert notifier.subscriptions == []
+
+
+def test_a_never_source_is_mirrored_with_an_empty_notifier_until_unsubscribed() -> None:
+    m = Marbles()
+    source, notifier = m.cold("-"), m.cold("|")
+    unsub = "                   -----------------------------------------!"
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)), unsub)
+
+    assert received == []
+    assert source.subscriptions == subscriptions("^----------------------------------------!")
+    assert notifier.subscriptions == []
+
+
+def test_a_never_source_is_mirrored_with_a_never_notifier_until_unsubscribed() -> None:
+    m = Marbles()
+    source, notifier = m.cold("-"), m.cold("-")
+    unsub = "                   -----------------------------------------!"
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)), unsub)
+
+    assert received == []
+    assert source.subscriptions == subscriptions("^----------------------------------------!")
+    assert notifier.subscriptions == []
+
+
+def test_a_cold_source_that_completes_is_mirrored_with_an_empty_notifier() -> None:
+    m = Marbles()
+    source, notifier = m.cold("--a--b--c--|"), m.cold("|")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("--a--b--c--|")
+    assert source.subscriptions == subscriptions("^----------!")
+    assert notifier.subscriptions == []
+
+
+def test_a_cold_source_that_never_ends_is_mirrored_with_an_empty_notifier() -> None:
+    m = Marbles()
+    source, notifier = m.cold("--a--b--c---"), m.cold("|")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("--a--b--c---")
+    assert source.subscriptions == subscriptions("^-----------")
+    assert notifier.subscriptions == []
+
+
+def test_a_hot_source_that_completes_is_mirrored_with_an_empty_notifier() -> None:
+    m = Marbles()
+    source, notifier = m.hot("-a-^--b--c--|"), m.cold("|")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("---b--c--|")
+    assert source.subscriptions == subscriptions("^--------!")
+    assert notifier.subscriptions == []
+
+
+def test_a_hot_notifier_that_emits_before_any_error_does_not_resubscribe() -> None:
+    m = Marbles()
+    source = m.cold("  -1--2--3--|")
+    notifier = m.hot(" -r-r-r-r-r--r|")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("-1--2--3--|")
+    assert source.subscriptions == subscriptions("^---------!")
+    assert notifier.subscriptions == []
+
+
+# -- the first error: the notifier is called and its output subscribed, then and only then
+
+
+def test_an_empty_notifier_turns_an_immediate_error_into_completion() -> None:
+    m = Marbles()
+    source, notifier = m.cold("#", error=BAD), m.cold("|")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("|")
+    assert source.subscriptions == subscriptions("(^!)")
+    assert notifier.subscriptions == subscriptions("(^!)")
+
+
+def test_a_never_notifier_turns_an_immediate_error_into_silence() -> None:
+    m = Marbles()
+    source, notifier = m.cold("#", error=BAD), m.cold("-")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == []
+    assert source.subscriptions == subscriptions("(^!)")
+    assert notifier.subscriptions == subscriptions("^")
+
+
+def test_a_never_notifier_hides_an_eventual_error() -> None:
+    m = Marbles()
+    source = m.cold("  --a--b--c--#", error=BAD)
+    notifier = m.cold("           -")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("--a--b--c---------------------")
+    assert source.subscriptions == subscriptions("^----------!")
+    assert notifier.subscriptions == subscriptions("-----------^")
+
+
+def test_an_empty_notifier_replaces_an_eventual_error_with_completion() -> None:
+    m = Marbles()
+    source = m.cold("  --a--b--c--#", error=BAD)
+    notifier = m.cold("           |")
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected("--a--b--c--|")
+    assert source.subscriptions == subscriptions("^----------!")
+    assert notifier.subscriptions == subscriptions("-----------(^!)")
+
+
+def test_a_notifier_function_that_raises_fails_the_result_at_the_first_error() -> None:
+    m = Marbles()
+    source = m.cold("--a--b--c--#", error=BAD)
+    calls = 0
+
+    def broken(_: Observable[Exception]) -> Observable[Any]:
+        nonlocal calls
+        calls += 1
+        raise NOTIFIER_FAILED
+
+    received = m.run(lambda: source.pipe(retry_when(broken)))
+
+    assert received == m.expected("--a--b--c--#", error=NOTIFIER_FAILED)
+    assert received[-1].value.exception is NOTIFIER_FAILED  # type: ignore[union-attr]
+    assert source.subscriptions == subscriptions("^----------!")
+    assert calls == 1
+
+
+def test_a_notifier_function_is_called_once_per_subscription_of_the_result() -> None:
+    m = Marbles()
+    source = m.cold("-1--2--#", error=BAD)
+    made: list[float] = []
+
+    def count_errors(errors: Observable[Exception]) -> Observable[Any]:
+        made.append(m.scheduler.clock)
+        return errors.pipe(ops.take(2))
+
+    received = m.run(lambda: source.pipe(retry_when(count_errors), ops.repeat(2)))
+
+    assert received == m.expected("-1--2---1--2---1--2---1--2--|")
+    assert made == [107.0, 121.0]
+
+
+# -- retrying: items of the notifier's output resubscribe
+
+
+def test_a_hot_notifier_resubscribes_and_its_completion_completes() -> None:
+    m = Marbles()
+    source = m.cold("  -1--2--#", error=BAD)
+    notifier = m.hot(" -------------r------------r-|")
+    expected = "       -1--2---------1--2---------1|"
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected(expected)
+    assert source.subscriptions == subscriptions(
+        "^------!",
+        "-------------^------!",
+        "--------------------------^-!",
+    )
+    assert notifier.subscriptions == subscriptions("-------^--------------------!")
+
+
+def test_a_hot_notifier_resubscribes_and_its_error_fails() -> None:
+    m = Marbles()
+    source = m.cold("  -1--2--#", error=BAD)
+    notifier = m.hot(" -----------r-------r---------#", error=NOTIFIER_FAILED)
+    expected = "       -1--2-------1--2----1--2-----#"
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected(expected, error=NOTIFIER_FAILED)
+    assert source.subscriptions == subscriptions(
+        "^------!",
+        "-----------^------!",
+        "-------------------^------!",
+    )
+    assert notifier.subscriptions == subscriptions("-------^---------------------!")
+
+
+def test_a_hot_source_is_resubscribed_and_its_completion_completes() -> None:
+    m = Marbles()
+    source = m.hot("   -1--2--3----4--5---|")
+    notifier = m.hot(" --------------r--------r---r--r--r---|")
+    expected = "       -1--2----------5---|"
+
+    received = m.run(lambda: source.pipe(ops.map(_fail_on_3), retry_when(lambda _: notifier)))
+
+    assert received == m.expected(expected)
+    assert source.subscriptions == subscriptions("^------!", "--------------^----!")
+    assert notifier.subscriptions == subscriptions("-------^-----------!")
+
+
+def test_a_notifier_of_errors_retries_until_it_fails() -> None:
+    m = Marbles()
+    source = m.cold("(123|)")
+    retried = False
+
+    def retry_once(error: Exception) -> Exception:
+        nonlocal retried
+        assert error is BAD
+        if retried:
+            raise DONE
+        retried = True
+        return error
+
+    notifiers: list[Tracked[Any]] = []
+
+    def notify(errors: Observable[Exception]) -> Observable[Any]:
+        notifiers.append(m.track(errors.pipe(ops.map(retry_once))))
+        return notifiers[-1]
+
+    received = m.run(lambda: source.pipe(ops.map(_fail_on_3), retry_when(notify)))
+
+    assert received == m.expected("(1212#)", error=DONE)
+    assert source.subscriptions == subscriptions("(^!)", "(^!)")
+    assert [n.subscriptions for n in notifiers] == [subscriptions("(^!)")]
+
+
+def test_an_empty_notifier_completes_at_the_first_error() -> None:
+    m = Marbles()
+    source = m.cold("(123|)")
+    notifier = m.track(reactivex.empty())
+
+    received = m.run(lambda: source.pipe(ops.map(_fail_on_3), retry_when(lambda _: notifier)))
+
+    assert received == m.expected("(12|)")
+    assert source.subscriptions == subscriptions("(^!)")
+    assert notifier.subscriptions == subscriptions("(^!)")
+
+
+def test_a_notifier_of_errors_that_eventually_raises_fails_the_result() -> None:
+    m = Marbles()
+    source = m.cold("-1--2--#", error=BAD)
+    invoked = 0
+
+    def signal(_: Exception) -> str:
+        nonlocal invoked
+        invoked += 1
+        if invoked == 3:
+            raise NOTIFIER_FAILED
+        return "x"
+
+    notifiers: list[Tracked[Any]] = []
+
+    def notify(errors: Observable[Exception]) -> Observable[Any]:
+        notifiers.append(m.track(errors.pipe(ops.map(signal))))
+        return notifiers[-1]
+
+    received = m.run(lambda: source.pipe(retry_when(notify)))
+
+    assert received == m.expected("-1--2---1--2---1--2--#", error=NOTIFIER_FAILED)
+    assert source.subscriptions == subscriptions(
+        "^------!",
+        "-------^------!",
+        "--------------^------!",
+    )
+    assert [n.subscriptions for n in notifiers] == [subscriptions("-------^-------------!")]
+
+
+def test_a_notifier_of_errors_that_eventually_completes_completes_the_result() -> None:
+    m = Marbles()
+    source = m.cold("-1--2--#", error=BAD)
+    notifiers: list[Tracked[Any]] = []
+
+    def notify(errors: Observable[Exception]) -> Observable[Any]:
+        def count(seen: int, _: Exception) -> int:
+            return seen + 1
+
+        def before_third(seen: int) -> bool:
+            return seen < 3
+
+        counted: Observable[int] = errors.pipe(ops.scan(count, 0))
+        notifiers.append(m.track(counted.pipe(ops.take_while(before_third))))
+        return notifiers[-1]
+
+    received = m.run(lambda: source.pipe(retry_when(notify)))
+
+    assert received == m.expected("-1--2---1--2---1--2--|")
+    assert source.subscriptions == subscriptions(
+        "^------!",
+        "-------^------!",
+        "--------------^------!",
+    )
+    assert [n.subscriptions for n in notifiers] == [subscriptions("-------^-------------!")]
+
+
+# -- unsubscription
+
+
+def test_unsubscribing_early_disposes_the_attempt_and_the_notifier() -> None:
+    m = Marbles()
+    source = m.cold("  -1--2--#", error=BAD)
+    notifier = m.hot(" ---------r-------r---------#", error=NOTIFIER_FAILED)
+    unsub = "          --------------------!"
+    expected = "       -1--2-----1--2----1--"
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)), unsub)
+
+    assert received == m.expected(expected)
+    assert source.subscriptions == subscriptions(
+        "^------!",
+        "---------^------!",
+        "-----------------^--!",
+    )
+    assert notifier.subscriptions == subscriptions("-------^------------!")
+
+
+def test_unsubscribing_through_operators_on_both_sides_disposes_everything() -> None:
+    m = Marbles()
+    source = m.cold("  -1--2--#", error=BAD)
+    notifier = m.hot(" ---------r-------r-------r-#", error=NOTIFIER_FAILED)
+    unsub = "          --------------------!"
+    expected = "       -1--2-----1--2----1--"
+
+    def build() -> Observable[Any]:
+        return source.pipe(
+            ops.flat_map(reactivex.of),
+            retry_when(lambda _: notifier),
+            ops.flat_map(reactivex.of),
+        )
+
+    received = m.run(build, unsub)
+
+    assert received == m.expected(expected)
+    assert source.subscriptions == subscriptions(
+        "^------!",
+        "---------^------!",
+        "-----------------^--!",
+    )
+    assert notifier.subscriptions == subscriptions("-------^------------!")
+
+
+# -- synchronous sources
+
+
+def test_a_failed_attempt_is_finalized_before_the_next_even_when_synchronous() -> None:
+    results: list[object] = []
+
+    def failing(
+        observer: abc.ObserverBase[int], _: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        observer.on_next(1)
+        observer.on_next(2)
+        observer.on_error(BAD)
+        return Disposable(lambda: results.append("finalizer"))
+
+    def three_retries(errors: Observable[Exception]) -> Observable[bool]:
+        def answer(error: Exception, index: int) -> bool:
+            if index < 3:
+                return True
+            raise error
+
+        # answers inside the source's on_error, before its subscribe has returned a finalizer
+        return errors.pipe(ops.map_indexed(answer))
+
+    m = Marbles()
+    received = m.run(
+        lambda: Observable(failing).pipe(
+            retry_when(three_retries), ops.do_action(results.append, results.append)
+        )
+    )
+
+    assert results == [1, 2, "finalizer"] * 3 + [1, 2, BAD, "finalizer"]
+    assert received == m.expected("(12121212#)", error=BAD)
+
+
+def test_a_synchronous_source_stops_as_soon_as_the_result_is_disposed() -> None:
+    m = Marbles()
+    produced: list[int] = []
+
+    def counting() -> Any:
+        for i in range(10):
+            produced.append(i)
+            yield i
+
+    source = m.track(reactivex.from_iterable(counting()))
+    notifier = m.track(reactivex.of(0))
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier), ops.take(3)))
+
+    assert produced == [0, 1, 2]
+    assert received == m.expected("(012|)")
+    assert source.subscriptions == [Subscription(100, 100)]
+    assert notifier.subscriptions == []
