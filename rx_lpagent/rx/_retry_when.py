@@ -29,10 +29,11 @@ def retry_when(notifier: Notifier) -> Callable[[Observable[_T]], Observable[_T]]
     ``notifier`` is called, once per subscription of the result, with an observable of the
     source's errors; its output is subscribed, and that first error is the errors'
     observable's first item. From then on an item of the output resubscribes the source
-    (whenever it comes, even while an attempt is running), its completion completes the
-    result, and its error (or an exception raised by ``notifier`` itself) fails the result.
-    A source that never fails never calls ``notifier``. Ending or disposing the result
-    disposes the running attempt and the notifier's output together.
+    whenever it comes, its completion completes the result, and its error (or an exception
+    raised by ``notifier`` itself) fails the result. A source that never fails never calls
+    ``notifier``. One attempt runs at a time: an item that comes while an attempt is still
+    running replaces it (RxJS would keep both). Ending or disposing the result disposes the
+    running attempt and the notifier's output together.
 
     Resubscription runs in a drain loop rather than by recursion: however many retries
     happen, and even when the notifier answers synchronously inside the source's

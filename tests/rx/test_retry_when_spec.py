@@ -447,3 +447,25 @@ def test_a_synchronous_source_stops_as_soon_as_the_result_is_disposed() -> None:
     assert received == m.expected("(012|)")
     assert source.subscriptions == [Subscription(100, 100)]
     assert notifier.subscriptions == []
+
+
+# -- where we part from RxJS on purpose
+
+
+def test_an_item_during_a_running_attempt_replaces_that_attempt() -> None:
+    # RxJS would leave the running attempt subscribed next to the new one, both emitting: here
+    # one attempt runs at a time, so disposing the result stays a single step.
+    m = Marbles()
+    source = m.cold("  -1--2--#", error=BAD)
+    notifier = m.hot(" ---------r--r-------|")
+    expected = "       -1--2-----1--1--2---|"
+
+    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+
+    assert received == m.expected(expected)
+    assert source.subscriptions == subscriptions(
+        "^------!",
+        "---------^--!",
+        "------------^------!",
+    )
+    assert notifier.subscriptions == subscriptions("-------^------------!")
