@@ -126,8 +126,7 @@ class _RetryLoop(Generic[_T]):
 
     def on_source_completed(self) -> None:
         if self._finish():
-            self.observer.on_completed()
-            self._subscriptions.dispose()
+            self._end(self.observer.on_completed)
 
     def on_signal(self, _: Any) -> None:
         if not self.finished:
@@ -135,17 +134,22 @@ class _RetryLoop(Generic[_T]):
 
     def on_signal_error(self, error: Exception) -> None:
         if self._finish():
-            self.observer.on_error(error)
-            self._subscriptions.dispose()
+            self._end(lambda: self.observer.on_error(error))
 
     def on_signal_completed(self) -> None:
         if self._finish():
-            self.observer.on_completed()
-            self._subscriptions.dispose()
+            self._end(self.observer.on_completed)
 
     def dispose(self) -> None:
         self.finished = True
         self._subscriptions.dispose()
+
+    def _end(self, notify: Callable[[], None]) -> None:
+        # as in RxJS, the subscriber hears the end before the attempt and notifier are disposed
+        try:
+            notify()
+        finally:
+            self._subscriptions.dispose()
 
     def _finish(self) -> bool:
         with self._lock:

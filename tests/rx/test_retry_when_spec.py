@@ -409,6 +409,10 @@ def test_a_failed_attempt_is_finalized_before_the_next_even_when_synchronous() -
         observer.on_error(BAD)
         return Disposable(lambda: results.append("finalizer"))
 
+    m = Marbles()
+    source = m.track(Observable(failing))
+    notifiers: list[Tracked[bool]] = []
+
     def three_retries(errors: Observable[Exception]) -> Observable[bool]:
         def answer(error: Exception, index: int) -> bool:
             if index < 3:
@@ -416,17 +420,19 @@ def test_a_failed_attempt_is_finalized_before_the_next_even_when_synchronous() -
             raise error
 
         # answers inside the source's on_error, before its subscribe has returned a finalizer
-        return errors.pipe(ops.map_indexed(answer))
+        notifiers.append(m.track(errors.pipe(ops.map_indexed(answer))))
+        return notifiers[-1]
 
-    m = Marbles()
     received = m.run(
-        lambda: Observable(failing).pipe(
+        lambda: source.pipe(
             retry_when(three_retries), ops.do_action(results.append, results.append)
         )
     )
 
     assert results == [1, 2, "finalizer"] * 3 + [1, 2, BAD, "finalizer"]
     assert received == m.expected("(12121212#)", error=BAD)
+    assert source.subscriptions == subscriptions("(^!)", "(^!)", "(^!)", "(^!)")
+    assert [n.subscriptions for n in notifiers] == [subscriptions("(^!)")]
 
 
 def test_a_synchronous_source_stops_as_soon_as_the_result_is_disposed() -> None:
