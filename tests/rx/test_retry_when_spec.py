@@ -7,8 +7,10 @@ disposed. The notifier runs only from the source's first error.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import reactivex
 from reactivex import Observable, abc
 from reactivex import operators as ops
@@ -29,147 +31,148 @@ def _fail_on_3(value: int) -> int:
     return value
 
 
-# -- mirroring: a source that does not fail never meets the notifier
+@dataclass(frozen=True)
+class Case:
+    """A source and a notifier (cold unless said hot), what the result gives, who subscribed."""
+
+    source: str
+    notifier: str
+    expected: str
+    source_subs: tuple[str, ...]
+    notifier_subs: tuple[str, ...] = ()
+    unsub: str | None = None
+    hot_source: bool = False
+    hot_notifier: bool = False
+    chained: bool = False
+    """Operators on both sides of ``retry_when``, whose unsubscription must reach through."""
 
 
-def test_an_empty_source_completes_with_an_empty_notifier_never_subscribed() -> None:
+NEVER_41 = "-----------------------------------------!"
+CASES = [
+    # mirroring: a source that does not fail never meets the notifier
+    pytest.param(Case("|", "|", "|", ("(^!)",)), id="empty source, empty notifier"),
+    pytest.param(Case("|", "-", "|", ("(^!)",)), id="empty source, never notifier"),
+    pytest.param(
+        Case("-", "|", "-", ("^" + NEVER_41[1:],), unsub=NEVER_41),
+        id="never source, empty notifier, unsubscribed",
+    ),
+    pytest.param(
+        Case("-", "-", "-", ("^" + NEVER_41[1:],), unsub=NEVER_41),
+        id="never source, never notifier, unsubscribed",
+    ),
+    pytest.param(
+        Case("--a--b--c--|", "|", "--a--b--c--|", ("^----------!",)),
+        id="cold source that completes, empty notifier",
+    ),
+    pytest.param(
+        Case("--a--b--c---", "|", "--a--b--c---", ("^-----------",)),
+        id="cold source that never ends, empty notifier",
+    ),
+    pytest.param(
+        Case("-a-^--b--c--|", "|", "---b--c--|", ("^--------!",), hot_source=True),
+        id="hot source that completes, empty notifier",
+    ),
+    pytest.param(
+        Case("-1--2--3--|", "-r-r-r-r-r--r|", "-1--2--3--|", ("^---------!",), hot_notifier=True),
+        id="hot notifier emitting before any error",
+    ),
+    # the first error: the notifier is called and its output subscribed, then and only then
+    pytest.param(Case("#", "|", "|", ("(^!)",), ("(^!)",)), id="error at once, empty notifier"),
+    pytest.param(Case("#", "-", "-", ("(^!)",), ("^",)), id="error at once, never notifier"),
+    pytest.param(
+        Case("--a--b--c--#", "-", "--a--b--c-----", ("^----------!",), ("-----------^",)),
+        id="never notifier hides an eventual error",
+    ),
+    pytest.param(
+        Case("--a--b--c--#", "|", "--a--b--c--|", ("^----------!",), ("-----------(^!)",)),
+        id="empty notifier turns an eventual error into completion",
+    ),
+    # retrying: items of the notifier's output resubscribe; its end ends the result
+    pytest.param(
+        Case(
+            "-1--2--#",
+            "-------------r------------r-|",
+            "-1--2---------1--2---------1|",
+            ("^------!", "-------------^------!", "--------------------------^-!"),
+            ("-------^--------------------!",),
+            hot_notifier=True,
+        ),
+        id="hot notifier retries, then completes",
+    ),
+    pytest.param(
+        Case(
+            "-1--2--#",
+            "-----------r-------r---------#",
+            "-1--2-------1--2----1--2-----#",
+            ("^------!", "-----------^------!", "-------------------^------!"),
+            ("-------^---------------------!",),
+            hot_notifier=True,
+        ),
+        id="hot notifier retries, then fails",
+    ),
+    # unsubscription disposes the running attempt and the notifier's output
+    pytest.param(
+        Case(
+            "-1--2--#",
+            "---------r-------r---------#",
+            "-1--2-----1--2----1--",
+            ("^------!", "---------^------!", "-----------------^--!"),
+            ("-------^------------!",),
+            unsub="--------------------!",
+            hot_notifier=True,
+        ),
+        id="unsubscribed early",
+    ),
+    pytest.param(
+        Case(
+            "-1--2--#",
+            "---------r-------r-------r-#",
+            "-1--2-----1--2----1--",
+            ("^------!", "---------^------!", "-----------------^--!"),
+            ("-------^------------!",),
+            unsub="--------------------!",
+            hot_notifier=True,
+            chained=True,
+        ),
+        id="unsubscribed early through operators on both sides",
+    ),
+    # where we part from RxJS on purpose: it would leave the running attempt subscribed next
+    # to the new one, both emitting; here one attempt runs at a time
+    pytest.param(
+        Case(
+            "-1--2--#",
+            "---------r--r-------|",
+            "-1--2-----1--1--2---|",
+            ("^------!", "---------^--!", "------------^------!"),
+            ("-------^------------!",),
+            hot_notifier=True,
+        ),
+        id="an item during a running attempt replaces it",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_source_and_a_notifier_drawn_as_marbles(case: Case) -> None:
     m = Marbles()
-    source, notifier = m.cold("|"), m.cold("|")
+    source = m.hot(case.source) if case.hot_source else m.cold(case.source, error=BAD)
+    draw = m.hot if case.hot_notifier else m.cold
+    notifier = draw(case.notifier, error=NOTIFIER_FAILED)
 
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
+    def build() -> Observable[Any]:
+        if not case.chained:
+            return source.pipe(retry_when(lambda _: notifier))
+        return source.pipe(
+            ops.flat_map(reactivex.of),
+            retry_when(lambda _: notifier),
+            ops.flat_map(reactivex.of),
+        )
 
-    assert received == m.expected("|")
-    assert source.subscriptions == subscriptions("(^!)")
-    assert notifier.subscriptions == []
+    received = m.run(build, case.unsub)
 
-
-def test_an_empty_source_completes_with_a_never_notifier_never_subscribed() -> None:
-    m = Marbles()
-    source, notifier = m.cold("|"), m.cold("-")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected("|")
-    assert source.subscriptions == subscriptions("(^!)")
-    assert notifier.subscriptions == []
-
-
-def test_a_never_source_is_mirrored_with_an_empty_notifier_until_unsubscribed() -> None:
-    m = Marbles()
-    source, notifier = m.cold("-"), m.cold("|")
-    unsub = "                   -----------------------------------------!"
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)), unsub)
-
-    assert received == []
-    assert source.subscriptions == subscriptions("^----------------------------------------!")
-    assert notifier.subscriptions == []
-
-
-def test_a_never_source_is_mirrored_with_a_never_notifier_until_unsubscribed() -> None:
-    m = Marbles()
-    source, notifier = m.cold("-"), m.cold("-")
-    unsub = "                   -----------------------------------------!"
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)), unsub)
-
-    assert received == []
-    assert source.subscriptions == subscriptions("^----------------------------------------!")
-    assert notifier.subscriptions == []
-
-
-def test_a_cold_source_that_completes_is_mirrored_with_an_empty_notifier() -> None:
-    m = Marbles()
-    source, notifier = m.cold("--a--b--c--|"), m.cold("|")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected("--a--b--c--|")
-    assert source.subscriptions == subscriptions("^----------!")
-    assert notifier.subscriptions == []
-
-
-def test_a_cold_source_that_never_ends_is_mirrored_with_an_empty_notifier() -> None:
-    m = Marbles()
-    source, notifier = m.cold("--a--b--c---"), m.cold("|")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected("--a--b--c---")
-    assert source.subscriptions == subscriptions("^-----------")
-    assert notifier.subscriptions == []
-
-
-def test_a_hot_source_that_completes_is_mirrored_with_an_empty_notifier() -> None:
-    m = Marbles()
-    source, notifier = m.hot("-a-^--b--c--|"), m.cold("|")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected("---b--c--|")
-    assert source.subscriptions == subscriptions("^--------!")
-    assert notifier.subscriptions == []
-
-
-def test_a_hot_notifier_that_emits_before_any_error_does_not_resubscribe() -> None:
-    m = Marbles()
-    source = m.cold("  -1--2--3--|")
-    notifier = m.hot(" -r-r-r-r-r--r|")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected("-1--2--3--|")
-    assert source.subscriptions == subscriptions("^---------!")
-    assert notifier.subscriptions == []
-
-
-# -- the first error: the notifier is called and its output subscribed, then and only then
-
-
-def test_an_empty_notifier_turns_an_immediate_error_into_completion() -> None:
-    m = Marbles()
-    source, notifier = m.cold("#", error=BAD), m.cold("|")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected("|")
-    assert source.subscriptions == subscriptions("(^!)")
-    assert notifier.subscriptions == subscriptions("(^!)")
-
-
-def test_a_never_notifier_turns_an_immediate_error_into_silence() -> None:
-    m = Marbles()
-    source, notifier = m.cold("#", error=BAD), m.cold("-")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == []
-    assert source.subscriptions == subscriptions("(^!)")
-    assert notifier.subscriptions == subscriptions("^")
-
-
-def test_a_never_notifier_hides_an_eventual_error() -> None:
-    m = Marbles()
-    source = m.cold("  --a--b--c--#", error=BAD)
-    notifier = m.cold("           -")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected("--a--b--c---------------------")
-    assert source.subscriptions == subscriptions("^----------!")
-    assert notifier.subscriptions == subscriptions("-----------^")
-
-
-def test_an_empty_notifier_replaces_an_eventual_error_with_completion() -> None:
-    m = Marbles()
-    source = m.cold("  --a--b--c--#", error=BAD)
-    notifier = m.cold("           |")
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected("--a--b--c--|")
-    assert source.subscriptions == subscriptions("^----------!")
-    assert notifier.subscriptions == subscriptions("-----------(^!)")
+    assert received == m.expected(case.expected, error=NOTIFIER_FAILED)
+    assert source.subscriptions == subscriptions(*case.source_subs)
+    assert notifier.subscriptions == subscriptions(*case.notifier_subs)
 
 
 def test_a_notifier_function_that_raises_fails_the_result_at_the_first_error() -> None:
@@ -206,40 +209,6 @@ def test_a_notifier_function_is_called_once_per_subscription_of_the_result() -> 
 
 
 # -- retrying: items of the notifier's output resubscribe
-
-
-def test_a_hot_notifier_resubscribes_and_its_completion_completes() -> None:
-    m = Marbles()
-    source = m.cold("  -1--2--#", error=BAD)
-    notifier = m.hot(" -------------r------------r-|")
-    expected = "       -1--2---------1--2---------1|"
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected(expected)
-    assert source.subscriptions == subscriptions(
-        "^------!",
-        "-------------^------!",
-        "--------------------------^-!",
-    )
-    assert notifier.subscriptions == subscriptions("-------^--------------------!")
-
-
-def test_a_hot_notifier_resubscribes_and_its_error_fails() -> None:
-    m = Marbles()
-    source = m.cold("  -1--2--#", error=BAD)
-    notifier = m.hot(" -----------r-------r---------#", error=NOTIFIER_FAILED)
-    expected = "       -1--2-------1--2----1--2-----#"
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected(expected, error=NOTIFIER_FAILED)
-    assert source.subscriptions == subscriptions(
-        "^------!",
-        "-----------^------!",
-        "-------------------^------!",
-    )
-    assert notifier.subscriptions == subscriptions("-------^---------------------!")
 
 
 def test_a_hot_source_is_resubscribed_and_its_completion_completes() -> None:
@@ -349,52 +318,6 @@ def test_a_notifier_of_errors_that_eventually_completes_completes_the_result() -
     assert [n.subscriptions for n in notifiers] == [subscriptions("-------^-------------!")]
 
 
-# -- unsubscription
-
-
-def test_unsubscribing_early_disposes_the_attempt_and_the_notifier() -> None:
-    m = Marbles()
-    source = m.cold("  -1--2--#", error=BAD)
-    notifier = m.hot(" ---------r-------r---------#", error=NOTIFIER_FAILED)
-    unsub = "          --------------------!"
-    expected = "       -1--2-----1--2----1--"
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)), unsub)
-
-    assert received == m.expected(expected)
-    assert source.subscriptions == subscriptions(
-        "^------!",
-        "---------^------!",
-        "-----------------^--!",
-    )
-    assert notifier.subscriptions == subscriptions("-------^------------!")
-
-
-def test_unsubscribing_through_operators_on_both_sides_disposes_everything() -> None:
-    m = Marbles()
-    source = m.cold("  -1--2--#", error=BAD)
-    notifier = m.hot(" ---------r-------r-------r-#", error=NOTIFIER_FAILED)
-    unsub = "          --------------------!"
-    expected = "       -1--2-----1--2----1--"
-
-    def build() -> Observable[Any]:
-        return source.pipe(
-            ops.flat_map(reactivex.of),
-            retry_when(lambda _: notifier),
-            ops.flat_map(reactivex.of),
-        )
-
-    received = m.run(build, unsub)
-
-    assert received == m.expected(expected)
-    assert source.subscriptions == subscriptions(
-        "^------!",
-        "---------^------!",
-        "-----------------^--!",
-    )
-    assert notifier.subscriptions == subscriptions("-------^------------!")
-
-
 # -- synchronous sources
 
 
@@ -453,25 +376,3 @@ def test_a_synchronous_source_stops_as_soon_as_the_result_is_disposed() -> None:
     assert received == m.expected("(012|)")
     assert source.subscriptions == [Subscription(100, 100)]
     assert notifier.subscriptions == []
-
-
-# -- where we part from RxJS on purpose
-
-
-def test_an_item_during_a_running_attempt_replaces_that_attempt() -> None:
-    # RxJS would leave the running attempt subscribed next to the new one, both emitting: here
-    # one attempt runs at a time, so disposing the result stays a single step.
-    m = Marbles()
-    source = m.cold("  -1--2--#", error=BAD)
-    notifier = m.hot(" ---------r--r-------|")
-    expected = "       -1--2-----1--1--2---|"
-
-    received = m.run(lambda: source.pipe(retry_when(lambda _: notifier)))
-
-    assert received == m.expected(expected)
-    assert source.subscriptions == subscriptions(
-        "^------!",
-        "---------^--!",
-        "------------^------!",
-    )
-    assert notifier.subscriptions == subscriptions("-------^------------!")
