@@ -15,7 +15,6 @@ import reactivex
 from reactivex import Observable, abc
 from reactivex import operators as ops
 from reactivex.disposable import Disposable
-from reactivex.testing.subscription import Subscription
 
 from rx_lpagent.rx import retry_when
 from tests.rx.marbles import Marbles, Tracked, subscriptions
@@ -374,5 +373,5 @@ def test_a_synchronous_source_stops_as_soon_as_the_result_is_disposed() -> None:
 
     assert produced == [0, 1, 2]
     assert received == m.expected("(012|)")
-    assert source.subscriptions == [Subscription(100, 100)]
+    assert source.subscriptions == subscriptions("(^!)")
     assert notifier.subscriptions == []
