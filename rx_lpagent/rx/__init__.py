@@ -6,9 +6,10 @@ Retrying::
     source.pipe(retry_when(backoff(REFRESH_SESSION)))    # the same, spelled out
     source.pipe(retry_when(lambda errors: errors.pipe(ops.delay(1.0))))  # any notifier
 
-* :func:`retry_when` resubscribes the source whenever the notifier's output emits, completes
-  when it completes and fails when it fails; iterative, so 10,000 retries cost constant
-  memory and stack.
+* :func:`retry_when` is RxJS's ``retryWhen``: the notifier is called at the source's first
+  error, and from then on its output's items resubscribe the source, its completion
+  completes and its error fails; iterative, so 10,000 retries cost constant memory and
+  stack.
 * :class:`Backoff` is a retry policy as an immutable value (steps, initial delay, ratio, caps,
   :class:`Jitter` with an injectable random source, ``should_retry``, Retry-After, reset after
   a healthy window, ``on_retry`` hook). Finite by default; ``max_attempts=UNBOUNDED`` asks

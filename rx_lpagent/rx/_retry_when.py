@@ -24,33 +24,30 @@ Notifier = Callable[[Observable[Exception]], Observable[Any]]
 def retry_when(notifier: Notifier) -> Callable[[Observable[_T]], Observable[_T]]:
     """Resubscribe the source each time ``notifier``'s output emits; end as that output ends.
 
-    For every subscription, ``notifier`` is called once with an observable of the source's
-    errors (one item per failure) and returns the signal observable. An item of it
-    resubscribes the source, its completion completes the result, and its error fails the
-    result with that error (the classic Rx ``retryWhen``). The source's items and completion
-    pass through unchanged.
+    RxJS's ``retryWhen``, step for step. The source is subscribed at once and mirrored: its
+    items and completion pass through unchanged. At its first error, and only then,
+    ``notifier`` is called, once per subscription of the result, with an observable of the
+    source's errors; its output is subscribed, and that first error is the errors'
+    observable's first item. From then on an item of the output resubscribes the source
+    whenever it comes, its completion completes the result, and its error (or an exception
+    raised by ``notifier`` itself) fails the result. A source that never fails never calls
+    ``notifier``. One attempt runs at a time: an item that comes while an attempt is still
+    running replaces it (RxJS would keep both). Ending or disposing the result disposes the
+    running attempt and the notifier's output together.
 
     Resubscription runs in a drain loop rather than by recursion: however many retries
     happen, and even when the notifier answers synchronously inside the source's
-    ``on_error``, stack depth and memory stay constant and disposing is a single step.
-    Timing belongs to the notifier (see :func:`backoff`), which receives the scheduler given at
-    subscribe time.
+    ``on_error``, stack depth and memory stay constant, a failed attempt is disposed before
+    the next one is subscribed, and disposing is a single step. Timing belongs to the notifier
+    (see :func:`backoff`), whose output is subscribed with the scheduler given at subscribe
+    time.
     """
 
     def operator(source: Observable[_T]) -> Observable[_T]:
         def subscribe(
             observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            failures: Subject[Exception] = Subject()
-            try:
-                signals = notifier(failures)
-            except Exception as error:
-                observer.on_error(error)
-                return Disposable()
-            run = _RetryLoop(source, observer, failures, scheduler)
-            run.signals.disposable = signals.subscribe(
-                run.on_signal, run.on_signal_error, run.on_signal_completed, scheduler=scheduler
-            )
+            run = _RetryLoop(source, notifier, observer, scheduler)
             run.resubscribe()
             return Disposable(run.dispose)
 
@@ -60,19 +57,20 @@ def retry_when(notifier: Notifier) -> Callable[[Observable[_T]], Observable[_T]]
 
 
 class _RetryLoop(Generic[_T]):
-    """One subscription of ``retry_when``: the current attempt and the drain loop."""
+    """One subscription of ``retry_when``: the current attempt, the notifier, the drain loop."""
 
     def __init__(
         self,
         source: Observable[_T],
+        notifier: Notifier,
         observer: abc.ObserverBase[_T],
-        failures: Subject[Exception],
         scheduler: abc.SchedulerBase | None,
     ) -> None:
         self.source = source
+        self.notifier = notifier
         self.observer = observer
-        self.failures = failures
         self.scheduler = scheduler
+        self.failures: Subject[Exception] | None = None  # made at the first error
         self.current = SerialDisposable()
         self.signals = SingleAssignmentDisposable()
         self._subscriptions = CompositeDisposable(self.current, self.signals)
@@ -106,12 +104,29 @@ class _RetryLoop(Generic[_T]):
             raise
 
     def on_source_error(self, error: Exception) -> None:
+        if self.finished:
+            return
+        failures = self.failures
+        if failures is None:
+            failures = self.failures = Subject()
+            try:
+                signals = self.notifier(failures)
+            except Exception as notifier_error:
+                self.on_signal_error(notifier_error)
+                return
+            # subscribed before the first error is pushed, so that the notifier sees it
+            self.signals.disposable = signals.subscribe(
+                self.on_signal,
+                self.on_signal_error,
+                self.on_signal_completed,
+                scheduler=self.scheduler,
+            )
         if not self.finished:
-            self.failures.on_next(error)
+            failures.on_next(error)
 
     def on_source_completed(self) -> None:
         if self._finish():
-            self.observer.on_completed()
+            self._end(self.observer.on_completed)
 
     def on_signal(self, _: Any) -> None:
         if not self.finished:
@@ -119,17 +134,22 @@ class _RetryLoop(Generic[_T]):
 
     def on_signal_error(self, error: Exception) -> None:
         if self._finish():
-            self.current.dispose()
-            self.observer.on_error(error)
+            self._end(lambda: self.observer.on_error(error))
 
     def on_signal_completed(self) -> None:
         if self._finish():
-            self.current.dispose()
-            self.observer.on_completed()
+            self._end(self.observer.on_completed)
 
     def dispose(self) -> None:
         self.finished = True
         self._subscriptions.dispose()
+
+    def _end(self, notify: Callable[[], None]) -> None:
+        # as in RxJS, the subscriber hears the end before the attempt and notifier are disposed
+        try:
+            notify()
+        finally:
+            self._subscriptions.dispose()
 
     def _finish(self) -> bool:
         with self._lock:
