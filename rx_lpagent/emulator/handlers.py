@@ -14,13 +14,25 @@ from typing import Any
 
 from rx_lpagent.emulator.connection import Connection, ExSubscription
 from rx_lpagent.emulator.engine import PUBLISHING_ROLES, Engine, notification
-from rx_lpagent.emulator.state import AVAILABILITIES, ROLES, Conversation, Dialog, now_ms
+from rx_lpagent.emulator.state import (
+    AVAILABILITIES,
+    ROLES,
+    AgentUser,
+    Conversation,
+    Dialog,
+    now_ms,
+)
 
-__all__ = ["HANDLERS", "BadRequest", "Reply"]
+__all__ = ["HANDLERS", "PUBLISH_EVENT", "BadRequest", "Reply", "publish_event"]
 
 STRING_RESPONSE = ".ReqBody$StringResp"
 SUBSCRIBE_RESPONSE = ".ams.GenericSubscribe$Response"
 URL_RESPONSE = "ms.GenerateURLResponse"
+PUBLISH_EVENT = ".ams.ms.PublishEvent"
+PARTICIPANT_ANSWERS = {
+    "ADD": "OK Agent added successfully",
+    "REMOVE": "OK Agent removed successfully",
+}
 UPLOAD_TYPES = {"JPG": "jpg", "JPEG": "jpeg", "PNG": "png", "GIF": "gif"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 PUBLISHABLE_EVENTS = frozenset(
@@ -74,6 +86,23 @@ def _conversation(engine: Engine, connection: Connection, conv_id: str) -> Conve
     return found
 
 
+def _user_id_form(connection: Connection, value: object, key: str) -> str:
+    """An agent id as the service takes it: the account's user id form ``{accountId}.{userId}``
+    (the Node SDK converts its own ids to it); a PID or a bare user id is refused."""
+    prefix = f"{connection.account}."
+    if not isinstance(value, str) or not value.startswith(prefix) or value == prefix:
+        raise BadRequest(f"invalid {key}: {value!r} (expected {prefix}<userId>)")
+    return value
+
+
+def _agent(engine: Engine, connection: Connection, value: object, key: str) -> AgentUser:
+    user_id = _user_id_form(connection, value, key)
+    agent = engine.world.agent_by_old_id(connection.account, user_id)
+    if agent is None:
+        raise BadRequest(f"Agent does not exist: {user_id}")
+    return agent
+
+
 def get_clock(engine: Engine, connection: Connection, body: Any) -> Reply:
     return Reply(200, ".GetClock$Response", {"currentTime": now_ms()})
 
@@ -96,10 +125,12 @@ def subscribe_ex_conversations(engine: Engine, connection: Connection, body: Any
     if not set(states) <= {"OPEN", "CLOSE"}:
         raise BadRequest(f"invalid convState: {states}")
     agent_ids = body.get("agentIds")
+    if agent_ids is not None:
+        agent_ids = [_user_id_form(connection, each, "agentIds") for each in _listed(agent_ids)]
     sub = ExSubscription(
         subscription_id=str(uuid.uuid4()),
         states=frozenset(states),
-        agent_ids=None if agent_ids is None else frozenset(map(str, _listed(agent_ids))),
+        agent_ids=None if agent_ids is None else frozenset(agent_ids),
         min_updated=_optional_int(body, "minLastUpdatedTime"),
         max_updated=_optional_int(body, "maxLastUpdatedTime"),
     )
@@ -137,12 +168,15 @@ def update_conversation_field(engine: Engine, connection: Connection, body: Any)
         raise BadRequest("Conversation is closed")
     requeue = closed = False
     applied = 0
+    answer = "OK"
     try:
         for field in fields:
             requeue_now, closed_now = _apply_field(engine, connection, conversation, field)
             requeue |= requeue_now
             closed |= closed_now
             applied += 1
+            if field.get("field") == "ParticipantsChange":
+                answer = PARTICIPANT_ANSWERS.get(str(field.get("type")), answer)
     except BadRequest:
         if applied:  # the fields before the bad one stay applied: say so
             engine.conversation_changed(conversation)
@@ -153,7 +187,7 @@ def update_conversation_field(engine: Engine, connection: Connection, body: Any)
         engine.conversation_changed(conversation)
         if requeue:
             engine.route(conversation)
-    return Reply(200, "cm.UpdateConversationFieldResponse", "OK")
+    return Reply(200, "cm.UpdateConversationFieldResponse", answer)
 
 
 def _apply_field(
@@ -195,10 +229,7 @@ def _participants_change(
 ) -> bool:
     change = field.get("type")
     role = str(field.get("role", "ASSIGNED_AGENT"))
-    user_id = str(field.get("userId") or connection.agent.old_id)
-    agent = engine.world.agent_by_old_id(connection.account, user_id)
-    if agent is None:
-        raise BadRequest(f"Agent does not exist: {user_id}")
+    agent = _agent(engine, connection, field.get("userId"), "userId")
     if role not in ROLES or role == "CONSUMER":
         raise BadRequest(f"invalid role: {role}")
     if change == "ADD":
@@ -249,7 +280,13 @@ def _dialog_change(conversation: Conversation, field: dict[str, Any]) -> bool:
     raise BadRequest(f"invalid DialogChange type: {change}")
 
 
-def publish_event(engine: Engine, connection: Connection, body: Any) -> Reply:
+def publish_event(
+    engine: Engine,
+    connection: Connection,
+    body: Any,
+    metadata: list[dict[str, Any]] | None = None,
+) -> Reply:
+    """``metadata`` is the request frame's; the stored and distributed event carries it."""
     body = _object(body)
     dialog_id = _text(body, "dialogId")
     conversation = engine.world.conversation_of_dialog(connection.account, dialog_id)
@@ -271,11 +308,19 @@ def publish_event(engine: Engine, connection: Connection, body: Any) -> Reply:
         if event_type == "ContentEvent" and "message" not in event:
             raise BadRequest("missing field: event.message")
     role = next((r for r in roles if r in PUBLISHING_ROLES), roles[0])
+    audience = body.get("messageAudience")
     sequence = engine.add_event(
-        conversation, agent.old_id, agent.pid, role=role, event=event, dialog_id=dialog_id
+        conversation,
+        agent.old_id,
+        agent.pid,
+        role=role,
+        event=event,
+        dialog_id=dialog_id,
+        metadata=metadata,
+        audience=None if audience is None else str(audience),
     )
-    reply_body: dict[str, Any] = {} if sequence is None else {"sequence": sequence}
-    return Reply(200, ".ams.ms.PublishEventResponse", reply_body)
+    # a chat state is not stored: the service answers it with sequence 0
+    return Reply(200, ".ams.ms.PublishEventResponse", {"sequence": sequence or 0})
 
 
 def update_ring_state(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -287,7 +332,9 @@ def update_ring_state(engine: Engine, connection: Connection, body: Any) -> Repl
 
 
 def subscribe_routing_tasks(engine: Engine, connection: Connection, body: Any) -> Reply:
-    _object(body)
+    agent_id = _object(body).get("agentId")
+    if agent_id is not None:
+        _agent(engine, connection, agent_id, "agentId")
     sub_id = str(uuid.uuid4())
     connection.routing_subscriptions.add(sub_id)
 
@@ -326,10 +373,7 @@ def set_agent_state(engine: Engine, connection: Connection, body: Any) -> Reply:
     agent = connection.agent
     target = body.get("agentUserId")
     if target is not None:
-        found = engine.world.agent_by_old_id(connection.account, str(target))
-        if found is None:
-            raise BadRequest(f"Agent does not exist: {target}")
-        agent = found
+        agent = _agent(engine, connection, target, "agentUserId")
     engine.set_agent_state(agent, availability, str(body.get("description", "")))
     return Reply(202, STRING_RESPONSE, "Agent state updated successfully")
 
@@ -337,14 +381,12 @@ def set_agent_state(engine: Engine, connection: Connection, body: Any) -> Reply:
 def subscribe_agents_state(engine: Engine, connection: Connection, body: Any) -> Reply:
     body = _object(body)
     agent_id = body.get("agentId")
+    if agent_id is not None:
+        agent_id = _agent(engine, connection, agent_id, "agentId").old_id
     sub_id = str(uuid.uuid4())
-    connection.agent_state_subscriptions[sub_id] = None if agent_id is None else str(agent_id)
+    connection.agent_state_subscriptions[sub_id] = agent_id
     account = engine.world.accounts[connection.account]
-    agents = [
-        agent
-        for agent in account.agents
-        if agent_id is None or str(agent_id) in (agent.old_id, agent.pid)
-    ]
+    agents = [agent for agent in account.agents if agent_id in (None, agent.old_id)]
 
     def after() -> None:
         connection.send(engine.agent_state_notification(sub_id, agents))
@@ -402,7 +444,7 @@ HANDLERS: dict[str, Handler] = {
     ".ams.aam.SubscribeExConversations": subscribe_ex_conversations,
     ".ams.aam.UnsubscribeExConversations": unsubscribe_ex_conversations,
     ".ams.cm.UpdateConversationField": update_conversation_field,
-    ".ams.ms.PublishEvent": publish_event,
+    PUBLISH_EVENT: publish_event,
     ".ams.routing.UpdateRingState": update_ring_state,
     ".ams.routing.SubscribeRoutingTasks": subscribe_routing_tasks,
     ".ams.routing.UpdateRoutingTaskSubscription": update_routing_task_subscription,
