@@ -1,7 +1,8 @@
 """The messaging WebSocket: handshake checks, the read loop, request dispatch and socket faults.
 
 Pings are answered by hand (``autoping=False``) so a half-open socket can stop answering them,
-and so that client pings count as activity for the idle timeout.
+and so that client pings and pongs count as activity for the idle timeout. Frames and bodies are
+read with the emulator's own schemas (:mod:`.schemas`), never with the client's structs.
 """
 
 from __future__ import annotations
