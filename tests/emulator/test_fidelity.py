@@ -46,15 +46,15 @@ async def test_the_default_idle_timeout_has_a_margin_over_real_clients_pings() -
     assert Emulator().context.idle_timeout == DEFAULT_IDLE_TIMEOUT
 
 
-async def test_a_client_pinging_at_two_thirds_of_the_idle_timeout_stays_and_pongs_count() -> None:
-    # the default's ratio, scaled down: pings every 0.2 s against a 0.3 s limit
+async def test_clients_that_only_ping_or_only_pong_stay_open() -> None:
+    # 1.2 s of keep-alives every 0.2 s against a 0.6 s limit (slack for a loaded machine)
     async with (
-        Emulator(idle_timeout=0.3) as emu,
+        Emulator(idle_timeout=0.6) as emu,
         aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http,
     ):
         client = Client(emu, http)
         pinging, ponging, idle = [await client.connect() for _ in range(3)]
-        for _ in range(5):
+        for _ in range(6):
             await pinging.ws.ping()
             await ponging.ws.pong()
             await asyncio.sleep(0.2)
