@@ -302,7 +302,7 @@ function onConnected(n) {
         } else if (phase === 'reconnect_after_close') {
             emit('reconnected', {skipToken: false, cause: 'server_close', currentTime: clock && clock.currentTime});
             phase = 'extras';
-            runExtras();
+            runExtras().catch((e) => fail('extras threw', describe(e)));
         } else {
             fail('unexpected connected event', {n: n});
         }
@@ -373,33 +373,43 @@ function when(ready, what, next) {
     check();
 }
 
-function runExtras() {
-    const field = (type) => ({conversationId: conversationId,
+// an SDK request method as a promise (a failure ends the run through ok())
+function request(what, method, ...args) {
+    return new Promise((resolve) => agent[method](...args, ok(what, (body) => resolve(body === undefined ? null : body))));
+}
+
+function until(ready, what) {
+    return new Promise((resolve) => when(ready, what, resolve));
+}
+
+async function runExtras() {
+    const participant = (type) => ({conversationId: conversationId,
         conversationField: [{field: 'ParticipantsChange', type: type, role: 'MANAGER'}]});
-    agent.publishEvent({
+    const privateMessage = {
         dialogId: conversationId,
         event: {type: 'ContentEvent', contentType: 'text/plain', message: PRIVATE_TEXT},
         messageAudience: 'AGENTS_AND_MANAGERS',
-    }, null, METADATA, ok('publishEvent (private, with metadata)', (resp) => {
-        extras.privateSequence = resp && resp.sequence;
-        emit('private_published', {sequence: extras.privateSequence});
-        when(() => extras.privateEcho, 'private_echo', () => agent.publishEvent({
-            dialogId: conversationId,
-            event: {type: 'ChatStateEvent', chatState: 'COMPOSING'},
-        }, ok('publishEvent (chat state)', (chat) => {
-            emit('chat_state_published', {response: chat === undefined ? null : chat});
-            when(() => extras.chatEcho, 'chat_state_echo', () => agent.updateConversationField(field('ADD'),
-                ok('updateConversationField (ADD)', (added) => {
-                    emit('participant_added', {response: added === undefined ? null : added});
-                    agent.updateConversationField(field('REMOVE'), ok('updateConversationField (REMOVE)', (removed) => {
-                        emit('participant_removed', {response: removed === undefined ? null : removed});
-                        extras.awaitingHistory = true;
-                        agent.subscribeMessagingEvents({dialogId: conversationId, fromSeq: 0},
-                            ok('subscribeMessagingEvents (history)', () => when(() => extras.history, 'private_history', stayIdle)));
-                    }));
-                })));
-        })));
-    }));
+    };
+    const published = await request('publishEvent (private, with metadata)', 'publishEvent',
+        privateMessage, null, METADATA);
+    extras.privateSequence = published && published.sequence;
+    emit('private_published', {sequence: extras.privateSequence});
+    await until(() => extras.privateEcho, 'private_echo');
+
+    const typing = {dialogId: conversationId, event: {type: 'ChatStateEvent', chatState: 'COMPOSING'}};
+    emit('chat_state_published', {response: await request('publishEvent (chat state)', 'publishEvent', typing)});
+    await until(() => extras.chatEcho, 'chat_state_echo');
+
+    emit('participant_added', {response: await request('updateConversationField (ADD)',
+        'updateConversationField', participant('ADD'))});
+    emit('participant_removed', {response: await request('updateConversationField (REMOVE)',
+        'updateConversationField', participant('REMOVE'))});
+
+    extras.awaitingHistory = true;
+    await request('subscribeMessagingEvents (history)', 'subscribeMessagingEvents',
+        {dialogId: conversationId, fromSeq: 0});
+    await until(() => extras.history, 'private_history');
+    stayIdle();
 }
 
 function stayIdle() {
