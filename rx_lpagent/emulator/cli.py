@@ -12,6 +12,7 @@ import contextlib
 import signal
 from collections.abc import Callable
 
+from rx_lpagent.emulator.context import DEFAULT_IDLE_TIMEOUT
 from rx_lpagent.emulator.faults import bundled_scenarios, load_scenario
 from rx_lpagent.emulator.server import Emulator
 
@@ -31,8 +32,8 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument(
         "--idle-timeout",
         type=float,
-        default=60.0,
-        help="close sockets idle this many seconds (0: never)",
+        default=DEFAULT_IDLE_TIMEOUT,
+        help="close sockets idle this many seconds, pings count (0: never; default %(default)s)",
     )
     parser.add_argument("--advertised-host", help="host CSDS hands out (default: --host)")
     return run

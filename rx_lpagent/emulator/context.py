@@ -11,7 +11,12 @@ from rx_lpagent.emulator.faults import Faults
 from rx_lpagent.emulator.records import CallLog
 from rx_lpagent.emulator.state import World
 
-__all__ = ["CONTEXT", "FAULT_NAMES", "EmulatorContext"]
+__all__ = ["CONTEXT", "DEFAULT_IDLE_TIMEOUT", "FAULT_NAMES", "EmulatorContext"]
+
+DEFAULT_IDLE_TIMEOUT = 90.0
+"""Seconds without a frame (pings and pongs count) before a socket is closed with 1000.
+LivePerson documents 60 s, yet keeps clients that ping every 60 s (the Node SDK's interval): a
+limit of exactly 60 s would race their pings, so the emulator's has a 50% margin over them."""
 
 
 @dataclass
@@ -20,7 +25,7 @@ class EmulatorContext:
     engine: Engine
     faults: Faults
     calls: CallLog
-    idle_timeout: float | None = 60.0
+    idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT
     session_ttl: float = 28800.0
     tls: bool = False
     advertised_host: str = "127.0.0.1"

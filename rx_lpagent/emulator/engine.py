@@ -80,10 +80,10 @@ class Engine:
         self.route(conversation)
         return conversation
 
-    def participant_ids(self, conversation: Conversation) -> set[str]:
-        pids = self.world.pid_map(conversation.account)
-        ids = {each for group in conversation.participants.values() for each in group}
-        return ids | {pids[each] for each in ids if each in pids}
+    @staticmethod
+    def participant_ids(conversation: Conversation) -> set[str]:
+        """The participants in the user id form ``agentIds`` filters use."""
+        return {each for group in conversation.participants.values() for each in group}
 
     def conversation_changed(self, conversation: Conversation) -> None:
         """Send an UPSERT (or a DELETE, when it left a filter) to every matching subscription."""
@@ -131,8 +131,13 @@ class Engine:
         role: str,
         event: dict[str, Any],
         dialog_id: str | None = None,
+        metadata: list[dict[str, Any]] | None = None,
+        audience: str | None = None,
     ) -> int | None:
-        """Record an event (chat states are not stored and get no sequence) and distribute it."""
+        """Record an event and distribute it. Chat states are neither stored nor stamped: no
+        sequence, no serverTimestamp. ``metadata`` (a publish's request metadata) and
+        ``audience`` (its ``messageAudience``; history says ``ALL`` when none was sent) are
+        kept on the event."""
         dialog_id = dialog_id or conversation.dialogs[0].dialog_id
         body: dict[str, Any] = {}
         event_type = event.get("type")
@@ -144,13 +149,21 @@ class Engine:
             originatorId=originator_id,
             originatorPId=originator_pid,
             originatorMetadata={"id": originator_pid, "role": role},
-            serverTimestamp=now_ms(),
-            event=event,
-            dialogId=dialog_id,
         )
         if sequence is not None:
+            body["serverTimestamp"] = now_ms()
+        body.update(event=event, dialogId=dialog_id)
+        if metadata is not None:
+            body["metadata"] = metadata
+        if audience is not None:
+            body["messageAudience"] = audience
+        if sequence is not None:
             conversation.messages.append(
-                {**body, "conversationId": conversation.conv_id, "messageAudience": "ALL"}
+                {
+                    **body,
+                    "conversationId": conversation.conv_id,
+                    "messageAudience": audience or "ALL",
+                }
             )
         self._count_unread(conversation, originator_id, event)
         self.changed.set()
@@ -321,7 +334,7 @@ class Engine:
         self.changed.set()
         for connection in self.connections_of(agent.account):
             for sub_id, agent_id in connection.agent_state_subscriptions.items():
-                if agent_id in (None, agent.old_id, agent.pid):
+                if agent_id in (None, agent.old_id):
                     connection.send(self.agent_state_notification(sub_id, [agent]))
         if availability == "ONLINE":
             self.route_waiting(agent.account)

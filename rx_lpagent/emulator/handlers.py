@@ -9,69 +9,30 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from rx_lpagent.emulator.answers import BadRequest, Reply, agent_by_user_id, user_id_form
+from rx_lpagent.emulator.answers import listed as _listed
+from rx_lpagent.emulator.answers import object_body as _object
+from rx_lpagent.emulator.answers import text_field as _text
 from rx_lpagent.emulator.connection import Connection, ExSubscription
+from rx_lpagent.emulator.conversation_fields import update_conversation_field
 from rx_lpagent.emulator.engine import PUBLISHING_ROLES, Engine, notification
-from rx_lpagent.emulator.state import AVAILABILITIES, ROLES, Conversation, Dialog, now_ms
+from rx_lpagent.emulator.state import AVAILABILITIES, now_ms
 
-__all__ = ["HANDLERS", "BadRequest", "Reply"]
+__all__ = ["HANDLERS", "PUBLISH_EVENT", "BadRequest", "Reply", "publish_event"]
 
 STRING_RESPONSE = ".ReqBody$StringResp"
 SUBSCRIBE_RESPONSE = ".ams.GenericSubscribe$Response"
 URL_RESPONSE = "ms.GenerateURLResponse"
+PUBLISH_EVENT = ".ams.ms.PublishEvent"
 UPLOAD_TYPES = {"JPG": "jpg", "JPEG": "jpeg", "PNG": "png", "GIF": "gif"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 PUBLISHABLE_EVENTS = frozenset(
     {"ContentEvent", "RichContentEvent", "ChatStateEvent", "AcceptStatusEvent"}
 )
 
-
-@dataclass
-class Reply:
-    code: int
-    type: str
-    body: Any
-    after: Callable[[], None] | None = None
-
-
-class BadRequest(Exception):
-    """Answered as a response with ``code`` (400 unless told) and the message as body."""
-
-    def __init__(self, message: str, code: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 Handler = Callable[[Engine, Connection, Any], Reply]
-
-
-def _object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise BadRequest("body must be an object")
-    return body
-
-
-def _text(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str | int) or isinstance(value, bool) or value == "":
-        raise BadRequest(f"missing or invalid field: {key}")
-    return str(value)
-
-
-def _listed(value: Any) -> list[Any]:
-    """A one-element array may arrive as the bare element."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _conversation(engine: Engine, connection: Connection, conv_id: str) -> Conversation:
-    found = engine.world.conversation(conv_id)
-    if found is None or found.account != connection.account:
-        raise BadRequest("Conversation not found")
-    return found
 
 
 def get_clock(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -96,10 +57,12 @@ def subscribe_ex_conversations(engine: Engine, connection: Connection, body: Any
     if not set(states) <= {"OPEN", "CLOSE"}:
         raise BadRequest(f"invalid convState: {states}")
     agent_ids = body.get("agentIds")
+    if agent_ids is not None:
+        agent_ids = [user_id_form(connection, each, "agentIds") for each in _listed(agent_ids)]
     sub = ExSubscription(
         subscription_id=str(uuid.uuid4()),
         states=frozenset(states),
-        agent_ids=None if agent_ids is None else frozenset(map(str, _listed(agent_ids))),
+        agent_ids=None if agent_ids is None else frozenset(agent_ids),
         min_updated=_optional_int(body, "minLastUpdatedTime"),
         max_updated=_optional_int(body, "maxLastUpdatedTime"),
     )
@@ -127,129 +90,13 @@ def unsubscribe_ex_conversations(engine: Engine, connection: Connection, body: A
     return Reply(200, SUBSCRIBE_RESPONSE, {})
 
 
-def update_conversation_field(engine: Engine, connection: Connection, body: Any) -> Reply:
-    body = _object(body)
-    conversation = _conversation(engine, connection, _text(body, "conversationId"))
-    fields = _listed(body.get("conversationField"))
-    if not fields:
-        raise BadRequest("missing field: conversationField")
-    if not conversation.is_open:
-        raise BadRequest("Conversation is closed")
-    requeue = closed = False
-    applied = 0
-    try:
-        for field in fields:
-            requeue_now, closed_now = _apply_field(engine, connection, conversation, field)
-            requeue |= requeue_now
-            closed |= closed_now
-            applied += 1
-    except BadRequest:
-        if applied:  # the fields before the bad one stay applied: say so
-            engine.conversation_changed(conversation)
-        raise
-    if closed:
-        engine.close_conversation(conversation, "AGENT")
-    else:
-        engine.conversation_changed(conversation)
-        if requeue:
-            engine.route(conversation)
-    return Reply(200, "cm.UpdateConversationFieldResponse", "OK")
-
-
-def _apply_field(
-    engine: Engine, connection: Connection, conversation: Conversation, field: Any
-) -> tuple[bool, bool]:
-    """Apply one conversationField; returns (back to the queue?, conversation closed?)."""
-    if not isinstance(field, dict):
-        raise BadRequest("conversationField entries must be objects")
-    kind = field.get("field")
-    if kind == "ConversationStateField":
-        if field.get("conversationState") != "CLOSE":
-            raise BadRequest("only conversationState CLOSE is supported")
-        return False, True
-    if kind == "ParticipantsChange":
-        return _participants_change(engine, connection, conversation, field), False
-    if kind == "DialogChange":
-        return False, _dialog_change(conversation, field)
-    if kind == "Skill":
-        conversation.skill_id = _text(field, "skill")
-    elif kind == "TTRField":
-        conversation.ttr_type = _text(field, "ttrType")
-        conversation.ttr_value = _int(field, "value", conversation.ttr_value)
-    elif kind == "CSATRate":
-        conversation.csat_rate = _int(field, "csatRate", 0)
-    else:
-        raise BadRequest(f"Unsupported conversation field: {kind}")
-    return False, False
-
-
-def _int(body: dict[str, Any], key: str, default: int) -> int:
-    value = body.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadRequest(f"invalid field: {key}")
-    return value
-
-
-def _participants_change(
-    engine: Engine, connection: Connection, conversation: Conversation, field: dict[str, Any]
-) -> bool:
-    change = field.get("type")
-    role = str(field.get("role", "ASSIGNED_AGENT"))
-    user_id = str(field.get("userId") or connection.agent.old_id)
-    agent = engine.world.agent_by_old_id(connection.account, user_id)
-    if agent is None:
-        raise BadRequest(f"Agent does not exist: {user_id}")
-    if role not in ROLES or role == "CONSUMER":
-        raise BadRequest(f"invalid role: {role}")
-    if change == "ADD":
-        if role == "ASSIGNED_AGENT" and conversation.assigned_agent not in (None, agent.old_id):
-            raise BadRequest("Conversation already has an assigned agent")
-        if role == "ASSIGNED_AGENT":
-            engine.cancel_ring(conversation)
-        conversation.add_participant(role, agent.old_id)
-        return False
-    if change == "REMOVE":
-        if not conversation.remove_participant(agent.old_id, role):
-            raise BadRequest("Agent does not exist in conversation")
-        return role == "ASSIGNED_AGENT"
-    if change == "UPDATE":
-        conversation.remove_participant(agent.old_id)
-        conversation.add_participant(role, agent.old_id)
-        return False
-    if change == "SUGGEST":
-        conversation.suggested_agent = agent.old_id
-        conversation.rejected_by.discard(agent.old_id)
-        return True
-    raise BadRequest(f"invalid ParticipantsChange type: {change}")
-
-
-def _dialog_change(conversation: Conversation, field: dict[str, Any]) -> bool:
-    """Returns whether the change closed the MAIN dialog (and so the conversation)."""
-    dialog_body = _object(field.get("dialog"))
-    change = field.get("type")
-    if change == "ADD":
-        conversation.dialogs.append(
-            Dialog(
-                str(dialog_body.get("dialogId") or uuid.uuid4()),
-                dialog_type=str(dialog_body.get("dialogType", "POST_SURVEY")),
-                channel_type=str(dialog_body.get("channelType", "MESSAGING")),
-            )
-        )
-        return False
-    if change == "UPDATE":
-        dialog = conversation.dialog(_text(dialog_body, "dialogId"))
-        if dialog is None:
-            raise BadRequest("Dialog not found")
-        if dialog_body.get("state") == "CLOSE":
-            dialog.state = "CLOSE"
-            dialog.end_ts = now_ms()
-            dialog.closed_by = str(dialog_body.get("closedCause", "AGENT"))
-            return dialog.dialog_type == "MAIN"
-        return False
-    raise BadRequest(f"invalid DialogChange type: {change}")
-
-
-def publish_event(engine: Engine, connection: Connection, body: Any) -> Reply:
+def publish_event(
+    engine: Engine,
+    connection: Connection,
+    body: Any,
+    metadata: list[dict[str, Any]] | None = None,
+) -> Reply:
+    """``metadata`` is the request frame's; the stored and distributed event carries it."""
     body = _object(body)
     dialog_id = _text(body, "dialogId")
     conversation = engine.world.conversation_of_dialog(connection.account, dialog_id)
@@ -271,11 +118,19 @@ def publish_event(engine: Engine, connection: Connection, body: Any) -> Reply:
         if event_type == "ContentEvent" and "message" not in event:
             raise BadRequest("missing field: event.message")
     role = next((r for r in roles if r in PUBLISHING_ROLES), roles[0])
+    audience = body.get("messageAudience")
     sequence = engine.add_event(
-        conversation, agent.old_id, agent.pid, role=role, event=event, dialog_id=dialog_id
+        conversation,
+        agent.old_id,
+        agent.pid,
+        role=role,
+        event=event,
+        dialog_id=dialog_id,
+        metadata=metadata,
+        audience=None if audience is None else str(audience),
     )
-    reply_body: dict[str, Any] = {} if sequence is None else {"sequence": sequence}
-    return Reply(200, ".ams.ms.PublishEventResponse", reply_body)
+    # a chat state is not stored: the service answers it with sequence 0
+    return Reply(200, ".ams.ms.PublishEventResponse", {"sequence": sequence or 0})
 
 
 def update_ring_state(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -287,7 +142,9 @@ def update_ring_state(engine: Engine, connection: Connection, body: Any) -> Repl
 
 
 def subscribe_routing_tasks(engine: Engine, connection: Connection, body: Any) -> Reply:
-    _object(body)
+    agent_id = _object(body).get("agentId")
+    if agent_id is not None:
+        agent_by_user_id(engine, connection, agent_id, "agentId")
     sub_id = str(uuid.uuid4())
     connection.routing_subscriptions.add(sub_id)
 
@@ -326,10 +183,7 @@ def set_agent_state(engine: Engine, connection: Connection, body: Any) -> Reply:
     agent = connection.agent
     target = body.get("agentUserId")
     if target is not None:
-        found = engine.world.agent_by_old_id(connection.account, str(target))
-        if found is None:
-            raise BadRequest(f"Agent does not exist: {target}")
-        agent = found
+        agent = agent_by_user_id(engine, connection, target, "agentUserId")
     engine.set_agent_state(agent, availability, str(body.get("description", "")))
     return Reply(202, STRING_RESPONSE, "Agent state updated successfully")
 
@@ -337,14 +191,12 @@ def set_agent_state(engine: Engine, connection: Connection, body: Any) -> Reply:
 def subscribe_agents_state(engine: Engine, connection: Connection, body: Any) -> Reply:
     body = _object(body)
     agent_id = body.get("agentId")
+    if agent_id is not None:
+        agent_id = agent_by_user_id(engine, connection, agent_id, "agentId").old_id
     sub_id = str(uuid.uuid4())
-    connection.agent_state_subscriptions[sub_id] = None if agent_id is None else str(agent_id)
+    connection.agent_state_subscriptions[sub_id] = agent_id
     account = engine.world.accounts[connection.account]
-    agents = [
-        agent
-        for agent in account.agents
-        if agent_id is None or str(agent_id) in (agent.old_id, agent.pid)
-    ]
+    agents = [agent for agent in account.agents if agent_id in (None, agent.old_id)]
 
     def after() -> None:
         connection.send(engine.agent_state_notification(sub_id, agents))
@@ -402,7 +254,7 @@ HANDLERS: dict[str, Handler] = {
     ".ams.aam.SubscribeExConversations": subscribe_ex_conversations,
     ".ams.aam.UnsubscribeExConversations": unsubscribe_ex_conversations,
     ".ams.cm.UpdateConversationField": update_conversation_field,
-    ".ams.ms.PublishEvent": publish_event,
+    PUBLISH_EVENT: publish_event,
     ".ams.routing.UpdateRingState": update_ring_state,
     ".ams.routing.SubscribeRoutingTasks": subscribe_routing_tasks,
     ".ams.routing.UpdateRoutingTaskSubscription": update_routing_task_subscription,

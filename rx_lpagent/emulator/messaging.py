@@ -1,7 +1,8 @@
 """The messaging WebSocket: handshake checks, the read loop, request dispatch and socket faults.
 
 Pings are answered by hand (``autoping=False``) so a half-open socket can stop answering them,
-and so that client pings count as activity for the idle timeout.
+and so that client pings and pongs count as activity for the idle timeout. Frames and bodies are
+read with the emulator's own schemas (:mod:`.schemas`), never with the client's structs.
 """
 
 from __future__ import annotations
@@ -12,16 +13,29 @@ import functools
 from dataclasses import replace
 from typing import Any
 
-import msgspec
 from aiohttp import WSMsgType, web
 
 from rx_lpagent.emulator.connection import Connection
 from rx_lpagent.emulator.context import CONTEXT, FAULT_NAMES, EmulatorContext
 from rx_lpagent.emulator.faults import SOCKET_ACTIONS, FaultSpec
-from rx_lpagent.emulator.handlers import HANDLERS, STRING_RESPONSE, BadRequest, Reply
+from rx_lpagent.emulator.handlers import (
+    HANDLERS,
+    PUBLISH_EVENT,
+    STRING_RESPONSE,
+    BadRequest,
+    Reply,
+    publish_event,
+)
 from rx_lpagent.emulator.records import Call, redact_body
 from rx_lpagent.emulator.rest import error_body
-from rx_lpagent.protocol.frames import Request, decode_frame, encode
+from rx_lpagent.emulator.schemas import (
+    InboundRequest,
+    InvalidBody,
+    decode_request,
+    validate_body,
+    validate_metadata,
+)
+from rx_lpagent.protocol.frames import encode
 
 __all__ = ["API_VERSIONS", "messaging_socket"]
 
@@ -30,7 +44,6 @@ CLOSE_IDLE = 1000
 CLOSE_TOKEN = 4401
 _MAX_MESSAGE = 4 * 1024 * 1024
 _CLOSE_GRACE = 2.0
-_any_body = msgspec.json.Decoder()
 
 
 async def messaging_socket(request: web.Request) -> web.StreamResponse:
@@ -119,14 +132,11 @@ async def _read_loop(ctx: EmulatorContext, connection: Connection) -> None:
 
 
 def _on_frame(ctx: EmulatorContext, connection: Connection, data: str | bytes) -> None:
-    frame = decode_frame(data)
-    if not isinstance(frame, Request):
+    frame = decode_request(data)
+    if frame is None:
         ctx.calls.record(Call("malformed", account=connection.account))
         return
-    try:
-        body = _any_body.decode(frame.body)
-    except msgspec.DecodeError:
-        body = None
+    body = frame.body
     faults = ctx.faults.take(frame.type)
     delay = sum(spec.seconds for spec in faults if spec.action == "latency")
     if delay > 0:
@@ -138,7 +148,7 @@ def _on_frame(ctx: EmulatorContext, connection: Connection, data: str | bytes) -
 def _answer(
     ctx: EmulatorContext,
     connection: Connection,
-    frame: Request,
+    frame: InboundRequest,
     body: Any,
     faults: list[FaultSpec],
 ) -> None:
@@ -171,9 +181,11 @@ def _answer(
     else:
         connection.hold()
         try:
-            reply = HANDLERS[frame.type](ctx.engine, connection, body)
+            reply = _handle(ctx, connection, frame)
         except BadRequest as exc:
             reply = Reply(exc.code, STRING_RESPONSE, str(exc))
+        except InvalidBody as exc:
+            reply = Reply(400, STRING_RESPONSE, str(exc))
         except Exception as exc:  # a bug must answer 500, never kill the socket
             reply = Reply(500, STRING_RESPONSE, f"Internal error: {type(exc).__name__}")
     ctx.calls.record(replace(record, code=reply.code))
@@ -191,6 +203,15 @@ def _answer(
     connection.release()
     if reply.after is not None:
         reply.after()
+
+
+def _handle(ctx: EmulatorContext, connection: Connection, frame: InboundRequest) -> Reply:
+    validate_body(frame.type, frame.body)
+    if frame.type == PUBLISH_EVENT:
+        # the service keeps a publish's request metadata on the event it stores and distributes
+        metadata = validate_metadata(frame.metadata)
+        return publish_event(ctx.engine, connection, frame.body, metadata)
+    return HANDLERS[frame.type](ctx.engine, connection, frame.body)
 
 
 def _status_text(code: int) -> str:

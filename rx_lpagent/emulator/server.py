@@ -17,7 +17,7 @@ from aiohttp import web
 from rx_lpagent.emulator import control, rest
 from rx_lpagent.emulator.bench import stream_notifications
 from rx_lpagent.emulator.consumers import EmulatedConsumer
-from rx_lpagent.emulator.context import CONTEXT, EmulatorContext
+from rx_lpagent.emulator.context import CONTEXT, DEFAULT_IDLE_TIMEOUT, EmulatorContext
 from rx_lpagent.emulator.engine import Engine
 from rx_lpagent.emulator.faults import Faults, FaultSpec
 from rx_lpagent.emulator.messaging import messaging_socket
@@ -60,8 +60,10 @@ class Emulator:
 
     ``tls`` serves https/wss with a CA made at start (``ca_file``, ``client_ssl_context()``);
     ``account`` is the account id; ``idle_timeout`` closes sockets that sent nothing (pings
-    count) for that many seconds, with 1000 (None: never); ``session_ttl`` is the login session's
-    life in seconds (``sessionTTl``; a refresh restarts it; at its end sockets close with 4401);
+    and pongs count) for that many seconds, with 1000 (None: never; the default, 90 s, has a
+    margin over the 60 s keep-alive interval real clients use); ``session_ttl`` is the login
+    session's life in seconds (``sessionTTl``; a refresh restarts it; at its end sockets close
+    with 4401);
     ``ring_timeout`` is how long a ring waits before it expires and goes to the next agent;
     ``username``/``password`` are the default agent's; ``advertised_host`` is the host CSDS hands
     out (default ``host``); ``faults`` are armed at start (see :mod:`.faults`).
@@ -75,7 +77,7 @@ class Emulator:
         *,
         tls: bool = False,
         account: str = "1234567",
-        idle_timeout: float | None = 60.0,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
         host: str = "127.0.0.1",
         port: int = 0,
         session_ttl: float = 28800.0,

@@ -386,10 +386,7 @@ class World:
         account = self.accounts.get(account_id)
         if account is None:
             return None
-        return next(
-            (a for a in account.agents if old_id in (a.old_id, a.pid, a.user_id)),
-            None,
-        )
+        return next((a for a in account.agents if a.old_id == old_id), None)
 
     def pid_map(self, account_id: str) -> dict[str, str]:
         account = self.accounts.get(account_id)

@@ -105,8 +105,9 @@ async def test_a_400_from_the_service_carries_its_reason(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
     rec = await connected(make_agent)
+    text = {"type": "ContentEvent", "message": "hi"}
     with pytest.raises(RequestFailedError) as failure:
-        await rec.agent.publish_event({"dialogId": "nope", "event": {"type": "ContentEvent"}})
+        await rec.agent.publish_event({"dialogId": "nope", "event": text})
     assert failure.value.code == 400
     assert not failure.value.retryable
     assert failure.value.body == "Dialog not found"

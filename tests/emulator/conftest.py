@@ -48,7 +48,9 @@ class Socket:
         if not self.closed.done():
             self.closed.set_result(self.ws.close_code)
 
-    async def send(self, type_: str, body: Any = None, request_id: str | None = None) -> str:
+    async def send(
+        self, type_: str, body: Any = None, request_id: str | None = None, metadata: Any = None
+    ) -> str:
         request_id = request_id or str(next(self._ids))
         self.pending[request_id] = asyncio.get_running_loop().create_future()
         frame = {
@@ -57,13 +59,16 @@ class Socket:
             "type": type_,
             "body": {} if body is None else body,
         }
+        if metadata is not None:
+            frame["metadata"] = metadata
         await self.ws.send_str(json.dumps(frame))
         return request_id
 
     async def request(
-        self, type_: str, body: Any = None, request_id: str | None = None
+        self, type_: str, body: Any = None, request_id: str | None = None, metadata: Any = None
     ) -> dict[str, Any]:
-        request_id = await self.send(type_, body, request_id)
+        """``metadata`` goes on the request frame, next to ``body``."""
+        request_id = await self.send(type_, body, request_id, metadata)
         return await asyncio.wait_for(self.pending[request_id], WAIT)
 
     async def notification(self, type_: str | None = None) -> dict[str, Any]:

@@ -134,7 +134,12 @@ async def test_transfer_to_an_agent_and_back_to_a_skill(client: Client, emu: Emu
             "userId": second_agent.old_id,
             "role": "ASSIGNED_AGENT",
         },
-        {"field": "ParticipantsChange", "type": "REMOVE", "role": "ASSIGNED_AGENT"},
+        {
+            "field": "ParticipantsChange",
+            "type": "REMOVE",
+            "userId": emu.agent.old_id,
+            "role": "ASSIGNED_AGENT",
+        },
     ]
     response = await first.request(
         update, {"conversationId": conv_id, "conversationField": transfer}
@@ -147,7 +152,12 @@ async def test_transfer_to_an_agent_and_back_to_a_skill(client: Client, emu: Emu
     await first.request(".ams.routing.SetAgentState", {"availability": "AWAY"})
     back = [
         {"field": "Skill", "type": "UPDATE", "skill": "77"},
-        {"field": "ParticipantsChange", "type": "REMOVE", "role": "ASSIGNED_AGENT"},
+        {
+            "field": "ParticipantsChange",
+            "type": "REMOVE",
+            "userId": second_agent.old_id,
+            "role": "ASSIGNED_AGENT",
+        },
     ]
     response = await second.request(update, {"conversationId": conv_id, "conversationField": back})
     assert response["code"] == 200
@@ -177,7 +187,12 @@ async def test_join_as_manager_and_close_from_the_agent(client: Client, emu: Emu
     conv_id = await consumer.open_conversation()
     await socket.notification(EX_CHANGE)
     update = ".ams.cm.UpdateConversationField"
-    join = {"field": "ParticipantsChange", "type": "ADD", "role": "MANAGER"}
+    join = {
+        "field": "ParticipantsChange",
+        "type": "ADD",
+        "userId": emu.agent.old_id,
+        "role": "MANAGER",
+    }
     await socket.request(update, {"conversationId": conv_id, "conversationField": join})
     joined = await socket.notification(EX_CHANGE)
     details = joined["body"]["changes"][0]["result"]["conversationDetails"]
@@ -238,7 +253,7 @@ async def test_an_agent_filter_sees_its_conversations_come_and_go(
     socket = await client.connect()
     await socket.request(".ams.routing.SetAgentState", {"availability": "ONLINE"})
     await socket.request(".ams.routing.SubscribeRoutingTasks", {})
-    subscribe = {"convState": ["OPEN"], "agentIds": [emu.agent.pid]}
+    subscribe = {"convState": ["OPEN"], "agentIds": [emu.agent.old_id]}
     await socket.request(".ams.aam.SubscribeExConversations", subscribe)
     assert (await socket.notification(EX_CHANGE))["body"]["changes"] == []
     conv_id = await emu.consumer().open_conversation()
@@ -248,7 +263,12 @@ async def test_an_agent_filter_sees_its_conversations_come_and_go(
         ("UPSERT", conv_id)
     ]
     await socket.request(".ams.routing.SetAgentState", {"availability": "AWAY"})
-    leave = {"field": "ParticipantsChange", "type": "REMOVE", "role": "ASSIGNED_AGENT"}
+    leave = {
+        "field": "ParticipantsChange",
+        "type": "REMOVE",
+        "userId": emu.agent.old_id,
+        "role": "ASSIGNED_AGENT",
+    }
     await socket.request(
         ".ams.cm.UpdateConversationField", {"conversationId": conv_id, "conversationField": leave}
     )
@@ -277,7 +297,12 @@ async def test_a_reader_reads_but_does_not_publish(client: Client, emu: Emulator
     socket = await client.connect()
     consumer = emu.consumer()
     conv_id = await consumer.open_conversation()
-    read = {"field": "ParticipantsChange", "type": "ADD", "role": "READER"}
+    read = {
+        "field": "ParticipantsChange",
+        "type": "ADD",
+        "userId": emu.agent.old_id,
+        "role": "READER",
+    }
     await socket.request(
         ".ams.cm.UpdateConversationField", {"conversationId": conv_id, "conversationField": read}
     )

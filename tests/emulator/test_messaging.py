@@ -198,7 +198,12 @@ async def test_update_conversation_field(client: Client, emu: Emulator) -> None:
     socket = await client.connect()
     conv_id = await emu.consumer().open_conversation()
     update = ".ams.cm.UpdateConversationField"
-    join = {"field": "ParticipantsChange", "type": "ADD", "role": "MANAGER"}
+    join = {
+        "field": "ParticipantsChange",
+        "type": "ADD",
+        "userId": emu.agent.old_id,
+        "role": "MANAGER",
+    }
     response = await socket.request(
         update, {"conversationId": conv_id, "conversationField": [join]}
     )

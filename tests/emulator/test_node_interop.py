@@ -4,7 +4,11 @@
 plays the consumer (through the emulator's Python API or its HTTP control endpoints), then checks
 the milestones and what the emulator recorded: the agent's replies, one login per token, and the
 four sockets (connect, ``reconnect(true)`` with the same bearer, ``reconnect(false)`` with a new
-one, and ``reconnect(false)`` again after the emulator closed the socket with 4401).
+one, and ``reconnect(false)`` again after the emulator closed the socket with 4401). At the end
+the script shows what this SDK version can of the service's finer answers: a private message
+with request metadata (echoed and in history), a chat state, the ParticipantsChange texts and,
+in one run, an idle period longer than its (shortened) ping interval and the emulator's
+(shortened) idle timeout.
 
 Needs ``node`` and ``npm``; skipped with the reason printed when either is missing. The SDK is
 installed once with ``npm ci`` into ``tests/interop/node_modules`` (git-ignored).
@@ -34,6 +38,11 @@ SDK_VERSION = "1.2.0"
 CONSUMER_TEXT = "hello from the python consumer"
 REPLY_PREFIX = "echo from node: "
 AFTER_RECONNECT_TEXT = "node agent is back after reconnect(false)"
+PRIVATE_TEXT = "private note from node"
+METADATA = [{"type": "ExternalId", "id": "node-interop-card"}]
+PING_S = 1.0
+IDLE_TIMEOUT_S = 2.5
+IDLE_S = 6.0
 NODE_TIMEOUT_S = 45.0
 
 pytestmark = pytest.mark.interop
@@ -59,6 +68,11 @@ EXPECTED_STEPS = [
     "server_closed",
     "connected",
     "reconnected",
+    "private_published",
+    "chat_state_published",
+    "participant_added",
+    "participant_removed",
+    "private_history",
     "done",
 ]
 
@@ -120,7 +134,7 @@ def node_executable() -> str:
     return node
 
 
-def _node_env(emu: Emulator, control_url: str | None) -> dict[str, str]:
+def _node_env(emu: Emulator, control_url: str | None, *, idle: bool = False) -> dict[str, str]:
     env = dict(os.environ)
     assert emu.ca_file is not None, "Emulator(tls=True) must write its CA file"
     env.update(
@@ -133,7 +147,10 @@ def _node_env(emu: Emulator, control_url: str | None) -> dict[str, str]:
         LP_LINGER_MS="1500",
         LP_TIMEOUT_MS="30000",
     )
-    env.pop("LP_CONTROL_URL", None)
+    for name in ("LP_CONTROL_URL", "LP_PING_MS", "LP_IDLE_MS"):
+        env.pop(name, None)
+    if idle:
+        env.update(LP_PING_MS=str(int(PING_S * 1000)), LP_IDLE_MS=str(int(IDLE_S * 1000)))
     if control_url is not None:
         env["LP_CONTROL_URL"] = control_url
         env["LP_CONSUMER_ID"] = "node-http-consumer"
@@ -226,12 +243,31 @@ def _assert_node_run(emu: Emulator, run: NodeRun, conv_id: str, consumer_text: s
     assert own_echo["sequence"] == first["sequence"]
     assert own_echo["originatorId"] == emu.agent.pid
 
+    _assert_extras(run)
     run.one("reconnected", skipToken=True)
     assert len(run.named("reconnected")) == 3, run.transcript()
     # the emulator's close code reaches the SDK's "closed" event; a new token brings it back
     assert run.one("server_closed")["code"] == 4401
     run.one("reconnected", skipToken=False, cause="server_close")
     assert run.one("resubscribed")["conversationId"] == conv_id
+
+
+def _assert_extras(run: NodeRun) -> None:
+    """What the service answers beyond the basics, as the SDK saw it."""
+    for missing in ("private_echo", "chat_state_echo", "private_history"):
+        assert run.named(missing + "_missing") == [], run.transcript()
+    sequence = run.one("private_published")["sequence"]
+    for kept in (run.one("private_echo"), run.one("private_history")):
+        assert kept["sequence"] == sequence, run.transcript()
+        assert kept["metadata"] == METADATA, run.transcript()
+        assert kept["messageAudience"] == "AGENTS_AND_MANAGERS", run.transcript()
+    assert run.one("chat_state_published")["response"] == {"sequence": 0}
+    chat_echo = run.one("chat_state_echo")
+    assert chat_echo["chatState"] == "COMPOSING"
+    assert not chat_echo["hasServerTimestamp"], run.transcript()
+    assert not chat_echo["hasSequence"], run.transcript()
+    assert run.one("participant_added")["response"] == "OK Agent added successfully"
+    assert run.one("participant_removed")["response"] == "OK Agent removed successfully"
 
 
 def _assert_emulator_record(emu: Emulator, conv_id: str, consumer_text: str) -> None:
@@ -241,6 +277,10 @@ def _assert_emulator_record(emu: Emulator, conv_id: str, consumer_text: str) -> 
     assert consumer_text in texts
     assert REPLY_PREFIX + consumer_text in texts
     assert AFTER_RECONNECT_TEXT in texts
+    (private,) = [
+        m for m in emu.conversation(conv_id).messages if m["event"].get("message") == PRIVATE_TEXT
+    ]
+    assert (private["metadata"], private["messageAudience"]) == (METADATA, "AGENTS_AND_MANAGERS")
 
     calls = list(emu.calls)
     endpoints = [call.endpoint for call in calls]
@@ -251,10 +291,17 @@ def _assert_emulator_record(emu: Emulator, conv_id: str, consumer_text: str) -> 
     # and logins must interleave as login, ws, ws, login, ws, login, ws
     handshakes = [e for e in endpoints if e in ("login", "ws")]
     assert handshakes == ["login", "ws", "ws", "login", "ws", "login", "ws"], endpoints
-    # one ring accepted, one history query, the reply and the post-reconnect message
+    # one ring accepted, two history queries, the reply, the post-reconnect message, the private
+    # one and a chat state; the participant ADD and REMOVE
     assert count[".ams.routing.UpdateRingState"] == 1, endpoints
-    assert count[".ams.ms.QueryMessages"] == 1, endpoints
-    assert count[".ams.ms.PublishEvent"] == 2, endpoints
+    assert count[".ams.ms.QueryMessages"] == 2, endpoints
+    assert count[".ams.ms.PublishEvent"] == 4, endpoints
+    assert count[".ams.cm.UpdateConversationField"] == 2, endpoints
+    # the SDK sent its own PID in agentIds as the account's user id form
+    first_subscribe = next(c for c in calls if c.endpoint == ".ams.aam.SubscribeExConversations")
+    assert first_subscribe.body["agentIds"] == [emu.agent.old_id], first_subscribe
+    # every request was answered with success
+    assert all(c.code is None or c.code < 400 for c in calls if c.endpoint.startswith(".")), calls
     # the SDK terminates its old socket without a close frame on each reconnect(); the emulator
     # closed one with 4401
     closes = [call.code for call in calls if call.endpoint == "ws.close"]
@@ -271,7 +318,7 @@ def _assert_emulator_record(emu: Emulator, conv_id: str, consumer_text: str) -> 
 @pytest.mark.timeout(120)
 @pytest.mark.asyncio
 async def test_node_sdk_driven_through_python_api(node_executable: str) -> None:
-    async with Emulator(tls=True) as emu:
+    async with Emulator(tls=True, idle_timeout=IDLE_TIMEOUT_S) as emu:
         consumer = emu.consumer("py-consumer")
         conv_ids: list[str] = []
 
@@ -283,9 +330,14 @@ async def test_node_sdk_driven_through_python_api(node_executable: str) -> None:
             elif step["step"] == "awaiting_server_close":
                 assert await emu.faults.close_sockets(4401) == 1
 
-        run = await _run_node(node_executable, _node_env(emu, None), on_step)
+        run = await _run_node(node_executable, _node_env(emu, None, idle=True), on_step)
         assert len(conv_ids) == 1, run.transcript()
         _assert_node_run(emu, run, conv_ids[0], CONSUMER_TEXT)
+        # idle longer than both the ping interval and the idle timeout: the pings kept it open
+        survived = run.one("idle_survived")
+        assert (survived["idleMs"], survived["pingMs"]) == (IDLE_S * 1000, PING_S * 1000)
+        assert survived["connected"] is True
+        assert IDLE_S > 2 * IDLE_TIMEOUT_S > 2 * PING_S
         _assert_emulator_record(emu, conv_ids[0], CONSUMER_TEXT)
 
 

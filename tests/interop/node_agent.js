@@ -16,19 +16,25 @@
  *   LP_REFRESH_MS    the SDK's refreshSessionInterval (default 1000, so refreshes happen in a test)
  *   LP_LINGER_MS     wait this long before "done" so refresh calls can happen (default 1500)
  *   LP_TIMEOUT_MS    hard timeout of the whole scenario (default 30000)
+ *   LP_PING_MS       optional: the SDK's WebSocket ping interval (it hard-codes 60000) so an idle
+ *                    period longer than it fits in a test
+ *   LP_IDLE_MS       optional: stay idle this long before "done" and check the socket survived
  *
  * Milestones, in order:
  *   connected(n=1) subscribed [conversation_opened] ring_accepted profile joined [consumer_sent]
  *   message published own_echo reconnecting(skipToken=true) connected(n=2) reconnected(skipToken=true)
  *   reconnecting(skipToken=false) connected(n=3) reconnected(skipToken=false) resubscribed
  *   published(phase=after_reconnect) awaiting_server_close server_closed(code=4401) connected(n=4)
- *   reconnected(skipToken=false, cause=server_close) done
+ *   reconnected(skipToken=false, cause=server_close) private_published chat_state_published
+ *   participant_added participant_removed private_history [idle_survived] done
+ * private_echo and chat_state_echo (our own events delivered back) come in between.
  * "closed" lines are informational (the SDK reports its own old socket as closed on reconnect).
  * Any SDK "error" event, request failure, unexpected close or the timeout prints
  * {"step":"error",...} and exits 1 (2 for the timeout).
  */
 
 const {Agent} = require('node-agent-sdk');
+const Transport = require('node-agent-sdk/lib/Transport');
 
 const env = process.env;
 const REPLY_PREFIX = 'echo from node: ';
@@ -37,6 +43,10 @@ const timeoutMs = Number(env.LP_TIMEOUT_MS || 30000);
 const lingerMs = Number(env.LP_LINGER_MS || 1500);
 const controlUrl = env.LP_CONTROL_URL || '';
 const consumerId = env.LP_CONSUMER_ID || 'node-interop-consumer';
+const pingMs = Number(env.LP_PING_MS || 0);
+const idleMs = Number(env.LP_IDLE_MS || 0);
+const PRIVATE_TEXT = 'private note from node';
+const METADATA = [{type: 'ExternalId', id: 'node-interop-card'}];
 const t0 = Date.now();
 
 function emit(step, fields) {
@@ -72,6 +82,16 @@ for (const name of ['LP_CSDS_DOMAIN', 'LP_ACCOUNT', 'LP_USERNAME', 'LP_PASSWORD'
     }
 }
 
+if (pingMs > 0) {
+    // the constructor assigns pingInterval = 60000; an accessor on the prototype takes that
+    // assignment, so every socket of the SDK pings every pingMs instead
+    Object.defineProperty(Transport.prototype, 'pingInterval', {
+        configurable: true,
+        get: () => pingMs,
+        set: () => {},
+    });
+}
+
 const hardTimer = setTimeout(() => fail('timeout', {afterMs: timeoutMs, state: stateName()}, 2), timeoutMs);
 
 // ---- scenario state -------------------------------------------------------------------------
@@ -85,6 +105,7 @@ const ownEchoes = new Map();    // sequence -> our own event as delivered back t
 let expectedCloses = 0;        // reconnect() makes the SDK report its own old socket as closed
 let replyRequested = false;     // we answer the first consumer message only
 const acceptedConversations = new Set();
+const extras = {privateSequence: null, privateEcho: null, chatEcho: null, history: null, awaitingHistory: false};
 
 function stateName() {
     return {phase: phase, connectCount: connectCount, conversationId: conversationId, joined: joined};
@@ -193,6 +214,10 @@ if (agent) {
     agent.on('ms.MessagingEventNotification', (body) => {
         for (const change of body.changes || []) {
             const event = change.event || {};
+            if (phase === 'extras') {
+                if (change.dialogId === conversationId) onExtrasEvent(change, event);
+                continue;
+            }
             if (change.dialogId !== conversationId || event.type !== 'ContentEvent') continue;
             const isMe = typeof change.isMe === 'function' ? change.isMe() : null;
             if (isMe) {
@@ -258,7 +283,9 @@ function onConnected(n) {
         };
         agent.setAgentState({availability: 'ONLINE'}, ok('setAgentState', done));
         agent.subscribeRoutingTasks({}, ok('subscribeRoutingTasks', done));
-        agent.subscribeExConversations({convState: ['OPEN']}, ok('subscribeExConversations', done));
+        // the SDK turns its own PID in agentIds into the account's user id form
+        agent.subscribeExConversations({convState: ['OPEN'], agentIds: [agent.agentId]},
+            ok('subscribeExConversations', done));
         return;
     }
     agent.getClock({}, ok('getClock', (clock) => {
@@ -274,8 +301,8 @@ function onConnected(n) {
             agent.subscribeExConversations({convState: ['OPEN']}, ok('subscribeExConversations (new socket)', () => {}));
         } else if (phase === 'reconnect_after_close') {
             emit('reconnected', {skipToken: false, cause: 'server_close', currentTime: clock && clock.currentTime});
-            phase = 'done';
-            finish();
+            phase = 'extras';
+            runExtras().catch((e) => fail('extras threw', describe(e)));
         } else {
             fail('unexpected connected event', {n: n});
         }
@@ -305,6 +332,94 @@ function onServerClose(code) {
     // the SDK's documented recipe: 4401 -> reconnect with a new token
     phase = 'reconnect_after_close';
     agent.reconnect(false);
+}
+
+// ---- what node-agent-sdk 1.2.0 can show of the service's finer answers ---------------------
+function isMe(change) {
+    return typeof change.isMe === 'function' ? change.isMe() : null;
+}
+
+function onExtrasEvent(change, event) {
+    if (!isMe(change)) return;
+    const kept = {sequence: change.sequence === undefined ? null : change.sequence,
+        metadata: change.metadata || null, messageAudience: change.messageAudience || null};
+    if (event.type === 'ChatStateEvent' && !extras.chatEcho) {
+        extras.chatEcho = true;
+        emit('chat_state_echo', {chatState: event.chatState, hasServerTimestamp: 'serverTimestamp' in change,
+            hasSequence: 'sequence' in change});
+    } else if (event.type === 'ContentEvent' && event.message === PRIVATE_TEXT) {
+        if (extras.awaitingHistory && !extras.history) {
+            extras.history = true;
+            emit('private_history', kept);
+        } else if (!extras.privateEcho) {
+            extras.privateEcho = true;
+            emit('private_echo', kept);
+        }
+    }
+}
+
+// call next() once ready() holds, or after 3 s with a "<what>_missing" line
+function when(ready, what, next) {
+    const until = Date.now() + 3000;
+    const check = () => {
+        if (finished) return;
+        if (ready()) return next();
+        if (Date.now() > until) {
+            emit(what + '_missing', {});
+            return next();
+        }
+        setTimeout(check, 20);
+    };
+    check();
+}
+
+// an SDK request method as a promise (a failure ends the run through ok())
+function request(what, method, ...args) {
+    return new Promise((resolve) => agent[method](...args, ok(what, (body) => resolve(body === undefined ? null : body))));
+}
+
+function until(ready, what) {
+    return new Promise((resolve) => when(ready, what, resolve));
+}
+
+async function runExtras() {
+    const participant = (type) => ({conversationId: conversationId,
+        conversationField: [{field: 'ParticipantsChange', type: type, role: 'MANAGER'}]});
+    const privateMessage = {
+        dialogId: conversationId,
+        event: {type: 'ContentEvent', contentType: 'text/plain', message: PRIVATE_TEXT},
+        messageAudience: 'AGENTS_AND_MANAGERS',
+    };
+    const published = await request('publishEvent (private, with metadata)', 'publishEvent',
+        privateMessage, null, METADATA);
+    extras.privateSequence = published && published.sequence;
+    emit('private_published', {sequence: extras.privateSequence});
+    await until(() => extras.privateEcho, 'private_echo');
+
+    const typing = {dialogId: conversationId, event: {type: 'ChatStateEvent', chatState: 'COMPOSING'}};
+    emit('chat_state_published', {response: await request('publishEvent (chat state)', 'publishEvent', typing)});
+    await until(() => extras.chatEcho, 'chat_state_echo');
+
+    emit('participant_added', {response: await request('updateConversationField (ADD)',
+        'updateConversationField', participant('ADD'))});
+    emit('participant_removed', {response: await request('updateConversationField (REMOVE)',
+        'updateConversationField', participant('REMOVE'))});
+
+    extras.awaitingHistory = true;
+    await request('subscribeMessagingEvents (history)', 'subscribeMessagingEvents',
+        {dialogId: conversationId, fromSeq: 0});
+    await until(() => extras.history, 'private_history');
+    stayIdle();
+}
+
+function stayIdle() {
+    if (idleMs <= 0) return finish();
+    emit('idle_start', {idleMs: idleMs, pingMs: pingMs});
+    // any close while idle fails the run (the "closed" handler expects none now)
+    setTimeout(() => agent.getClock({}, ok('getClock after idle', () => {
+        emit('idle_survived', {idleMs: idleMs, pingMs: pingMs, connected: agent.connected});
+        finish();
+    })), idleMs);
 }
 
 function finish() {
