@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random as _random
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, TypeVar, overload
@@ -21,6 +22,7 @@ from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._eventlog import EventLog
 from rx_lpagent._keepalive import KeepAlive
 from rx_lpagent._lifetime import completion, until_disposed
 from rx_lpagent._messaging import MessagingRequests
@@ -29,6 +31,7 @@ from rx_lpagent._requests import PendingRequests, not_connected
 from rx_lpagent._resubscribe import (
     Resubscriptions,
 )
+from rx_lpagent._retrying import RetryAnnouncer
 from rx_lpagent._router import NotificationRouter
 from rx_lpagent._single import SingleCall
 from rx_lpagent.config import AgentConfig
@@ -40,7 +43,15 @@ from rx_lpagent.errors import (
     Service,
     TransportError,
 )
-from rx_lpagent.events import AgentEvent, Closed, Connected, Context, ErrorEvent, Location
+from rx_lpagent.events import (
+    AgentEvent,
+    Closed,
+    Connected,
+    Context,
+    ErrorEvent,
+    Location,
+    Retrying,
+)
 from rx_lpagent.flows.backend import Backend, Domains, Link, Session
 from rx_lpagent.flows.live import LiveBackend
 from rx_lpagent.flows.report import as_sdk_error, reported
@@ -91,9 +102,12 @@ class Agent(MessagingRequests):
         recovery: Recovery | None = DEFAULT_RECOVERY,
         scheduler: abc.SchedulerBase | None = None,
         backend: Backend | None = None,
+        random: Callable[[], float] | None = None,
     ) -> None:
         """``recovery=None`` switches built-in recovery off; ``scheduler`` (default: the running
-        asyncio loop) and ``backend`` (default: the real services) are for tests."""
+        asyncio loop) and ``backend`` (default: the real services) are for tests. ``random``
+        (values in ``[0, 1)``, e.g. ``random.Random(7).random``) draws every jitter of the
+        agent's recovery, replacing its policies' own sources: a seed replays a run."""
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
         self.config = config
@@ -104,8 +118,10 @@ class Agent(MessagingRequests):
         self._keepalive_interval = config.keepalive_interval
         self._keepalive_timeout = config.keepalive_timeout
         self._recovery = recovery
+        self._random = random
         self._fixed_scheduler = scheduler
         self._events: Bus[AgentEvent] = Bus("agent.events")
+        self._events.subscribe(EventLog(config.account_id))
         self._disposing: Bus[None] = Bus("agent.disposing")
         self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
@@ -304,16 +320,31 @@ class Agent(MessagingRequests):
         self._state.set(AgentState.CONNECTING)
         held: Session | None = None
 
+        announcer = RetryAnnouncer(self._events.emit, "Connect")
+
         def hold(session: Session) -> None:
             nonlocal held
             held = session
 
+        def forget_refused(error: Exception) -> None:
+            # a token refused anywhere: the next attempt logs in again
+            nonlocal held
+            if isinstance(error, AuthenticationError):
+                held = None
+
         def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Opened]:
-            return connect_steps(self._backend, self._events.emit, self._open_socket, held, hold)
+            return connect_steps(self._backend, announcer.emit, self._open_socket, held, hold).pipe(
+                ops.do_action(on_error=forget_refused)
+            )
 
         flow = reactivex.defer(attempt)
         if self._recovery is not None:
-            flow = flow.pipe(self._recovery.retry_connect(sched), self._report_give_up)
+            flow = flow.pipe(
+                self._recovery.retry(
+                    "connect", sched, on_retry=announcer.retrying, random=self._random
+                ),
+                self._report_give_up,
+            )
 
         def done() -> None:
             self._connecting = None
@@ -328,7 +359,11 @@ class Agent(MessagingRequests):
         return self._connecting
 
     def _reconnect(
-        self, scheduler: abc.SchedulerBase | None, *, new_token: bool
+        self,
+        scheduler: abc.SchedulerBase | None,
+        emit: Callable[[AgentEvent], None],
+        *,
+        new_token: bool,
     ) -> reactivex.Observable[Connected]:
         if self._state.value is AgentState.DISPOSED:
             return reactivex.throw(NotConnectedError("agent disposed"))
@@ -336,14 +371,19 @@ class Agent(MessagingRequests):
         self._state.set(AgentState.RECONNECTING)
         return reconnect_steps(
             self._backend,
-            self._events.emit,
+            emit,
             self._open_socket,
             self._session,
             new_token=new_token,
         ).pipe(ops.map(self._attach))
 
     def _refresh(
-        self, scheduler: abc.SchedulerBase | None, *, manual: bool = False
+        self,
+        scheduler: abc.SchedulerBase | None,
+        emit: Callable[[AgentEvent], None],
+        *,
+        manual: bool = False,
+        relogin: bool = False,
     ) -> reactivex.Observable[Session]:
         self._scheduler(scheduler)
 
@@ -354,7 +394,9 @@ class Agent(MessagingRequests):
                 self._refresher.restart()
             return session
 
-        return refresh_steps(self._backend, self._events.emit, self._session).pipe(ops.map(keep))
+        return refresh_steps(self._backend, emit, self._session, relogin=relogin).pipe(
+            ops.map(keep)
+        )
 
     # -- the socket -----------------------------------------------------------------------------
 
@@ -427,7 +469,7 @@ class Agent(MessagingRequests):
         if self._recovery is None:
             self._state.set(AgentState.CLOSED)
             return
-        self._recover(new_token=code in NEW_TOKEN_CLOSE_CODES)
+        self._recover(error, new_token=code in NEW_TOKEN_CLOSE_CODES)
 
     # -- recovery -------------------------------------------------------------------------------
 
@@ -436,9 +478,10 @@ class Agent(MessagingRequests):
     ) -> reactivex.Observable[Connected]:
         sched = self._scheduler(scheduler)
         need_token = new_token
+        announcer = RetryAnnouncer(self._events.emit, "Reconnect")
 
         def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Connected]:
-            return self._reconnect(sched, new_token=need_token)
+            return self._reconnect(sched, announcer.emit, new_token=need_token)
 
         def note_auth(error: Exception) -> None:
             nonlocal need_token
@@ -451,7 +494,9 @@ class Agent(MessagingRequests):
         if self._recovery is None:
             return watched
         retry: Callable[[reactivex.Observable[Connected]], reactivex.Observable[Connected]] = (
-            self._recovery.retry_reconnect(sched)
+            self._recovery.retry(
+                "reconnect", sched, on_retry=announcer.retrying, random=self._random
+            )
         )
         return retry(watched)
 
@@ -459,21 +504,41 @@ class Agent(MessagingRequests):
         self, scheduler: abc.SchedulerBase | None, *, manual: bool
     ) -> reactivex.Observable[Session]:
         sched = self._scheduler(scheduler)
-        flow = reactivex.defer(lambda _: self._refresh(sched, manual=manual))
+        announcer = RetryAnnouncer(self._events.emit, "RefreshSession")
+        relogin = False
+
+        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Session]:
+            return self._refresh(sched, announcer.emit, manual=manual, relogin=relogin)
+
+        def note_auth(error: Exception) -> None:
+            # a login refused while refreshing: the next attempt logs in again at once
+            nonlocal relogin
+            if isinstance(error, AuthenticationError):
+                relogin = True
+
+        flow = reactivex.defer(attempt).pipe(ops.do_action(on_error=note_auth))
         if self._recovery is not None:
-            flow = flow.pipe(self._recovery.retry_refresh(sched))
+            flow = flow.pipe(
+                self._recovery.retry(
+                    "refresh", sched, on_retry=announcer.retrying, random=self._random
+                )
+            )
         return self._report_give_up(flow)
 
-    def _recover(self, *, new_token: bool) -> None:
-        """After a brief wait, reconnect with backoff; giving up closes the agent."""
+    def _recover(self, error: TransportError, *, new_token: bool) -> None:
+        """After a brief, jittered wait, reconnect with backoff; giving up closes the agent."""
         assert self._recovery is not None
         scheduler = self._scheduler()
 
         def closed(_: Exception) -> None:
             self._state.set(AgentState.CLOSED)
 
+        delay = self._recovery.first_reconnect_delay(self._random or _random.random)
+        self._events.emit(
+            Retrying(0, delay, error, Context(Location.SOCKET_CLOSE), policy="reconnect")
+        )
         flow = self._report_give_up(
-            reactivex.timer(self._recovery.reconnect_after, scheduler=scheduler).pipe(
+            reactivex.timer(delay, scheduler=scheduler).pipe(
                 ops.flat_map(lambda _: self._reconnect_recovering(scheduler, new_token=new_token))
             ),
             always=True,

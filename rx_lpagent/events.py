@@ -29,6 +29,7 @@ __all__ = [
     "Context",
     "ErrorEvent",
     "Location",
+    "Retrying",
     "SuccessEvent",
     "at_location",
     "errors",
@@ -147,6 +148,23 @@ class Closed(AgentEvent):
     code: int | None = None
     reason: str = ""
     context: Context = Context(Location.SOCKET_CLOSE)
+
+
+@dataclass(frozen=True, slots=True)
+class Retrying(AgentEvent):
+    """A retry is scheduled: attempt ``attempt`` starts in ``delay`` seconds, after ``error``.
+
+    ``location`` is where ``error`` happened; ``policy`` names the :class:`~rx_lpagent.Recovery`
+    policy that waits (``connect``, ``reconnect``, ``refresh`` or ``auth``; each counts its own
+    attempts from 1). Attempt 0 is the first reconnect after the socket closed unasked (at
+    ``Socket#Close``): not a retry of a failed attempt, but a wait all the same.
+    """
+
+    attempt: int
+    delay: float
+    error: SDKError
+    context: Context
+    policy: str = ""
 
 
 _E = TypeVar("_E", bound=AgentEvent)
