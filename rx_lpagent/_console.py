@@ -77,11 +77,8 @@ def describe_event(event: AgentEvent) -> tuple[Kind, str, str]:
         return Kind.ERROR, event.location, describe_error(event.error)
     if isinstance(event, Retrying):
         policy = f"{event.policy} policy, " if event.policy else ""
-        return (
-            Kind.RETRY,
-            event.location,
-            f"{describe_retry(event)} ({policy}after {short_error(event.error)})",
-        )
+        detail = f"{describe_retry(event)} ({policy}after {short_error(event.error)})"
+        return Kind.RETRY, event.location, detail
     if isinstance(event, Connected):
         return Kind.SOCKET, "Connected", "the messaging socket is open"
     if isinstance(event, Closed):

@@ -13,6 +13,7 @@ from rx_lpagent.errors import AuthenticationError, ServerError, Service
 from rx_lpagent.events import Connected, Retrying
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RetriesExhaustedError
+from tests.flows.scripted import FakeSession
 from tests.flows.test_recovery import Harness
 
 CODES = [401, 403]
@@ -150,9 +151,10 @@ def test_a_refresh_refused_logs_in_at_once_and_keeps_the_socket(code: int) -> No
     assert h.backend.times("login") == [0.0, 600.0]
     assert h.errors_at("RefreshSession#REST") == []
     assert h.successes_at("RefreshSession#Relogin#WS") == 1
-    assert len(h.backend.links) == 1 and h.backend.links[0].closed_with is None
+    assert len(h.backend.links) == 1
+    assert h.backend.links[0].closed_with is None
     assert retries(h) == []
-    assert h.agent.session is not None and h.agent.session.token == "token-2"  # type: ignore[attr-defined]
+    assert h.agent.session == FakeSession(token="token-2")
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -195,7 +197,8 @@ def test_credentials_refused_every_time_at_connect_give_up_after_5_retries() -> 
     assert h.backend.times("login") == ALWAYS_REFUSED
     (error,) = h.errors
     assert isinstance(error, RetriesExhaustedError)
-    assert isinstance(error.error, AuthenticationError) and error.code == 401
+    assert isinstance(error.error, AuthenticationError)
+    assert error.code == 401
     (give_up,) = h.errors_at("Recovery#GiveUp")
     assert give_up.error is error
     assert [r[1:3] for r in retries(h)] == [(1, 10.0), (2, 20.0), (3, 40.0), (4, 80.0), (5, 160.0)]
@@ -210,7 +213,8 @@ def test_credentials_refused_every_time_while_reconnecting_give_up_and_close() -
     h.scheduler.advance_to(1000)
     assert h.backend.times("login") == [0.0] + [1.0 + t for t in ALWAYS_REFUSED]
     (give_up,) = h.errors_at("Recovery#GiveUp")
-    assert isinstance(give_up.error, RetriesExhaustedError) and give_up.error.code == 403
+    assert isinstance(give_up.error, RetriesExhaustedError)
+    assert give_up.error.code == 403
     assert h.agent.state is AgentState.CLOSED
 
 
