@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
 from dataclasses import replace
 
 from rx_lpagent._console import Kind, LineConsole, describe_error, short_error
@@ -18,9 +17,9 @@ from rx_lpagent.demo.tally import Tally
 from rx_lpagent.emulator import EmulatedConsumer, Emulator
 from rx_lpagent.events import AgentEvent
 from rx_lpagent.recovery import Recovery
-from rx_lpagent.rx import RATE_LIMITED, Backoff
+from rx_lpagent.rx import RATE_LIMITED
 
-__all__ = ["RECOVERY_SCALE", "announced_recovery", "play"]
+__all__ = ["RECOVERY_SCALE", "play"]
 
 RECOVERY_SCALE = 0.05
 """LivePerson's delays times 0.05: a 5 s wait shows as 0.25 s, quick but visible."""
@@ -29,28 +28,6 @@ CONSUMERS = 3
 MESSAGE_INTERVAL = 0.4
 KEEPALIVE_INTERVAL = 0.5
 REQUEST_TIMEOUT = 2.0
-
-RetryHook = Callable[[str, int, float, Exception], None]
-
-
-def announced_recovery(
-    recovery: Recovery, on_retry: RetryHook, random_source: Callable[[], float]
-) -> Recovery:
-    """``recovery`` whose policies call ``on_retry(policy_name, attempt, delay, error)`` and
-    draw their jitter from ``random_source``."""
-
-    def hooked(name: str, policy: Backoff) -> Backoff:
-        def hook(attempt: int, delay: float, error: Exception) -> None:
-            on_retry(name, attempt, delay, error)
-
-        return replace(policy, on_retry=hook, random=random_source)
-
-    return replace(
-        recovery,
-        connect=hooked("connect", recovery.connect),
-        reconnect=hooked("reconnect", recovery.reconnect),
-        refresh=hooked("refresh", recovery.refresh),
-    )
 
 
 async def play(
@@ -67,22 +44,21 @@ async def play(
     rng = random.Random(seed)
     tally = Tally()
 
-    def on_retry(name: str, attempt: int, delay: float, error: Exception) -> None:
-        tally.retries[name] += 1
+    def on_reply_retry(attempt: int, delay: float, error: Exception) -> None:
+        # the bot's own retries; the agent's are Retrying events, printed with the others
+        tally.retries["reply"] += 1
         console.line(
-            Kind.RETRY,
-            f"{name} retry {attempt}",
-            f"in {delay:.3f} s (after {short_error(error)})",
+            Kind.RETRY, f"reply retry {attempt}", f"in {delay:.3g} s (after {short_error(error)})"
         )
 
-    recovery = announced_recovery(Recovery().scaled(scale), on_retry, rng.random)
+    recovery = Recovery().scaled(scale)
     reply_policy = replace(
         RATE_LIMITED,
         initial=RATE_LIMITED.initial * scale,
         min_delay=RATE_LIMITED.min_delay * scale,
         max_delay=RATE_LIMITED.max_delay * scale,
         random=rng.random,
-        on_retry=lambda attempt, delay, error: on_retry("reply", attempt, delay, error),
+        on_retry=on_reply_retry,
     )
 
     # a half-open socket is noticed within two keep-alive periods
@@ -97,7 +73,7 @@ async def play(
             keepalive_timeout=keepalive,
             request_timeout=max(REQUEST_TIMEOUT * squeeze, 0.5),
         )
-        async with Agent(config, recovery=recovery) as agent:
+        async with Agent(config, recovery=recovery, random=rng.random) as agent:
 
             def on_event(event: AgentEvent) -> None:
                 tally.record(event)
