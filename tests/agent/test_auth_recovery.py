@@ -137,3 +137,23 @@ async def test_token_expired_on_the_socket_reconnects_with_a_new_login(
         ("Socket#Close", 0, "reconnect"),
         ("Reconnect#Relogin#WS", 1, "auth"),
     ]
+
+
+async def test_no_log_record_carries_a_secret(
+    make_agent: MakeAgent, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="rx_lpagent")
+    rec = make_agent()
+    await rec.agent.connect()
+    secrets = {emulator.password}
+    emulator.faults.fail("ws", 403)
+    emulator.faults.fail("refresh", 401)
+    for run in (lambda: rec.agent.reconnect(skip_token_generation=True), rec.agent.refresh_session):
+        session = rec.agent.session
+        assert isinstance(session, LoginSession)
+        secrets |= {session.bearer, session.csrf or ""}
+        await run()
+    assert "" not in secrets
+    assert any(r.name == "rx_lpagent.recovery" for r in caplog.records)
+    for secret in secrets:
+        assert secret not in caplog.text
