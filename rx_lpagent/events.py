@@ -57,9 +57,9 @@ class Location(StrEnum):
     REFRESH_CSDS = "RefreshSession#CSDS"
     """Domain lookup in refresh."""
     REFRESH_REST = "RefreshSession#REST"
-    """The refresh POST (a 401 reports nothing here and goes on to relogin)."""
+    """The refresh POST (a 401 or 403 reports nothing here and goes on to relogin)."""
     REFRESH_RELOGIN_WS = "RefreshSession#Relogin#WS"
-    """Login again after a refresh 401 (the healthy socket is kept)."""
+    """Login again after a refresh 401 or 403 (the healthy socket is kept)."""
 
     # rx_lpagent's own
     CONNECT_WS = "Connect#WS"
@@ -83,7 +83,8 @@ class Location(StrEnum):
     RESUBSCRIBE = "Subscription#Resubscribe"
     """Re-creating a subscription after a reconnect failed."""
     RECOVERY_GIVE_UP = "Recovery#GiveUp"
-    """Recovery ran out of attempts; the agent is closed."""
+    """A retry policy ran out of attempts (the error is the last one); after a drop, the agent
+    is closed."""
     DISPOSE_LOGOUT = "Dispose#Logout"
     """The logout call made on dispose."""
 
