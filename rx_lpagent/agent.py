@@ -13,7 +13,7 @@ import logging
 import random as _random
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import reactivex
 from reactivex import abc
@@ -193,14 +193,20 @@ class Agent(MessagingRequests):
         return self._link is not None
 
     def connect(self) -> reactivex.Observable[Connected]:
-        """CSDS, login, socket; emits :class:`Connected` once. Harmless to call twice."""
+        """CSDS, login, socket; emits :class:`Connected` once. Harmless to call twice.
+
+        With recovery on, 429/5xx/network failures are retried as :attr:`Recovery.connect` says,
+        401/403 with a new login as :attr:`Recovery.auth` says; each retry is a
+        :class:`~rx_lpagent.events.Retrying` event.
+        """
         return self._until_disposed(reactivex.defer(self._connect))
 
     def reconnect(self, skip_token_generation: bool = False) -> reactivex.Observable[Connected]:
         """Replace the socket; log in again unless ``skip_token_generation``.
 
-        With recovery on, failures are retried as :attr:`Recovery.reconnect` says (a token
-        refused on the way makes the next attempt log in again).
+        With recovery on, failures are retried as :attr:`Recovery.reconnect` says; a token
+        refused on the way (401/403) makes the next attempt log in again, after a wait of
+        :attr:`Recovery.auth`.
         """
         return self._until_disposed(
             reactivex.defer(
@@ -216,9 +222,10 @@ class Agent(MessagingRequests):
             self._state.set(AgentState.CONNECTED)
 
     def refresh_session(self) -> reactivex.Observable[Session]:
-        """Refresh the login session (log in again on a 401); the socket is kept.
+        """Refresh the login session (log in again at once on a 401 or 403); the socket is kept.
 
         With recovery on, 429/5xx/network failures are retried as :attr:`Recovery.refresh`
+        says, 401/403 elsewhere (CSDS, the relogin) with a new login as :attr:`Recovery.auth`
         says; a success restarts the periodic refresh's clock and ends its pending retries.
         """
         return self._until_disposed(
@@ -337,14 +344,9 @@ class Agent(MessagingRequests):
                 ops.do_action(on_error=forget_refused)
             )
 
-        flow = reactivex.defer(attempt)
+        flow = self._retried("connect", reactivex.defer(attempt), sched, announcer)
         if self._recovery is not None:
-            flow = flow.pipe(
-                self._recovery.retry(
-                    "connect", sched, on_retry=announcer.retrying, random=self._random
-                ),
-                self._report_give_up,
-            )
+            flow = self._report_give_up(flow)
 
         def done() -> None:
             self._connecting = None
@@ -491,14 +493,7 @@ class Agent(MessagingRequests):
         watched: reactivex.Observable[Connected] = reactivex.defer(attempt).pipe(
             ops.do_action(on_error=note_auth)
         )
-        if self._recovery is None:
-            return watched
-        retry: Callable[[reactivex.Observable[Connected]], reactivex.Observable[Connected]] = (
-            self._recovery.retry(
-                "reconnect", sched, on_retry=announcer.retrying, random=self._random
-            )
-        )
-        return retry(watched)
+        return self._retried("reconnect", watched, sched, announcer)
 
     def _refresh_recovering(
         self, scheduler: abc.SchedulerBase | None, *, manual: bool
@@ -517,13 +512,23 @@ class Agent(MessagingRequests):
                 relogin = True
 
         flow = reactivex.defer(attempt).pipe(ops.do_action(on_error=note_auth))
-        if self._recovery is not None:
-            flow = flow.pipe(
-                self._recovery.retry(
-                    "refresh", sched, on_retry=announcer.retrying, random=self._random
-                )
-            )
-        return self._report_give_up(flow)
+        return self._report_give_up(self._retried("refresh", flow, sched, announcer))
+
+    def _retried(
+        self,
+        kind: Literal["connect", "reconnect", "refresh"],
+        flow: reactivex.Observable[_T],
+        scheduler: abc.SchedulerBase,
+        announcer: RetryAnnouncer,
+    ) -> reactivex.Observable[_T]:
+        """``flow`` retried as the recovery policy says (as is with recovery off); each retry
+        announced at the location of the failure it answers."""
+        if self._recovery is None:
+            return flow
+        retry: Callable[[reactivex.Observable[_T]], reactivex.Observable[_T]] = (
+            self._recovery.retry(kind, scheduler, on_retry=announcer.retrying, random=self._random)
+        )
+        return retry(flow)
 
     def _recover(self, error: TransportError, *, new_token: bool) -> None:
         """After a brief, jittered wait, reconnect with backoff; giving up closes the agent."""
