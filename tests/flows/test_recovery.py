@@ -126,6 +126,8 @@ def test_close_4401_4407_1011_reconnect_with_a_new_token() -> None:
         h.start(h.agent.connect())
         h.backend.links[0].drop(code)
         h.scheduler.advance_to(5)
+        assert h.backend.times("ws") == [0.0, 1.0], code
+        assert h.backend.times("login") == [0.0, 1.0], code
         assert [link.token for link in h.backend.links] == ["token-1", "token-2"], code
         assert h.agent.state is AgentState.CONNECTED
 
@@ -188,3 +190,15 @@ def test_a_manual_refresh_success_cancels_pending_refresh_retries() -> None:
     h.start(h.agent.refresh_session())
     h.scheduler.advance_to(1000)
     assert h.backend.times("refresh") == [600.0, 602.0]
+
+
+def test_the_first_reconnect_and_every_retry_are_jittered_by_the_agents_random_source() -> None:
+    # r = 0.25 every time: the first reconnect waits 1 + 1 * 0.25 s; the reconnect policy's
+    # equal jitter makes its 1 s, 2 s waits 0.5 + 0.5 * 0.25 and 1 + 1 * 0.25 s
+    h = Harness(Recovery(), random=lambda: 0.25)
+    h.start(h.agent.connect())
+    h.backend.fail("ws", TransportError("refused"), times=2)
+    h.backend.links[0].drop(1006)
+    h.scheduler.advance_to(100)
+    assert h.backend.times("ws") == [0.0, 1.25, 1.875, 3.125]
+    assert h.agent.state is AgentState.CONNECTED
