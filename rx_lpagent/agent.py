@@ -573,6 +573,7 @@ class Agent(MessagingRequests):
                 scheduler,
                 self._refresh_interval,
                 lambda: self._refresh_recovering(scheduler, manual=False),
+                go_on=_not_refused_for_good,
             )
             self._refresher.restart()
         if self._keepalive_interval is not None:
@@ -600,3 +601,12 @@ class Agent(MessagingRequests):
             return
         self._on_unexpected_close(None, "keep-alive timed out")
         link.close(1001, "keep-alive timed out").subscribe(on_error=lambda _: None)
+
+
+def _not_refused_for_good(error: Exception) -> bool:
+    """Whether the periodic refresh goes on after ``error``: not once the credentials were
+    refused on every attempt (more rounds would only pile up failed logins towards a lockout;
+    a manual ``refresh_session()`` that succeeds starts it again)."""
+    return not (
+        isinstance(error, RetriesExhaustedError) and isinstance(error.error, AuthenticationError)
+    )

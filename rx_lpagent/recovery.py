@@ -6,7 +6,7 @@ The policy of LivePerson's guidance and the Node SDK's recipe, as data:
   "your token might be expired": the next attempt logs in again (a new token) after a wait of
   :attr:`Recovery.auth` (about 10, 20, 40, 80, 160 s, equal jitter, so never sooner than 5 s;
   5 retries, then give up). Credentials refused on every attempt cost 6 logins spread over at
-  least 2.5 minutes.
+  least 2.5 minutes; after that the periodic refresh stops rather than try again every period.
 * connect: 429/5xx/network failures are retried with :attr:`Recovery.connect` (5, 10, 15 s,
   then long intervals; Retry-After honoured); a session obtained by an attempt is kept, so a
   retry does not log in again (unless a token was refused).

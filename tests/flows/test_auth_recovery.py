@@ -244,3 +244,19 @@ def test_the_default_auth_waits_are_jittered_between_half_and_all_of_10_20_40_80
         assert base / 2 <= delay < base
     starts = h.backend.times("login")
     assert starts[-1] - starts[0] >= 155  # six refused logins take at least 2.5 minutes
+
+
+def test_the_periodic_refresh_stops_once_credentials_are_refused_for_good() -> None:
+    h = Harness(refresh_interval=600)
+    h.start(h.agent.connect())
+    h.backend.fail("refresh", refused(401, Service.REFRESH_SESSION))
+    h.backend.fail("login", refused(401, Service.LOGIN), times=100)
+    h.scheduler.advance_to(5000)
+    # one round of 6 refused logins, then no more: no pile of failed logins towards a lockout
+    assert h.backend.times("login") == [0.0] + [600.0 + t for t in ALWAYS_REFUSED]
+    assert len(h.errors_at("Recovery#GiveUp")) == 1
+    assert h.agent.state is AgentState.CONNECTED  # the socket is still there
+    h.backend.script["login"].clear()
+    h.start(h.agent.refresh_session())  # a manual refresh that succeeds starts it again
+    h.scheduler.advance_to(5700)
+    assert h.backend.times("refresh") == [600.0, 5000.0, 5600.0]
