@@ -34,7 +34,7 @@ from rx_lpagent._resubscribe import (
 from rx_lpagent._retrying import RetryAnnouncer
 from rx_lpagent._router import NotificationRouter
 from rx_lpagent._single import SingleCall
-from rx_lpagent.config import AgentConfig
+from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -526,7 +526,13 @@ class Agent(MessagingRequests):
         if self._recovery is None:
             return flow
         retry: Callable[[reactivex.Observable[_T]], reactivex.Observable[_T]] = (
-            self._recovery.retry(kind, scheduler, on_retry=announcer.retrying, random=self._random)
+            self._recovery.retry(
+                kind,
+                scheduler,
+                on_retry=announcer.retrying,
+                random=self._random,
+                new_tokens=not isinstance(self.config.credentials, TokenCredentials),
+            )
         )
         return retry(flow)
 

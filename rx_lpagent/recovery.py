@@ -7,6 +7,8 @@ The policy of LivePerson's guidance and the Node SDK's recipe, as data:
   :attr:`Recovery.auth` (about 10, 20, 40, 80, 160 s, equal jitter, so never sooner than 5 s;
   5 retries, then give up). Credentials refused on every attempt cost 6 logins spread over at
   least 2.5 minutes; after that the periodic refresh stops rather than try again every period.
+  An agent given a fixed bearer token (``TokenCredentials``) cannot get a new one: for it a
+  401/403 is final.
 * connect: 429/5xx/network failures are retried with :attr:`Recovery.connect` (5, 10, 15 s,
   then long intervals; Retry-After honoured); a session obtained by an attempt is kept, so a
   retry does not log in again (unless a token was refused).
@@ -130,11 +132,13 @@ class Recovery:
         *,
         on_retry: RetryHook | None = None,
         random: Callable[[], float] | None = None,
+        new_tokens: bool = True,
     ) -> Operator[_T]:
         """Retry a flow: 401/403 with :attr:`auth`, the rest with the flow's own policy.
 
         ``on_retry`` hears of each retry before the policy's own hook; ``random`` replaces the
-        policies' random sources (a seeded one replays the jitter).
+        policies' random sources (a seeded one replays the jitter). ``new_tokens=False`` (an
+        agent given a fixed bearer token: a login cannot renew it) fails 401/403 at once.
         """
 
         def prepared(name: PolicyName, policy: Backoff) -> Backoff:
@@ -154,7 +158,9 @@ class Recovery:
         own = prepared(flow, getattr(self, flow))
         auth = prepared("auth", self.auth)
 
-        def choose(error: Exception) -> Backoff:
-            return auth if is_auth_error(error) else own
+        def choose(error: Exception) -> Backoff | None:
+            if is_auth_error(error):
+                return auth if new_tokens else None
+            return own
 
         return _retry_with_backoff(choose, scheduler)

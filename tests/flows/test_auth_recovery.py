@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from rx_lpagent.agent import AgentState
+from rx_lpagent.agent import Agent, AgentState
+from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.errors import AuthenticationError, ServerError, Service
 from rx_lpagent.events import Connected, Retrying
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RetriesExhaustedError
 from tests.flows.scripted import FakeSession
-from tests.flows.test_recovery import Harness
+from tests.flows.test_recovery import EXACT, Harness
 
 CODES = [401, 403]
 
@@ -260,3 +261,19 @@ def test_the_periodic_refresh_stops_once_credentials_are_refused_for_good() -> N
     h.start(h.agent.refresh_session())  # a manual refresh that succeeds starts it again
     h.scheduler.advance_to(5700)
     assert h.backend.times("refresh") == [600.0, 5000.0, 5600.0]
+
+
+def test_an_agent_with_a_fixed_bearer_token_fails_at_once_on_a_refused_token() -> None:
+    h = Harness()
+    h.agent = Agent(
+        AgentConfig("123", TokenCredentials("fixed-token", "5551234")),
+        backend=h.backend,
+        scheduler=h.scheduler,
+        recovery=EXACT,
+    )
+    h.backend.fail("ws", refused(401, Service.MESSAGING))
+    h.start(h.agent.connect())
+    h.scheduler.advance_to(100)
+    assert h.backend.times("ws") == [0.0]  # a login cannot renew a given token: no retry
+    assert isinstance(h.errors[0], AuthenticationError)
+    assert h.agent.state is AgentState.CLOSED
