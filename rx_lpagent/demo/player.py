@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import Callable
 from dataclasses import replace
 
 from rx_lpagent._console import Kind, LineConsole, describe_error, short_error
@@ -15,11 +16,11 @@ from rx_lpagent.demo.bot import EchoBot
 from rx_lpagent.demo.scenario import Scenario, Step
 from rx_lpagent.demo.tally import Tally
 from rx_lpagent.emulator import EmulatedConsumer, Emulator
-from rx_lpagent.events import AgentEvent
+from rx_lpagent.events import AgentEvent, Retrying
 from rx_lpagent.recovery import Recovery
-from rx_lpagent.rx import RATE_LIMITED
+from rx_lpagent.rx import RATE_LIMITED, Backoff
 
-__all__ = ["RECOVERY_SCALE", "play"]
+__all__ = ["RECOVERY_SCALE", "announced_recovery", "play"]
 
 RECOVERY_SCALE = 0.05
 """LivePerson's delays times 0.05: a 5 s wait shows as 0.25 s, quick but visible."""
@@ -28,6 +29,30 @@ CONSUMERS = 3
 MESSAGE_INTERVAL = 0.4
 KEEPALIVE_INTERVAL = 0.5
 REQUEST_TIMEOUT = 2.0
+
+RetryHook = Callable[[str, int, float, Exception], None]
+
+
+def announced_recovery(
+    recovery: Recovery, on_retry: RetryHook, random_source: Callable[[], float]
+) -> Recovery:
+    """``recovery`` whose policies call ``on_retry(policy_name, attempt, delay, error)`` and
+    draw their jitter from ``random_source`` (the soak counts retries this way; the demo reads
+    the agent's ``Retrying`` events instead)."""
+
+    def hooked(name: str, policy: Backoff) -> Backoff:
+        def hook(attempt: int, delay: float, error: Exception) -> None:
+            on_retry(name, attempt, delay, error)
+
+        return replace(policy, on_retry=hook, random=random_source)
+
+    return replace(
+        recovery,
+        connect=hooked("connect", recovery.connect),
+        reconnect=hooked("reconnect", recovery.reconnect),
+        refresh=hooked("refresh", recovery.refresh),
+        auth=hooked("auth", recovery.auth),
+    )
 
 
 async def play(
@@ -77,6 +102,8 @@ async def play(
 
             def on_event(event: AgentEvent) -> None:
                 tally.record(event)
+                if isinstance(event, Retrying):
+                    tally.retries[event.policy or "?"] += 1
                 console.event(event)
 
             agent.events.subscribe(on_event)

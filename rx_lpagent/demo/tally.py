@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from rx_lpagent.events import AgentEvent, Connected, ErrorEvent, Retrying, SuccessEvent
+from rx_lpagent.events import AgentEvent, Connected, ErrorEvent, SuccessEvent
 
 __all__ = ["Tally"]
 
@@ -26,8 +26,6 @@ class Tally:
             self.failures[event.location] += 1
         elif isinstance(event, Connected):
             self.connects += 1
-        elif isinstance(event, Retrying):
-            self.retries[event.policy or "?"] += 1
 
     @property
     def reconnects(self) -> int:
