@@ -2,7 +2,12 @@
 
 The public names are exactly those in ``__all__``; everything else is private or lives in a
 sub-package (``rx_lpagent.protocol``, ``rx_lpagent.emulator``, ...).
+
+Logging: records go to the ``rx_lpagent`` logger hierarchy, silent (a NullHandler) until the
+application configures logging, as libraries do.
 """
+
+import logging as _logging
 
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.config import (
@@ -34,6 +39,7 @@ from rx_lpagent.events import (
     Context,
     ErrorEvent,
     Location,
+    Retrying,
     SuccessEvent,
     at_location,
     errors,
@@ -61,6 +67,8 @@ from rx_lpagent.rx import (
 )
 
 __version__ = "0.1.0"
+
+_logging.getLogger("rx_lpagent").addHandler(_logging.NullHandler())
 
 __all__ = [
     "RATE_LIMITED",
@@ -93,6 +101,7 @@ __all__ = [
     "RequestFailedError",
     "RequestTimeoutError",
     "RetriesExhaustedError",
+    "Retrying",
     "SDKError",
     "ServerError",
     "Service",

@@ -11,9 +11,16 @@ from enum import Enum
 from typing import Any, TextIO
 
 from rx_lpagent.errors import SDKError
-from rx_lpagent.events import AgentEvent, Closed, Connected, ErrorEvent, SuccessEvent
+from rx_lpagent.events import AgentEvent, Closed, Connected, ErrorEvent, Retrying, SuccessEvent
 
-__all__ = ["Kind", "LineConsole", "describe_error", "describe_event", "short_error"]
+__all__ = [
+    "Kind",
+    "LineConsole",
+    "describe_error",
+    "describe_event",
+    "describe_retry",
+    "short_error",
+]
 
 
 class Kind(Enum):
@@ -56,12 +63,22 @@ def short_error(error: BaseException) -> str:
     return type(error).__name__
 
 
+def describe_retry(event: Retrying) -> str:
+    """``retry 2 in 20 s`` (``reconnect in 1.4 s`` for the first reconnect after a drop)."""
+    what = "reconnect" if event.attempt == 0 else f"retry {event.attempt}"
+    return f"{what} in {event.delay:.3g} s"
+
+
 def describe_event(event: AgentEvent) -> tuple[Kind, str, str]:
     """The kind, label and detail of a line for an event of ``agent.events``."""
     if isinstance(event, SuccessEvent):
         return Kind.OK, event.location, ""
     if isinstance(event, ErrorEvent):
         return Kind.ERROR, event.location, describe_error(event.error)
+    if isinstance(event, Retrying):
+        policy = f"{event.policy} policy, " if event.policy else ""
+        detail = f"{describe_retry(event)} ({policy}after {short_error(event.error)})"
+        return Kind.RETRY, event.location, detail
     if isinstance(event, Connected):
         return Kind.SOCKET, "Connected", "the messaging socket is open"
     if isinstance(event, Closed):

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random as _random
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import reactivex
 from reactivex import abc
@@ -21,6 +22,7 @@ from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._eventlog import EventLog
 from rx_lpagent._keepalive import KeepAlive
 from rx_lpagent._lifetime import completion, until_disposed
 from rx_lpagent._messaging import MessagingRequests
@@ -29,9 +31,10 @@ from rx_lpagent._requests import PendingRequests, not_connected
 from rx_lpagent._resubscribe import (
     Resubscriptions,
 )
+from rx_lpagent._retrying import RetryAnnouncer
 from rx_lpagent._router import NotificationRouter
 from rx_lpagent._single import SingleCall
-from rx_lpagent.config import AgentConfig
+from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -40,7 +43,15 @@ from rx_lpagent.errors import (
     Service,
     TransportError,
 )
-from rx_lpagent.events import AgentEvent, Closed, Connected, Context, ErrorEvent, Location
+from rx_lpagent.events import (
+    AgentEvent,
+    Closed,
+    Connected,
+    Context,
+    ErrorEvent,
+    Location,
+    Retrying,
+)
 from rx_lpagent.flows.backend import Backend, Domains, Link, Session
 from rx_lpagent.flows.live import LiveBackend
 from rx_lpagent.flows.report import as_sdk_error, reported
@@ -91,9 +102,12 @@ class Agent(MessagingRequests):
         recovery: Recovery | None = DEFAULT_RECOVERY,
         scheduler: abc.SchedulerBase | None = None,
         backend: Backend | None = None,
+        random: Callable[[], float] | None = None,
     ) -> None:
         """``recovery=None`` switches built-in recovery off; ``scheduler`` (default: the running
-        asyncio loop) and ``backend`` (default: the real services) are for tests."""
+        asyncio loop) and ``backend`` (default: the real services) are for tests. ``random``
+        (values in ``[0, 1)``, e.g. ``random.Random(7).random``) draws every jitter of the
+        agent's recovery, replacing its policies' own sources: a seed replays a run."""
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
         self.config = config
@@ -104,8 +118,10 @@ class Agent(MessagingRequests):
         self._keepalive_interval = config.keepalive_interval
         self._keepalive_timeout = config.keepalive_timeout
         self._recovery = recovery
+        self._random = random
         self._fixed_scheduler = scheduler
         self._events: Bus[AgentEvent] = Bus("agent.events")
+        self._events.subscribe(EventLog(config.account_id))
         self._disposing: Bus[None] = Bus("agent.disposing")
         self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
@@ -177,14 +193,20 @@ class Agent(MessagingRequests):
         return self._link is not None
 
     def connect(self) -> reactivex.Observable[Connected]:
-        """CSDS, login, socket; emits :class:`Connected` once. Harmless to call twice."""
+        """CSDS, login, socket; emits :class:`Connected` once. Harmless to call twice.
+
+        With recovery on, 429/5xx/network failures are retried as :attr:`Recovery.connect` says,
+        401/403 with a new login as :attr:`Recovery.auth` says; each retry is a
+        :class:`~rx_lpagent.events.Retrying` event.
+        """
         return self._until_disposed(reactivex.defer(self._connect))
 
     def reconnect(self, skip_token_generation: bool = False) -> reactivex.Observable[Connected]:
         """Replace the socket; log in again unless ``skip_token_generation``.
 
-        With recovery on, failures are retried as :attr:`Recovery.reconnect` says (a token
-        refused on the way makes the next attempt log in again).
+        With recovery on, failures are retried as :attr:`Recovery.reconnect` says; a token
+        refused on the way (401/403) makes the next attempt log in again, after a wait of
+        :attr:`Recovery.auth`.
         """
         return self._until_disposed(
             reactivex.defer(
@@ -200,9 +222,10 @@ class Agent(MessagingRequests):
             self._state.set(AgentState.CONNECTED)
 
     def refresh_session(self) -> reactivex.Observable[Session]:
-        """Refresh the login session (log in again on a 401); the socket is kept.
+        """Refresh the login session (log in again at once on a 401 or 403); the socket is kept.
 
         With recovery on, 429/5xx/network failures are retried as :attr:`Recovery.refresh`
+        says, 401/403 elsewhere (CSDS, the relogin) with a new login as :attr:`Recovery.auth`
         says; a success restarts the periodic refresh's clock and ends its pending retries.
         """
         return self._until_disposed(
@@ -304,16 +327,26 @@ class Agent(MessagingRequests):
         self._state.set(AgentState.CONNECTING)
         held: Session | None = None
 
+        announcer = RetryAnnouncer(self._events.emit, "Connect")
+
         def hold(session: Session) -> None:
             nonlocal held
             held = session
 
-        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Opened]:
-            return connect_steps(self._backend, self._events.emit, self._open_socket, held, hold)
+        def forget_refused(error: Exception) -> None:
+            # a token refused anywhere: the next attempt logs in again
+            nonlocal held
+            if isinstance(error, AuthenticationError):
+                held = None
 
-        flow = reactivex.defer(attempt)
+        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Opened]:
+            return connect_steps(self._backend, announcer.emit, self._open_socket, held, hold).pipe(
+                ops.do_action(on_error=forget_refused)
+            )
+
+        flow = self._retried("connect", reactivex.defer(attempt), sched, announcer)
         if self._recovery is not None:
-            flow = flow.pipe(self._recovery.retry_connect(sched), self._report_give_up)
+            flow = self._report_give_up(flow)
 
         def done() -> None:
             self._connecting = None
@@ -328,7 +361,11 @@ class Agent(MessagingRequests):
         return self._connecting
 
     def _reconnect(
-        self, scheduler: abc.SchedulerBase | None, *, new_token: bool
+        self,
+        scheduler: abc.SchedulerBase | None,
+        emit: Callable[[AgentEvent], None],
+        *,
+        new_token: bool,
     ) -> reactivex.Observable[Connected]:
         if self._state.value is AgentState.DISPOSED:
             return reactivex.throw(NotConnectedError("agent disposed"))
@@ -336,14 +373,19 @@ class Agent(MessagingRequests):
         self._state.set(AgentState.RECONNECTING)
         return reconnect_steps(
             self._backend,
-            self._events.emit,
+            emit,
             self._open_socket,
             self._session,
             new_token=new_token,
         ).pipe(ops.map(self._attach))
 
     def _refresh(
-        self, scheduler: abc.SchedulerBase | None, *, manual: bool = False
+        self,
+        scheduler: abc.SchedulerBase | None,
+        emit: Callable[[AgentEvent], None],
+        *,
+        manual: bool = False,
+        relogin: bool = False,
     ) -> reactivex.Observable[Session]:
         self._scheduler(scheduler)
 
@@ -354,7 +396,9 @@ class Agent(MessagingRequests):
                 self._refresher.restart()
             return session
 
-        return refresh_steps(self._backend, self._events.emit, self._session).pipe(ops.map(keep))
+        return refresh_steps(self._backend, emit, self._session, relogin=relogin).pipe(
+            ops.map(keep)
+        )
 
     # -- the socket -----------------------------------------------------------------------------
 
@@ -427,7 +471,7 @@ class Agent(MessagingRequests):
         if self._recovery is None:
             self._state.set(AgentState.CLOSED)
             return
-        self._recover(new_token=code in NEW_TOKEN_CLOSE_CODES)
+        self._recover(error, new_token=code in NEW_TOKEN_CLOSE_CODES)
 
     # -- recovery -------------------------------------------------------------------------------
 
@@ -436,9 +480,10 @@ class Agent(MessagingRequests):
     ) -> reactivex.Observable[Connected]:
         sched = self._scheduler(scheduler)
         need_token = new_token
+        announcer = RetryAnnouncer(self._events.emit, "Reconnect")
 
         def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Connected]:
-            return self._reconnect(sched, new_token=need_token)
+            return self._reconnect(sched, announcer.emit, new_token=need_token)
 
         def note_auth(error: Exception) -> None:
             nonlocal need_token
@@ -448,32 +493,63 @@ class Agent(MessagingRequests):
         watched: reactivex.Observable[Connected] = reactivex.defer(attempt).pipe(
             ops.do_action(on_error=note_auth)
         )
-        if self._recovery is None:
-            return watched
-        retry: Callable[[reactivex.Observable[Connected]], reactivex.Observable[Connected]] = (
-            self._recovery.retry_reconnect(sched)
-        )
-        return retry(watched)
+        return self._retried("reconnect", watched, sched, announcer)
 
     def _refresh_recovering(
         self, scheduler: abc.SchedulerBase | None, *, manual: bool
     ) -> reactivex.Observable[Session]:
         sched = self._scheduler(scheduler)
-        flow = reactivex.defer(lambda _: self._refresh(sched, manual=manual))
-        if self._recovery is not None:
-            flow = flow.pipe(self._recovery.retry_refresh(sched))
-        return self._report_give_up(flow)
+        announcer = RetryAnnouncer(self._events.emit, "RefreshSession")
+        relogin = False
 
-    def _recover(self, *, new_token: bool) -> None:
-        """After a brief wait, reconnect with backoff; giving up closes the agent."""
+        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Session]:
+            return self._refresh(sched, announcer.emit, manual=manual, relogin=relogin)
+
+        def note_auth(error: Exception) -> None:
+            # a login refused while refreshing: the next attempt logs in again at once
+            nonlocal relogin
+            if isinstance(error, AuthenticationError):
+                relogin = True
+
+        flow = reactivex.defer(attempt).pipe(ops.do_action(on_error=note_auth))
+        return self._report_give_up(self._retried("refresh", flow, sched, announcer))
+
+    def _retried(
+        self,
+        kind: Literal["connect", "reconnect", "refresh"],
+        flow: reactivex.Observable[_T],
+        scheduler: abc.SchedulerBase,
+        announcer: RetryAnnouncer,
+    ) -> reactivex.Observable[_T]:
+        """``flow`` retried as the recovery policy says (as is with recovery off); each retry
+        announced at the location of the failure it answers."""
+        if self._recovery is None:
+            return flow
+        retry: Callable[[reactivex.Observable[_T]], reactivex.Observable[_T]] = (
+            self._recovery.retry(
+                kind,
+                scheduler,
+                on_retry=announcer.retrying,
+                random=self._random,
+                new_tokens=not isinstance(self.config.credentials, TokenCredentials),
+            )
+        )
+        return retry(flow)
+
+    def _recover(self, error: TransportError, *, new_token: bool) -> None:
+        """After a brief, jittered wait, reconnect with backoff; giving up closes the agent."""
         assert self._recovery is not None
         scheduler = self._scheduler()
 
         def closed(_: Exception) -> None:
             self._state.set(AgentState.CLOSED)
 
+        delay = self._recovery.first_reconnect_delay(self._random or _random.random)
+        self._events.emit(
+            Retrying(0, delay, error, Context(Location.SOCKET_CLOSE), policy="reconnect")
+        )
         flow = self._report_give_up(
-            reactivex.timer(self._recovery.reconnect_after, scheduler=scheduler).pipe(
+            reactivex.timer(delay, scheduler=scheduler).pipe(
                 ops.flat_map(lambda _: self._reconnect_recovering(scheduler, new_token=new_token))
             ),
             always=True,
@@ -503,6 +579,7 @@ class Agent(MessagingRequests):
                 scheduler,
                 self._refresh_interval,
                 lambda: self._refresh_recovering(scheduler, manual=False),
+                go_on=_not_refused_for_good,
             )
             self._refresher.restart()
         if self._keepalive_interval is not None:
@@ -530,3 +607,12 @@ class Agent(MessagingRequests):
             return
         self._on_unexpected_close(None, "keep-alive timed out")
         link.close(1001, "keep-alive timed out").subscribe(on_error=lambda _: None)
+
+
+def _not_refused_for_good(error: Exception) -> bool:
+    """Whether the periodic refresh goes on after ``error``: not once the credentials were
+    refused on every attempt (more rounds would only pile up failed logins towards a lockout;
+    a manual ``refresh_session()`` that succeeds starts it again)."""
+    return not (
+        isinstance(error, RetriesExhaustedError) and isinstance(error.error, AuthenticationError)
+    )

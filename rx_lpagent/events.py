@@ -29,6 +29,7 @@ __all__ = [
     "Context",
     "ErrorEvent",
     "Location",
+    "Retrying",
     "SuccessEvent",
     "at_location",
     "errors",
@@ -56,9 +57,9 @@ class Location(StrEnum):
     REFRESH_CSDS = "RefreshSession#CSDS"
     """Domain lookup in refresh."""
     REFRESH_REST = "RefreshSession#REST"
-    """The refresh POST (a 401 reports nothing here and goes on to relogin)."""
+    """The refresh POST (a 401 or 403 reports nothing here and goes on to relogin)."""
     REFRESH_RELOGIN_WS = "RefreshSession#Relogin#WS"
-    """Login again after a refresh 401 (the healthy socket is kept)."""
+    """Login again after a refresh 401 or 403 (the healthy socket is kept)."""
 
     # rx_lpagent's own
     CONNECT_WS = "Connect#WS"
@@ -82,7 +83,8 @@ class Location(StrEnum):
     RESUBSCRIBE = "Subscription#Resubscribe"
     """Re-creating a subscription after a reconnect failed."""
     RECOVERY_GIVE_UP = "Recovery#GiveUp"
-    """Recovery ran out of attempts; the agent is closed."""
+    """A retry policy ran out of attempts (the error is the last one); after a drop, the agent
+    is closed."""
     DISPOSE_LOGOUT = "Dispose#Logout"
     """The logout call made on dispose."""
 
@@ -147,6 +149,23 @@ class Closed(AgentEvent):
     code: int | None = None
     reason: str = ""
     context: Context = Context(Location.SOCKET_CLOSE)
+
+
+@dataclass(frozen=True, slots=True)
+class Retrying(AgentEvent):
+    """A retry is scheduled: attempt ``attempt`` starts in ``delay`` seconds, after ``error``.
+
+    ``location`` is where ``error`` happened; ``policy`` names the :class:`~rx_lpagent.Recovery`
+    policy that waits (``connect``, ``reconnect``, ``refresh`` or ``auth``; each counts its own
+    attempts from 1). Attempt 0 is the first reconnect after the socket closed unasked (at
+    ``Socket#Close``): not a retry of a failed attempt, but a wait all the same.
+    """
+
+    attempt: int
+    delay: float
+    error: SDKError
+    context: Context
+    policy: str = ""
 
 
 _E = TypeVar("_E", bound=AgentEvent)

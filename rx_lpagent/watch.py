@@ -6,7 +6,8 @@ The account and credentials come from the environment (:meth:`AgentConfig.from_e
 ``LP_TOKEN`` + ``LP_USER_ID``. ``LP_CSDS`` points elsewhere than LivePerson's CSDS (for
 instance ``http://127.0.0.1:8080``, the emulator). The agent only listens: it subscribes to
 open conversations and to agent states, and prints every event and notification until
-interrupted (or for ``--duration`` seconds).
+interrupted (or for ``--duration`` seconds). Every retry the agent schedules prints as
+``retry N in X s``: a wrong password is retried 5 times over a few minutes before watch gives up.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.config import AgentConfig
 from rx_lpagent.errors import ConfigurationError
 from rx_lpagent.protocol.frames import Notification
+from rx_lpagent.recovery import Recovery
 
 __all__ = ["CREDENTIAL_HELP", "register", "run", "watch"]
 
@@ -32,6 +34,7 @@ CREDENTIAL_HELP = (
     "emulator), LP_MESSAGING_SERVICE, LP_TRANSPORT."
 )
 BODY_PREVIEW = 160
+SHIPPED_RECOVERY = Recovery()
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -56,10 +59,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def watch(config: AgentConfig, console: LineConsole, *, duration: float | None = None) -> int:
+async def watch(
+    config: AgentConfig,
+    console: LineConsole,
+    *,
+    duration: float | None = None,
+    recovery: Recovery = SHIPPED_RECOVERY,
+) -> int:
     """Connect, subscribe, print until ``duration`` ends (or forever): 0. When connecting
     fails, or recovery gives up later: 1."""
-    async with Agent(config) as agent:
+    async with Agent(config, recovery=recovery) as agent:
         agent.events.subscribe(console.event)
         agent.notifications.subscribe(lambda frame: _print_notification(console, frame))
         console.line(Kind.STEP, "connect", f"account {config.account_id} via {config.csds_host}")

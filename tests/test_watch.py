@@ -11,7 +11,11 @@ from rx_lpagent._console import LineConsole
 from rx_lpagent.cli import main
 from rx_lpagent.config import AgentConfig
 from rx_lpagent.emulator import Emulator
+from rx_lpagent.recovery import Recovery
 from rx_lpagent.watch import watch
+
+FAST = Recovery().scaled(0.001)
+"""The shipped policy in milliseconds: the retries show, the test stays short."""
 
 LP_VARIABLES = (
     "LP_ACCOUNT",
@@ -90,9 +94,17 @@ async def test_a_refused_login_ends_the_watch_with_1() -> None:
     async with Emulator() as lp:
         environ = lp_environ(lp, password="wrong")
         out = io.StringIO()
-        code = await watch(AgentConfig.from_env(environ), LineConsole(plain=True, file=out))
+        code = await watch(
+            AgentConfig.from_env(environ), LineConsole(plain=True, file=out), recovery=FAST
+        )
     assert code == 1
-    assert "ERROR  Connect#Login" in out.getvalue()
+    text = out.getvalue()
+    assert "ERROR  Connect#Login" in text
+    for attempt in range(1, 6):
+        assert f"Connect#Login              retry {attempt} in " in text
+    assert "(auth policy, after 401 authentication.login)" in text
+    assert "ERROR  Recovery#GiveUp" in text
+    assert lp.calls.count("login") == 6
 
 
 @pytest.mark.asyncio
@@ -105,7 +117,13 @@ async def test_when_recovery_gives_up_the_watch_ends_with_1() -> None:
         lp.faults.expire_bearer_on("ws", after=0.1)
         out = io.StringIO()
         code = await watch(
-            AgentConfig.from_env(environ), LineConsole(plain=True, file=out), duration=30
+            AgentConfig.from_env(environ),
+            LineConsole(plain=True, file=out),
+            duration=30,
+            recovery=FAST,
         )
         assert code == 1
-    assert "recovery gave up" in out.getvalue()
+    text = out.getvalue()
+    assert "Socket#Close               reconnect in " in text
+    assert "Reconnect#Relogin#WS       retry 5 in " in text
+    assert "recovery gave up" in text

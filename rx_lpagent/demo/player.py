@@ -16,7 +16,7 @@ from rx_lpagent.demo.bot import EchoBot
 from rx_lpagent.demo.scenario import Scenario, Step
 from rx_lpagent.demo.tally import Tally
 from rx_lpagent.emulator import EmulatedConsumer, Emulator
-from rx_lpagent.events import AgentEvent
+from rx_lpagent.events import AgentEvent, Retrying
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RATE_LIMITED, Backoff
 
@@ -37,7 +37,8 @@ def announced_recovery(
     recovery: Recovery, on_retry: RetryHook, random_source: Callable[[], float]
 ) -> Recovery:
     """``recovery`` whose policies call ``on_retry(policy_name, attempt, delay, error)`` and
-    draw their jitter from ``random_source``."""
+    draw their jitter from ``random_source`` (the soak counts retries this way; the demo reads
+    the agent's ``Retrying`` events instead)."""
 
     def hooked(name: str, policy: Backoff) -> Backoff:
         def hook(attempt: int, delay: float, error: Exception) -> None:
@@ -50,6 +51,7 @@ def announced_recovery(
         connect=hooked("connect", recovery.connect),
         reconnect=hooked("reconnect", recovery.reconnect),
         refresh=hooked("refresh", recovery.refresh),
+        auth=hooked("auth", recovery.auth),
     )
 
 
@@ -67,22 +69,21 @@ async def play(
     rng = random.Random(seed)
     tally = Tally()
 
-    def on_retry(name: str, attempt: int, delay: float, error: Exception) -> None:
-        tally.retries[name] += 1
+    def on_reply_retry(attempt: int, delay: float, error: Exception) -> None:
+        # the bot's own retries; the agent's are Retrying events, printed with the others
+        tally.retries["reply"] += 1
         console.line(
-            Kind.RETRY,
-            f"{name} retry {attempt}",
-            f"in {delay:.3f} s (after {short_error(error)})",
+            Kind.RETRY, f"reply retry {attempt}", f"in {delay:.3g} s (after {short_error(error)})"
         )
 
-    recovery = announced_recovery(Recovery().scaled(scale), on_retry, rng.random)
+    recovery = Recovery().scaled(scale)
     reply_policy = replace(
         RATE_LIMITED,
         initial=RATE_LIMITED.initial * scale,
         min_delay=RATE_LIMITED.min_delay * scale,
         max_delay=RATE_LIMITED.max_delay * scale,
         random=rng.random,
-        on_retry=lambda attempt, delay, error: on_retry("reply", attempt, delay, error),
+        on_retry=on_reply_retry,
     )
 
     # a half-open socket is noticed within two keep-alive periods
@@ -97,10 +98,12 @@ async def play(
             keepalive_timeout=keepalive,
             request_timeout=max(REQUEST_TIMEOUT * squeeze, 0.5),
         )
-        async with Agent(config, recovery=recovery) as agent:
+        async with Agent(config, recovery=recovery, random=rng.random) as agent:
 
             def on_event(event: AgentEvent) -> None:
                 tally.record(event)
+                if isinstance(event, Retrying):
+                    tally.retries[event.policy or "?"] += 1
                 console.event(event)
 
             agent.events.subscribe(on_event)

@@ -94,9 +94,10 @@ def reconnect_steps(
 
 
 def refresh_steps(
-    backend: Backend, emit: Emit, session: Session | None
+    backend: Backend, emit: Emit, session: Session | None, *, relogin: bool = False
 ) -> reactivex.Observable[Session]:
-    """Precheck, CSDS, the refresh POST; on a 401, log in again (the socket is left alone).
+    """Precheck, CSDS, the refresh POST; on a 401 or 403, log in again (the socket is left
+    alone). With ``relogin`` (a retry after a refused token), log in again without the POST.
 
     Emits the session to keep: the same one after a refresh, a new one after a relogin.
     """
@@ -118,22 +119,23 @@ def refresh_steps(
         return reactivex.return_value(session)
 
     def refresh(current: Session, domains: Domains) -> reactivex.Observable[Session]:
-        def relogin_on_401(error: Exception, _: object) -> reactivex.Observable[Session]:
-            if isinstance(error, AuthenticationError) and error.code == 401:
-                return backend.login(domains).pipe(
-                    reported(emit, Location.REFRESH_RELOGIN_WS, Service.LOGIN)
-                )
+        def login_again() -> reactivex.Observable[Session]:
+            return backend.login(domains).pipe(
+                reported(emit, Location.REFRESH_RELOGIN_WS, Service.LOGIN)
+            )
+
+        if relogin:
+            return login_again()
+
+        def relogin_when_refused(error: Exception, _: object) -> reactivex.Observable[Session]:
+            if _refused(error):
+                return login_again()
             return reactivex.throw(error)
 
         return backend.refresh(domains, current).pipe(
             ops.map(lambda _: current),
-            reported(
-                emit,
-                Location.REFRESH_REST,
-                Service.REFRESH_SESSION,
-                silent=lambda error: isinstance(error, AuthenticationError) and error.code == 401,
-            ),
-            ops.catch(relogin_on_401),
+            reported(emit, Location.REFRESH_REST, Service.REFRESH_SESSION, silent=_refused),
+            ops.catch(relogin_when_refused),
         )
 
     def lookup_then_refresh(current: Session) -> reactivex.Observable[Session]:
@@ -150,3 +152,8 @@ def refresh_steps(
         reported(emit, Location.REFRESH_PRECHECK, Service.REFRESH_SESSION),
         ops.flat_map(lookup_then_refresh),
     )
+
+
+def _refused(error: BaseException) -> bool:
+    """A refresh refused for its session (401 or 403): the answer is a new login."""
+    return isinstance(error, AuthenticationError)

@@ -19,11 +19,13 @@ def test_the_short_demo_shows_failures_retries_recovery_and_a_summary(
     out = capsys.readouterr().out
     for expected in (
         "ERROR  Connect#CSDS",
-        "connect retry 1",
+        "retry  Connect#CSDS               retry 1 in ",
+        "(connect policy, after 503 domainNames)",
         "ok     Connect#WS",
         "RefreshSession#Relogin#WS",
         "socket Closed                     code 1006",
-        "reconnect retry 1",
+        "retry  Socket#Close               reconnect in ",
+        "retry  Reconnect#CSDS             retry 1 in ",
         "ok     Reconnect#Relogin#WS",
         "429 messaging",
         "reply retry 1",
@@ -69,6 +71,10 @@ def test_an_agent_that_never_connects_exits_1(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     refused = tmp_path / "refused.json"
-    refused.write_text('{"faults": [{"endpoint": "login", "status": 401}]}')
+    refused.write_text('{"faults": [{"endpoint": "login", "status": 401, "times": null}]}')
     assert main(["demo", "--scenario", str(refused), "--duration", "0.3", "--plain"]) == 1
-    assert "connect gave up" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "retry 5 in " in out
+    assert "(auth policy, after 401 authentication.login)" in out
+    assert "ERROR  Recovery#GiveUp" in out
+    assert "connect gave up" in out

@@ -7,6 +7,7 @@ tested against the emulator over real sockets elsewhere.
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +149,7 @@ def scripted_agent(
     refresh_interval: float | None = None,
     keepalive_interval: float | None = None,
     keepalive_timeout: float = 10.0,
+    random: Callable[[], float] | None = None,
 ) -> Agent:
     """An agent on ``backend`` and its virtual clock (recovery off unless given)."""
     config = AgentConfig(
@@ -162,4 +164,5 @@ def scripted_agent(
         backend=backend,
         scheduler=backend.scheduler,
         recovery=recovery,
+        random=random,
     )

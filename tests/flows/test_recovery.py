@@ -1,7 +1,12 @@
-"""Built-in recovery in virtual time: exact attempt times, tokens, give-up."""
+"""Built-in recovery in virtual time: exact attempt times, tokens, give-up.
+
+401/403 recovery (``Recovery.auth``) is in test_auth_recovery.py; retry events and logs in
+test_retry_events.py; the jittered first reconnect in test_herd.py.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from reactivex.testing import TestScheduler
@@ -15,11 +20,17 @@ from rx_lpagent.errors import (
     TransportError,
 )
 from rx_lpagent.events import AgentEvent, Connected, ErrorEvent, SuccessEvent
-from rx_lpagent.recovery import DEFAULT_RECONNECT, Recovery
+from rx_lpagent.recovery import DEFAULT_AUTH, DEFAULT_RECONNECT, Recovery
 from rx_lpagent.rx import Backoff, Jitter, RetriesExhaustedError
 from tests.flows.scripted import ScriptedBackend, scripted_agent
 
-EXACT = Recovery(reconnect=replace(DEFAULT_RECONNECT, jitter=Jitter.NONE))
+EXACT = Recovery(
+    reconnect=replace(DEFAULT_RECONNECT, jitter=Jitter.NONE),
+    auth=replace(DEFAULT_AUTH, jitter=Jitter.NONE),
+    reconnect_spread=0.0,
+)
+"""LivePerson's policy without its randomness: the first reconnect 1 s after a drop, then
+1, 2, 4 ... s; 401/403 retried after 10, 20, 40, 80, 160 s."""
 
 
 class Harness:
@@ -28,6 +39,7 @@ class Harness:
         recovery: Recovery = EXACT,
         refresh_interval: float | None = None,
         keepalive_interval: float | None = None,
+        random: Callable[[], float] | None = None,
     ) -> None:
         self.scheduler = TestScheduler()
         self.backend = ScriptedBackend(self.scheduler)
@@ -36,6 +48,7 @@ class Harness:
             recovery=recovery,
             refresh_interval=refresh_interval,
             keepalive_interval=keepalive_interval,
+            random=random,
         )
         self.events: list[AgentEvent] = []
         self.agent.events.subscribe(self.events.append)
@@ -70,16 +83,6 @@ def test_login_429_waits_for_retry_after_and_keeps_no_stale_state() -> None:
     h.scheduler.advance_to(100)
     assert h.backend.times("login") == [0.0, 7.0]
     assert h.results == [Connected()]
-
-
-def test_bad_credentials_at_connect_are_not_retried() -> None:
-    h = Harness()
-    h.backend.fail("login", AuthenticationError("Bad Authentication", 38, Service.LOGIN))
-    h.start(h.agent.connect())
-    h.scheduler.advance_to(100)
-    assert h.backend.times("login") == [0.0]
-    assert isinstance(h.errors[0], AuthenticationError)
-    assert h.agent.state is AgentState.CLOSED
 
 
 def test_a_retry_after_a_socket_failure_reuses_the_login() -> None:
@@ -123,6 +126,8 @@ def test_close_4401_4407_1011_reconnect_with_a_new_token() -> None:
         h.start(h.agent.connect())
         h.backend.links[0].drop(code)
         h.scheduler.advance_to(5)
+        assert h.backend.times("ws") == [0.0, 1.0], code
+        assert h.backend.times("login") == [0.0, 1.0], code
         assert [link.token for link in h.backend.links] == ["token-1", "token-2"], code
         assert h.agent.state is AgentState.CONNECTED
 
@@ -132,14 +137,17 @@ def test_a_token_refused_while_reconnecting_makes_the_next_attempt_log_in() -> N
     h.start(h.agent.connect())
     h.backend.fail("ws", AuthenticationError("expired", 401, Service.MESSAGING))
     h.backend.links[0].drop(1006)
-    h.scheduler.advance_to(10)
-    assert h.backend.times("ws") == [0.0, 1.0, 2.0]
+    h.scheduler.advance_to(20)
+    assert h.backend.times("ws") == [0.0, 1.0, 11.0]
+    assert h.backend.times("login") == [0.0, 11.0]
     assert [link.token for link in h.backend.links] == ["token-1", "token-2"]
     assert h.agent.state is AgentState.CONNECTED
 
 
 def test_reconnect_recovery_gives_up_and_closes() -> None:
-    policy = Recovery(reconnect=replace(DEFAULT_RECONNECT, jitter=Jitter.NONE, max_attempts=3))
+    policy = replace(
+        EXACT, reconnect=replace(DEFAULT_RECONNECT, jitter=Jitter.NONE, max_attempts=3)
+    )
     h = Harness(policy)
     h.start(h.agent.connect())
     h.backend.fail("ws", TransportError("refused"), times=10)
@@ -182,3 +190,15 @@ def test_a_manual_refresh_success_cancels_pending_refresh_retries() -> None:
     h.start(h.agent.refresh_session())
     h.scheduler.advance_to(1000)
     assert h.backend.times("refresh") == [600.0, 602.0]
+
+
+def test_the_first_reconnect_and_every_retry_are_jittered_by_the_agents_random_source() -> None:
+    # r = 0.25 every time: the first reconnect waits 1 + 1 * 0.25 s; the reconnect policy's
+    # equal jitter makes its 1 s, 2 s waits 0.5 + 0.5 * 0.25 and 1 + 1 * 0.25 s
+    h = Harness(Recovery(), random=lambda: 0.25)
+    h.start(h.agent.connect())
+    h.backend.fail("ws", TransportError("refused"), times=2)
+    h.backend.links[0].drop(1006)
+    h.scheduler.advance_to(100)
+    assert h.backend.times("ws") == [0.0, 1.25, 1.875, 3.125]
+    assert h.agent.state is AgentState.CONNECTED
