@@ -13,6 +13,9 @@ The policy of LivePerson's guidance and the Node SDK's recipe, as data:
   35 attempts); a refresh 401 logs in again (that is part of the flow, not a retry).
 * a success at a location cancels the retries pending for it: a socket attached by any flow
   ends a pending reconnect recovery; a successful refresh ends pending refresh retries.
+* backfill: a dialog's history query after a reconnect that fails (timeout, 429, 5xx) is
+  retried with :attr:`Recovery.backfill`; when it gives up, the gap is reported at
+  ``Subscription#Backfill``. A socket lost meanwhile ends it: the next socket backfills again.
 * every policy is finite: when one gives up, a ``Recovery#GiveUp`` error event is reported and,
   for the socket, the agent's state becomes ``closed``.
 
@@ -32,7 +35,7 @@ from rx_lpagent.errors import AuthenticationError, Service
 from rx_lpagent.rx import REFRESH_SESSION, SERVER_ERROR, Backoff, Jitter, is_retryable
 from rx_lpagent.rx import retry_with_backoff as _retry_with_backoff
 
-__all__ = ["DEFAULT_RECONNECT", "Recovery", "retry_reconnect_error"]
+__all__ = ["DEFAULT_BACKFILL", "DEFAULT_RECONNECT", "Recovery", "retry_reconnect_error"]
 
 _T = TypeVar("_T")
 Operator = Callable[[reactivex.Observable[_T]], reactivex.Observable[_T]]
@@ -58,6 +61,11 @@ DEFAULT_RECONNECT = Backoff(
 )
 """Socket recovery: about 1, 2, 4 ... 120 s (equal jitter), 12 attempts, then give up."""
 
+DEFAULT_BACKFILL = Backoff(
+    initial=1.0, ratio=2.0, max_delay=30.0, max_attempts=5, jitter=Jitter.EQUAL
+)
+"""A failed backfill query: about 1, 2, 4, 8, 16 s (equal jitter), then the gap is reported."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Recovery:
@@ -68,6 +76,8 @@ class Recovery:
     refresh: Backoff = REFRESH_SESSION
     reconnect_after: float = 1.0
     """The brief wait between a socket closing unasked and the first reconnect attempt."""
+    backfill: Backoff = DEFAULT_BACKFILL
+    """Retries of a dialog's backfill query after a reconnect."""
 
     def scaled(self, factor: float) -> Recovery:
         """The same policy with every delay multiplied by ``factor`` (for tests and demos)."""
@@ -87,6 +97,7 @@ class Recovery:
             reconnect=scale(self.reconnect),
             refresh=scale(self.refresh),
             reconnect_after=self.reconnect_after * factor,
+            backfill=scale(self.backfill),
         )
 
     def retry_connect(self, scheduler: abc.SchedulerBase) -> Operator[_T]:
@@ -97,3 +108,6 @@ class Recovery:
 
     def retry_refresh(self, scheduler: abc.SchedulerBase) -> Operator[_T]:
         return _retry_with_backoff(self.refresh, scheduler)
+
+    def retry_backfill(self, scheduler: abc.SchedulerBase) -> Operator[_T]:
+        return _retry_with_backoff(self.backfill, scheduler)
