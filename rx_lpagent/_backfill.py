@@ -112,9 +112,11 @@ class Backfill:
                 "newerThanSequence": 0 if progress.newer is None else progress.newer,
                 "maxQuantity": asked,
             }
-            return self._query(body).pipe(
-                ops.map(lambda response: self._take_page(dialog_id, progress, response, asked))
-            )
+
+            def take(response: Response) -> bool:
+                return self._take_page(dialog_id, progress, response, asked)
+
+            return self._query(body).pipe(ops.map(take))
 
         pages: reactivex.Observable[bool] = reactivex.defer(page).pipe(
             ops.repeat(), ops.take_while(bool)
@@ -142,7 +144,7 @@ class Backfill:
                 )
             )
 
-        def failed(error: Exception) -> reactivex.Observable[bool]:
+        def failed(error: Exception, _: reactivex.Observable[bool]) -> reactivex.Observable[bool]:
             self._ledger.end_backfill(dialog_id)
             reason = f"failed: {type(error).__name__}: {redact(str(error))}"
             self._report_gap(dialog_id, progress, reason, error)

@@ -116,7 +116,7 @@ class DialogLedger:
             if result is None or details is None:
                 continue
             for dialog in details.dialogs:
-                if details.state == _CLOSED or dialog.state == _CLOSED:
+                if _CLOSED in (details.state, dialog.state):
                     self.forget(dialog.dialog_id)
             if details.state == _CLOSED:
                 self.forget(result.conv_id)

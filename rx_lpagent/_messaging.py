@@ -77,7 +77,7 @@ class RequestOptions(TypedDict, total=False):
 
 
 SUBSCRIBE_MESSAGING_EVENTS = "ms.SubscribeMessagingEvents"
-_history_decoder = msgspec.json.Decoder(list[msgspec.Raw] | dict[str, Any])
+_history_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 
 Body = Mapping[str, Any]
 
@@ -237,9 +237,9 @@ class MessagingRequests:
         try:
             events = _history_decoder.decode(response.body)
         except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
-            return  # the Node view reports it
+            events = [response.body]  # one bare event counts as a list of one
         sequences: dict[str, list[int]] = {}
-        for raw in events if isinstance(events, list) else [events]:
+        for raw in events:
             key = event_key(raw)
             if key is not None and key.sequence is not None:
                 sequences.setdefault(key.dialog_id, []).append(key.sequence)
