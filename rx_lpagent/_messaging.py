@@ -18,6 +18,7 @@ from reactivex import abc
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus
+from rx_lpagent._conversation_view import ConversationView
 from rx_lpagent._ledger import DialogLedger, event_key
 from rx_lpagent._requests import Cancel, PendingRequests, Timers, loop_timers, scheduler_timers
 from rx_lpagent._resubscribe import (
@@ -96,6 +97,7 @@ class MessagingRequests:
     _router: NotificationRouter
     _resubscriptions: Resubscriptions
     _ledger: DialogLedger | None
+    _conversations: ConversationView | None
 
     @property
     def identity(self) -> AgentIdentity | None:
@@ -160,6 +162,8 @@ class MessagingRequests:
                     )
                 if unsubscribed is not None:  # only once it is gone: a failed one stays
                     self._resubscriptions.forget(unsubscribed)
+                    if self._conversations is not None and isinstance(sent, Mapping):
+                        self._conversations.forget(str(sent.get("subscriptionId")))
                 on_value(reply)
 
             return self._start_request(
@@ -270,7 +274,11 @@ class MessagingRequests:
 
             def moved(reply: Any, original_id: str | None = original_id) -> None:
                 if original_id is not None:
+                    old_id = self._resubscriptions.current_id(original_id)
                     self._resubscriptions.moved(original_id, reply)
+                    if self._conversations is not None:
+                        new_id = self._resubscriptions.current_id(original_id)
+                        self._conversations.moved(old_id, new_id)
                 one_done()
 
             def failed(error: Exception) -> None:

@@ -22,6 +22,7 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._backfill import QUERY_MESSAGES, Backfill
 from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._conversation_view import ConversationView
 from rx_lpagent._keepalive import KeepAlive
 from rx_lpagent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
 from rx_lpagent._lifetime import completion, until_disposed
@@ -113,8 +114,10 @@ class Agent(MessagingRequests):
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
         self._ledger: DialogLedger | None = None
         self._backfill: Backfill | None = None
+        self._conversations: ConversationView | None = None
         if config.backfill:
             self._ledger = DialogLedger(self._router.dispatch)
+            self._conversations = ConversationView(EX_CONVERSATION)
             self._backfill = Backfill(
                 self._ledger, self._query_history, self._events.emit, limit=config.backfill_limit
             )
@@ -417,10 +420,10 @@ class Agent(MessagingRequests):
                 self._router.dispatch(frame)
             elif frame.type == ONLINE_EVENT:
                 ledger.on_event(frame)  # de-duplicated, held while its dialog is backfilled
+            elif frame.type == EX_CONVERSATION:
+                self._on_conversations(ledger, frame)
             else:
                 self._router.dispatch(frame)
-                if frame.type == EX_CONVERSATION:
-                    ledger.on_conversations(frame)
         elif isinstance(frame, Response):
             try:
                 self._pending.resolve(frame)
@@ -431,6 +434,17 @@ class Agent(MessagingRequests):
             self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
         elif isinstance(frame, UnknownFrame):
             _log.debug("ignoring a frame of unknown kind %r", frame.kind)
+
+    def _on_conversations(self, ledger: DialogLedger, notification: Notification) -> None:
+        gone = (
+            None
+            if self._conversations is None
+            else self._conversations.on_notification(notification)
+        )
+        self._router.dispatch(notification)
+        if gone is not None:
+            self._router.dispatch(gone)  # conversations that left the subscription in the gap
+        ledger.on_conversations(notification)
 
     def _query_history(self, body: dict[str, Any]) -> reactivex.Observable[Response]:
         return self.request(QUERY_MESSAGES, body)

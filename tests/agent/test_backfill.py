@@ -14,7 +14,7 @@ from rx_lpagent.agent import Agent
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.errors import BackfillError
 from rx_lpagent.events import AgentEvent, Backfilled, Connected, ErrorEvent
-from rx_lpagent.protocol import OnlineEventDistribution
+from rx_lpagent.protocol import ExConversationChangeNotification, OnlineEventDistribution
 from rx_lpagent.protocol.transforms import NodeView
 from rx_lpagent.recovery import Recovery
 from tests.agent.conftest import MakeAgent, Recorder
@@ -276,3 +276,49 @@ async def test_backfill_off_sends_no_history_query(
     await inbox.holds(2)
     assert emulator.calls.count(".ams.ms.QueryMessages") == 0
     assert not backfills(rec)
+
+
+async def test_a_conversation_closed_in_the_gap_leaves_the_open_view(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec = make_agent(recovery=None)
+    agent = rec.agent
+    changes: list[tuple[str, str, str]] = []
+    agent.notifications_of(ExConversationChangeNotification).subscribe(
+        lambda n: changes.extend(
+            (c.type, c.result.conv_id, c.result.conversation_details.state)
+            for c in n.changes
+            if c.result is not None and c.result.conversation_details is not None
+        )
+    )
+    node_deletes: list[str] = []
+    agent.node_notifications.subscribe(
+        lambda view: (
+            node_deletes.extend(
+                c["result"]["convId"] for c in view.body["changes"] if c["type"] == "DELETE"
+            )
+            if view.type == "cqm.ExConversationChangeNotification"
+            else None
+        )
+    )
+    await agent.connect()
+    await agent.subscribe_ex_conversations({"convState": ["OPEN"]})
+    consumer, other = emulator.consumer(CONSUMER), emulator.consumer("consumer-2")
+    closing = await consumer.open_conversation()
+    staying = await other.open_conversation()
+    await until(lambda: {c[1] for c in changes} == {closing, staying})
+    await emulator.faults.close_sockets(1000)
+    await until(lambda: not agent.connected)
+    await consumer.close_conversation(closing)
+    opened = await emulator.consumer("consumer-3").open_conversation()
+    changes.clear()
+    await agent.reconnect()
+    await until(lambda: ("DELETE", closing, "OPEN") in changes)
+    assert sorted(changes) == sorted(
+        [("UPSERT", staying, "OPEN"), ("UPSERT", opened, "OPEN"), ("DELETE", closing, "OPEN")]
+    )
+    assert node_deletes == [closing]
+    unexpected = [
+        e for e in rec.events if isinstance(e, ErrorEvent) and e.location != "Socket#Close"
+    ]
+    assert not unexpected
