@@ -31,6 +31,10 @@ class DedupWindow:
     def admit(self, sequence: int) -> bool:
         """True (and remember it) if ``sequence`` was not admitted before; False for a repeat."""
         high = self.high_water
+        if high is not None and sequence == high + 1:  # the usual case: the next one
+            self._seen = ((self._seen << 1) | 1) & self._mask
+            self.high_water = sequence
+            return True
         if high is None or sequence > high:
             shift = self.size if high is None else min(sequence - high, self.size)
             self._seen = ((self._seen << shift) | 1) & self._mask

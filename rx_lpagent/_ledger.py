@@ -29,7 +29,7 @@ DEFAULT_MAX_DIALOGS = 10_000
 _CLOSED = "CLOSE"
 
 
-class EventKey(msgspec.Struct, rename="camel"):
+class EventKey(msgspec.Struct, rename="camel", gc=False):
     """The two fields of a dialog event that de-duplication needs (the rest stays undecoded)."""
 
     dialog_id: str = ""
@@ -37,13 +37,14 @@ class EventKey(msgspec.Struct, rename="camel"):
 
 
 _key_decoder = msgspec.json.Decoder(EventKey)
+_BAD_BODY = (msgspec.DecodeError, UnicodeError, ValueError, TypeError)
 
 
 def event_key(body: msgspec.Raw | bytes) -> EventKey | None:
     """Dialog and sequence of an event body; None if it has none (or is not an object)."""
     try:
         key = _key_decoder.decode(body)
-    except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
+    except _BAD_BODY:
         return None
     if not key.dialog_id or key.sequence is None:
         return None
@@ -94,15 +95,22 @@ class DialogLedger:
 
     def on_event(self, notification: Notification) -> None:
         """A live dialog event: delivered if new, held if its dialog waits for a backfill."""
-        key = event_key(notification.body)
-        if key is None:
+        # the hot path of every dialog event: kept flat on purpose
+        try:
+            key = _key_decoder.decode(notification.body)
+        except _BAD_BODY:
             self._deliver(notification)
             return
-        dialog = self._dialogs.get(key.dialog_id) or self._track(key.dialog_id)
-        assert key.sequence is not None
+        sequence, dialog_id = key.sequence, key.dialog_id
+        if sequence is None or not dialog_id:
+            self._deliver(notification)
+            return
+        dialog = self._dialogs.get(dialog_id)
+        if dialog is None:
+            dialog = self._track(dialog_id)
         if dialog.pending:
-            dialog.held.append((key.sequence, notification))
-        elif dialog.window.admit(key.sequence):
+            dialog.held.append((sequence, notification))
+        elif dialog.window.admit(sequence):
             self._deliver(notification)
 
     def on_conversations(self, notification: Notification) -> None:
