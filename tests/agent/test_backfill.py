@@ -106,20 +106,38 @@ def gaps(rec: Recorder) -> list[ErrorEvent]:
     return [e for e in rec.events if isinstance(e, ErrorEvent) and _is_gap(e)]
 
 
+Fault = Callable[[], Awaitable[object]]
+
+
+async def converse(
+    rec: Recorder, emulator: Emulator, conv_id: str, count: int, *faults: tuple[int, Fault]
+) -> None:
+    """The consumer sends ``count`` messages; once the bot holds ``n`` of them, each ``(n,
+    fault)`` is caused and its reconnect and backfill awaited. In the end every stream holds each
+    message once, in order."""
+    inbox = Inbox(rec.agent)
+    sending = asyncio.ensure_future(send(emulator, conv_id, count))
+    for held, fault in faults:
+        await inbox.holds(held)
+        await across(rec, fault)
+    await sending
+    await inbox.holds(count)
+    await barrier(rec)
+    inbox.assert_exactly_once_in_order(count)
+
+
 async def test_120_messages_across_a_drop_and_a_token_close_arrive_once_in_order(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
     rec, conv_id = await in_conversation(make_agent, emulator, recovery=GAP_RECOVERY)
-    inbox = Inbox(rec.agent)
-    sending = asyncio.ensure_future(send(emulator, conv_id, 120))
-    await inbox.holds(30)
-    await across(rec, lambda: emulator.faults.close_sockets(1006))
-    await inbox.holds(70)
-    await across(rec, lambda: emulator.faults.close_sockets(4401))
-    await sending
-    await inbox.holds(120)
-    await barrier(rec)
-    inbox.assert_exactly_once_in_order(120)
+    await converse(
+        rec,
+        emulator,
+        conv_id,
+        120,
+        (30, lambda: emulator.faults.close_sockets(1006)),
+        (70, lambda: emulator.faults.close_sockets(4401)),
+    )
     made = backfills(rec)
     assert len(made) == 3
     assert sum(b.delivered for b in made) > 0  # the 50 ms gaps did miss messages
@@ -132,34 +150,23 @@ async def test_a_drop_during_the_backfill_is_backfilled_by_the_next_socket(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
     rec, conv_id = await in_conversation(make_agent, emulator, recovery=GAP_RECOVERY)
-    inbox = Inbox(rec.agent)
-    sending = asyncio.ensure_future(send(emulator, conv_id, 60))
-    await inbox.holds(20)
-    emulator.faults.close_on(".ams.ms.QueryMessages", 1006)
-    connected_twice = first(
-        rec.agent.events, lambda e: isinstance(e, Connected) and emulator.calls.count("ws") >= 3
-    )
-    await across(rec, lambda: emulator.faults.close_sockets(1006))
-    await settled(connected_twice)
-    await sending
-    await inbox.holds(60)
-    await barrier(rec)
-    inbox.assert_exactly_once_in_order(60)
+
+    async def drop_twice() -> None:
+        emulator.faults.close_on(".ams.ms.QueryMessages", 1006)  # the first backfill's query
+        await emulator.faults.close_sockets(1006)
+
+    await converse(rec, emulator, conv_id, 60, (20, drop_twice))
     assert emulator.calls.count("ws") == 4  # connect, two recoveries, the barrier
+    assert emulator.calls.count(".ams.ms.QueryMessages") == 3
+    assert len(backfills(rec)) == 2
     assert not gaps(rec)
 
 
 async def test_a_token_expiry_loses_nothing(make_agent: MakeAgent, emulator: Emulator) -> None:
     rec, conv_id = await in_conversation(make_agent, emulator, recovery=GAP_RECOVERY)
-    inbox = Inbox(rec.agent)
-    sending = asyncio.ensure_future(send(emulator, conv_id, 60))
-    await inbox.holds(20)
-    await across(rec, emulator.faults.expire_bearer)
-    await sending
-    await inbox.holds(60)
-    await barrier(rec)
-    inbox.assert_exactly_once_in_order(60)
+    await converse(rec, emulator, conv_id, 60, (20, emulator.faults.expire_bearer))
     assert emulator.calls.count("login") == 2
+    assert sum(b.delivered for b in backfills(rec)) > 0
 
 
 async def test_a_half_open_socket_caught_by_the_keepalive_loses_nothing(
@@ -172,18 +179,11 @@ async def test_a_half_open_socket_caught_by_the_keepalive_loses_nothing(
         keepalive_interval=0.05,
         keepalive_timeout=0.1,
     )
-    inbox = Inbox(rec.agent)
-    sending = asyncio.ensure_future(send(emulator, conv_id, 60))
-    await inbox.holds(20)
 
     async def half_open() -> None:
         emulator.faults.half_open()
 
-    await across(rec, half_open)
-    await sending
-    await inbox.holds(60)
-    await barrier(rec)
-    inbox.assert_exactly_once_in_order(60)
+    await converse(rec, emulator, conv_id, 60, (20, half_open))
     assert ("error", "KeepAlive#Watchdog") in rec.outcomes()
     assert sum(b.delivered for b in backfills(rec)) > 0
 
