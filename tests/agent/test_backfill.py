@@ -188,6 +188,15 @@ async def test_a_half_open_socket_caught_by_the_keepalive_loses_nothing(
     assert sum(b.delivered for b in backfills(rec)) > 0
 
 
+async def first_message(rec: Recorder, emulator: Emulator, conv_id: str) -> Inbox:
+    """The bot's inbox, once it holds the consumer's first message ``m0`` (its dialog is one
+    the agent now tracks)."""
+    inbox = Inbox(rec.agent)
+    await emulator.consumer(CONSUMER).send_text(conv_id, "m0")
+    await inbox.holds(1)
+    return inbox
+
+
 async def down_while(rec: Recorder, emulator: Emulator, conv_id: str, count: int) -> None:
     """The socket closes (no recovery) and the consumer sends ``count`` messages meanwhile."""
     await emulator.faults.close_sockets(1000)
@@ -199,9 +208,7 @@ async def test_a_long_gap_is_fetched_page_by_page(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
     rec, conv_id = await in_conversation(make_agent, emulator, recovery=None)
-    inbox = Inbox(rec.agent)
-    await emulator.consumer(CONSUMER).send_text(conv_id, "m0")
-    await inbox.holds(1)
+    inbox = await first_message(rec, emulator, conv_id)
     await down_while(rec, emulator, conv_id, 250)
     backfilled = first(rec.agent.events, is_backfilled)
     await rec.agent.reconnect()
@@ -221,9 +228,7 @@ async def test_a_backfill_stopped_by_its_limit_reports_the_gap(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
     rec, conv_id = await in_conversation(make_agent, emulator, recovery=None, backfill_limit=30)
-    inbox = Inbox(rec.agent)
-    await emulator.consumer(CONSUMER).send_text(conv_id, "m0")
-    await inbox.holds(1)
+    inbox = await first_message(rec, emulator, conv_id)
     await down_while(rec, emulator, conv_id, 50)
     await rec.agent.reconnect()
     await until(lambda: bool(gaps(rec)))
@@ -238,9 +243,7 @@ async def test_a_failing_backfill_is_retried_then_its_gap_reported(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
     rec, conv_id = await in_conversation(make_agent, emulator, recovery=GAP_RECOVERY)
-    inbox = Inbox(rec.agent)
-    await emulator.consumer(CONSUMER).send_text(conv_id, "m0")
-    await inbox.holds(1)
+    inbox = await first_message(rec, emulator, conv_id)
     emulator.faults.fail(".ams.ms.QueryMessages", 503, times=2)
     await across(rec, lambda: emulator.faults.close_sockets(1006))
     assert emulator.calls.count(".ams.ms.QueryMessages") == 3
@@ -268,9 +271,7 @@ async def test_backfill_off_sends_no_history_query(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
     rec, conv_id = await in_conversation(make_agent, emulator, backfill=False)
-    inbox = Inbox(rec.agent)
-    await emulator.consumer(CONSUMER).send_text(conv_id, "m0")
-    await inbox.holds(1)
+    inbox = await first_message(rec, emulator, conv_id)
     await rec.agent.reconnect(skip_token_generation=True)
     await emulator.consumer(CONSUMER).send_text(conv_id, "m1")
     await inbox.holds(2)
