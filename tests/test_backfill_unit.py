@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from typing import Any
 
 import msgspec
+import pytest
 import reactivex
 from reactivex.testing import TestScheduler
 
 from rx_lpagent._backfill import Backfill
 from rx_lpagent._ledger import DialogLedger
-from rx_lpagent.errors import BackfillError, MalformedFrameError, ServerError
+from rx_lpagent.config import AgentConfig, PasswordCredentials
+from rx_lpagent.errors import BackfillError, ConfigurationError, MalformedFrameError, ServerError
 from rx_lpagent.events import AgentEvent, Backfilled, ErrorEvent
 from rx_lpagent.protocol.frames import Notification, Response
 from rx_lpagent.recovery import Recovery
@@ -182,3 +185,30 @@ def test_the_limit_stops_paging_and_reports_the_gap() -> None:
     assert isinstance(event.error, BackfillError)
     assert event.error.after_sequence == 3
     assert "limit of 5 events" in event.error.message
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"backfill": "yes"}, "backfill must be True or False"),
+        ({"backfill_limit": 0}, "backfill_limit must be a positive number of events"),
+        ({"backfill_limit": True}, "backfill_limit must be a positive number of events"),
+        ({"backfill_limit": 1.5}, "backfill_limit must be a positive number of events"),
+    ],
+)
+def test_the_backfill_settings_are_validated(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        AgentConfig("123", PasswordCredentials("bot", "secret"), **settings)
+
+
+def test_backfill_is_on_by_default_and_its_retries_scale() -> None:
+    config = AgentConfig("123", PasswordCredentials("bot", "secret"))
+    assert (config.backfill, config.backfill_limit) == (True, 1000)
+    assert Recovery().scaled(0.5).backfill.initial == 0.5
+
+
+def test_a_backfill_error_pickles_with_its_dialog() -> None:
+    error = BackfillError("backfill of dialog d failed", "d", 7)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy, copy.dialog_id, copy.after_sequence) == (error, "d", 7)
+    assert (copy.service, copy.retryable) == ("messaging", False)
