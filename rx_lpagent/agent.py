@@ -420,8 +420,8 @@ class Agent(MessagingRequests):
                 self._router.dispatch(frame)
             elif frame.type == ONLINE_EVENT:
                 ledger.on_event(frame)  # de-duplicated, held while its dialog is backfilled
-            elif frame.type == EX_CONVERSATION:
-                self._on_conversations(ledger, frame)
+            elif frame.type == EX_CONVERSATION and self._conversations is not None:
+                self._on_conversations(ledger, self._conversations, frame)
             else:
                 self._router.dispatch(frame)
         elif isinstance(frame, Response):
@@ -435,12 +435,10 @@ class Agent(MessagingRequests):
         elif isinstance(frame, UnknownFrame):
             _log.debug("ignoring a frame of unknown kind %r", frame.kind)
 
-    def _on_conversations(self, ledger: DialogLedger, notification: Notification) -> None:
-        gone = (
-            None
-            if self._conversations is None
-            else self._conversations.on_notification(notification)
-        )
+    def _on_conversations(
+        self, ledger: DialogLedger, view: ConversationView, notification: Notification
+    ) -> None:
+        gone = view.on_notification(notification)
         self._router.dispatch(notification)
         if gone is not None:
             self._router.dispatch(gone)  # conversations that left the subscription in the gap
