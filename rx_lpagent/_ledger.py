@@ -1,7 +1,9 @@
 """Per-dialog delivery state: what was delivered (de-duplication), what waits for a backfill.
 
 Every ``.ams.ms.OnlineEventDistribution`` passes through :meth:`DialogLedger.on_event` before
-the notification streams see it. A dialog's first sequenced event starts tracking it. After a
+the notification streams see it. A dialog is tracked from its first sequenced event, from the
+caller's own history query of it, or from a conversation notification showing the agent as a
+participant of its open conversation (from that conversation's last message on). After a
 reconnect every tracked dialog is *pending* until its backfill ends: live events of a pending
 dialog are held, then delivered after the backfilled ones, all in sequence order and each once.
 Events without a sequence (chat states) or a dialog id pass straight through.
@@ -13,13 +15,17 @@ dropped when a conversation notification says it (or its conversation) closed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 import msgspec
 
 from rx_lpagent._dedup import DEFAULT_WINDOW, DedupWindow
 from rx_lpagent.protocol.frames import Notification, decode_body
-from rx_lpagent.protocol.notifications import ExConversationChangeNotification
+from rx_lpagent.protocol.notifications import (
+    ConversationDetails,
+    ExConversationChangeNotification,
+    OnlineEventDistribution,
+)
 
 __all__ = ["EX_CONVERSATION", "ONLINE_EVENT", "DialogLedger", "EventKey", "event_key"]
 
@@ -27,6 +33,7 @@ ONLINE_EVENT = ".ams.ms.OnlineEventDistribution"
 EX_CONVERSATION = ".ams.aam.ExConversationChangeNotification"
 DEFAULT_MAX_DIALOGS = 10_000
 _CLOSED = "CLOSE"
+_DELETE = "DELETE"
 
 
 class EventKey(msgspec.Struct, rename="camel", gc=False):
@@ -52,13 +59,19 @@ def event_key(body: msgspec.Raw | bytes) -> EventKey | None:
 
 
 class _Dialog:
-    __slots__ = ("closed", "held", "pending", "window")
+    __slots__ = ("closed", "floor", "held", "pending", "window")
 
     def __init__(self, window: int) -> None:
         self.window = DedupWindow(window)
         self.pending = False
         self.closed = False
         self.held: list[tuple[int, Notification]] = []
+        self.floor: int | None = None
+        """Where a backfill starts while nothing was delivered yet (None: from the start)."""
+
+
+def _takes_part(details: ConversationDetails, me: Collection[str]) -> bool:
+    return any(each in me for ids in details.participants.values() for each in ids)
 
 
 class DialogLedger:
@@ -113,8 +126,12 @@ class DialogLedger:
         elif dialog.window.admit(sequence):
             self._deliver(notification)
 
-    def on_conversations(self, notification: Notification) -> None:
-        """Drop the state of dialogs a conversation notification reports closed."""
+    def on_conversations(
+        self, notification: Notification, me: Collection[str] = frozenset()
+    ) -> None:
+        """Drop the state of dialogs a conversation notification reports closed; start tracking
+        the open dialogs of conversations ``me`` (the agent's ids) takes part in, so that a
+        message sent to one in a gap before its first event reached the agent is backfilled."""
         body = decode_body(notification.body, ExConversationChangeNotification)
         if not isinstance(body, ExConversationChangeNotification):
             return  # the typed stream reports it, if anyone watches
@@ -128,6 +145,19 @@ class DialogLedger:
                     self.forget(dialog.dialog_id)
             if details.state == _CLOSED:
                 self.forget(result.conv_id)
+            elif change.type != _DELETE and _takes_part(details, me):
+                self._track_joined(details, result.last_content_event_notification)
+
+    def _track_joined(
+        self, details: ConversationDetails, last: OnlineEventDistribution | None
+    ) -> None:
+        for dialog in details.dialogs:
+            if dialog.state == _CLOSED or not dialog.dialog_id or dialog.dialog_id in self:
+                continue
+            tracked = self._track(dialog.dialog_id)
+            if last is not None and last.dialog_id == dialog.dialog_id:
+                # a floor, not a delivery: that event may still be on its way live
+                tracked.floor = last.sequence
 
     def note_history(self, dialog_id: str, sequences: Iterable[int]) -> None:
         """The caller fetched history itself (``subscribe_messaging_events``): track the dialog
@@ -155,7 +185,8 @@ class DialogLedger:
         work: list[tuple[str, int | None]] = []
         for dialog_id, dialog in self._dialogs.items():
             dialog.pending = True
-            work.append((dialog_id, dialog.window.high_water))
+            after = dialog.window.high_water
+            work.append((dialog_id, dialog.floor if after is None else after))
         return work
 
     def backfilled(self, dialog_id: str, events: Iterable[tuple[int, Notification]]) -> int:

@@ -442,7 +442,9 @@ class Agent(MessagingRequests):
         self._router.dispatch(notification)
         if gone is not None:
             self._router.dispatch(gone)  # conversations that left the subscription in the gap
-        ledger.on_conversations(notification)
+        identity = self.identity
+        me = () if identity is None else (identity.old_agent_id, identity.user_pid or "")
+        ledger.on_conversations(notification, me)
 
     def _query_history(self, body: dict[str, Any]) -> reactivex.Observable[Response]:
         return self.request(QUERY_MESSAGES, body)

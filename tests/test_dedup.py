@@ -160,3 +160,30 @@ def test_history_the_caller_fetched_counts_as_delivered() -> None:
     ledger.on_event(event("a", 2))
     ledger.on_event(event("a", 3))
     assert keys(delivered) == [("a", 3)]
+
+
+def joined(conv_id: str, me: str, last_sequence: int | None) -> Notification:
+    result: dict[str, object] = {
+        "convId": conv_id,
+        "conversationDetails": {
+            "state": "OPEN",
+            "participants": {"CONSUMER": ["c"], "ASSIGNED_AGENT": [me]},
+            "dialogs": [{"dialogId": conv_id, "state": "OPEN"}],
+        },
+    }
+    if last_sequence is not None:
+        result["lastContentEventNotification"] = {"dialogId": conv_id, "sequence": last_sequence}
+    body = {"subscriptionId": "s", "changes": [{"type": "UPSERT", "result": result}]}
+    return Notification(EX_CONVERSATION, msgspec.Raw(msgspec.json.encode(body)))
+
+
+def test_a_conversation_the_agent_takes_part_in_is_tracked_from_its_last_message() -> None:
+    delivered: list[Notification] = []
+    ledger = DialogLedger(delivered.append)
+    ledger.on_conversations(joined("a", "acc.me", 4), me=("acc.me",))
+    ledger.on_conversations(joined("b", "acc.me", None), me=("acc.me",))
+    ledger.on_conversations(joined("c", "acc.other", 1), me=("acc.me",))
+    assert sorted(ledger.begin_backfill()) == [("a", 4), ("b", None)]
+    ledger.end_backfill("a")
+    ledger.on_event(event("a", 4))  # the floor is no delivery: that event may still come live
+    assert keys(delivered) == [("a", 4)]

@@ -323,3 +323,25 @@ async def test_a_conversation_closed_in_the_gap_leaves_the_open_view(
         e for e in rec.events if isinstance(e, ErrorEvent) and e.location != "Socket#Close"
     ]
     assert not unexpected
+
+
+async def test_a_joined_conversation_without_events_yet_is_backfilled(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec = make_agent(recovery=None)
+    agent = rec.agent
+    inbox = Inbox(agent)
+    await agent.connect()
+    await agent.subscribe_ex_conversations({"convState": ["OPEN"]})
+    consumer = emulator.consumer(CONSUMER)
+    joined = first(agent.notifications_of(ExConversationChangeNotification))
+    reply = await agent.agent_request_conversation({"consumerId": consumer.consumer_id})
+    conv_id: str = reply["conversationId"]
+    await settled(joined)
+    await down_while(rec, emulator, conv_id, 3)  # m1, m2: the agent never saw an event of it
+    backfilled = first(agent.events, is_backfilled)
+    await agent.reconnect()
+    done = await settled(backfilled)
+    assert isinstance(done, Backfilled)
+    assert (done.dialog_id, done.delivered) == (conv_id, 2)
+    assert inbox.typed == ["m1", "m2"]
