@@ -345,3 +345,16 @@ async def test_a_joined_conversation_without_events_yet_is_backfilled(
     assert isinstance(done, Backfilled)
     assert (done.dialog_id, done.delivered) == (conv_id, 2)
     assert inbox.typed == ["m1", "m2"]
+
+
+async def test_dispose_during_a_backfill_ends_it_quietly(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec, conv_id = await in_conversation(make_agent, emulator, recovery=GAP_RECOVERY)
+    await first_message(rec, emulator, conv_id)
+    emulator.faults.delay(".ams.ms.QueryMessages", 30.0)
+    # with nothing to re-subscribe, the query goes out as the new socket is attached
+    await rec.agent.reconnect(skip_token_generation=True)
+    await asyncio.wait_for(rec.agent.dispose(), 5)
+    assert not backfills(rec)
+    assert not gaps(rec)
