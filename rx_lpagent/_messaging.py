@@ -18,6 +18,8 @@ from reactivex import abc
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus
+from rx_lpagent._conversation_view import ConversationView
+from rx_lpagent._ledger import DialogLedger, event_key
 from rx_lpagent._requests import Cancel, PendingRequests, Timers, loop_timers, scheduler_timers
 from rx_lpagent._resubscribe import (
     RESUBSCRIBED_TYPES,
@@ -76,6 +78,7 @@ class RequestOptions(TypedDict, total=False):
 
 
 SUBSCRIBE_MESSAGING_EVENTS = "ms.SubscribeMessagingEvents"
+_history_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 
 Body = Mapping[str, Any]
 
@@ -93,6 +96,8 @@ class MessagingRequests:
     _request_timeout: float
     _router: NotificationRouter
     _resubscriptions: Resubscriptions
+    _ledger: DialogLedger | None
+    _conversations: ConversationView | None
 
     @property
     def identity(self) -> AgentIdentity | None:
@@ -157,6 +162,8 @@ class MessagingRequests:
                     )
                 if unsubscribed is not None:  # only once it is gone: a failed one stays
                     self._resubscriptions.forget(unsubscribed)
+                    if self._conversations is not None and isinstance(sent, Mapping):
+                        self._conversations.forget(str(sent.get("subscriptionId")))
                 on_value(reply)
 
             return self._start_request(
@@ -220,11 +227,28 @@ class MessagingRequests:
         return {**body, "subscriptionId": self._resubscriptions.current_id(original)}, original
 
     def _replay_history(self, response: Response, identity: AgentIdentity) -> None:
+        if self._ledger is not None:
+            self._note_history(self._ledger, response)
         view = query_messages_to_node_view(response.body, identity)
         if isinstance(view, MalformedFrameError):
             self._report_transform(view)
         elif view is not None:
             self._router.emit_node_view(view)
+
+    @staticmethod
+    def _note_history(ledger: DialogLedger, response: Response) -> None:
+        """The caller's own history query: its dialog is one to backfill after a reconnect."""
+        try:
+            events = _history_decoder.decode(response.body)
+        except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
+            events = [response.body]  # one bare event counts as a list of one
+        sequences: dict[str, list[int]] = {}
+        for raw in events:
+            key = event_key(raw)
+            if key is not None and key.sequence is not None:
+                sequences.setdefault(key.dialog_id, []).append(key.sequence)
+        for dialog_id, seen in sequences.items():
+            ledger.note_history(dialog_id, seen)
 
     def _report_request_error(self, error: Exception) -> None:
         if isinstance(error, RequestTimeoutError):
@@ -232,15 +256,33 @@ class MessagingRequests:
         elif isinstance(error, RequestFailedError):
             self._events.emit(ErrorEvent(error, Context(Location.REQUEST_FAILED)))
 
-    def _resubscribe(self) -> None:
-        """Re-create, on the new socket, what the caller subscribed to through the agent."""
-        for original_id, sub in self._resubscriptions.to_replay():
+    def _resubscribe(self, on_done: Callable[[], None] = _nothing) -> None:
+        """Re-create, on the new socket, what the caller subscribed to through the agent;
+        ``on_done`` runs once every one of them was answered (or failed)."""
+        replay = self._resubscriptions.to_replay()
+        remaining = len(replay)
+        if not remaining:
+            on_done()
+
+        def one_done() -> None:
+            nonlocal remaining
+            remaining -= 1
+            if remaining == 0:
+                on_done()
+
+        for original_id, sub in replay:
 
             def moved(reply: Any, original_id: str | None = original_id) -> None:
                 if original_id is not None:
+                    old_id = self._resubscriptions.current_id(original_id)
                     self._resubscriptions.moved(original_id, reply)
+                    if self._conversations is not None:
+                        new_id = self._resubscriptions.current_id(original_id)
+                        self._conversations.moved(old_id, new_id)
+                one_done()
 
             def failed(error: Exception) -> None:
+                one_done()
                 if isinstance(error, TransportError) and not self.connected:
                     return  # the socket went away meanwhile: the next one re-creates it all
                 self._events.emit(

@@ -21,9 +21,12 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
+from rx_lpagent._backfill import QUERY_MESSAGES, Backfill
 from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._conversation_view import ConversationView
 from rx_lpagent._eventlog import EventLog
 from rx_lpagent._keepalive import KeepAlive
+from rx_lpagent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
 from rx_lpagent._lifetime import completion, until_disposed
 from rx_lpagent._messaging import MessagingRequests
 from rx_lpagent._periodic import Periodic
@@ -125,6 +128,15 @@ class Agent(MessagingRequests):
         self._disposing: Bus[None] = Bus("agent.disposing")
         self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
+        self._ledger: DialogLedger | None = None
+        self._backfill: Backfill | None = None
+        self._conversations: ConversationView | None = None
+        if config.backfill:
+            self._ledger = DialogLedger(self._router.dispatch)
+            self._conversations = ConversationView(EX_CONVERSATION)
+            self._backfill = Backfill(
+                self._ledger, self._query_history, self._events.emit, limit=config.backfill_limit
+            )
         self._state = StateCell(AgentState.IDLE, "agent.state")
         self._domains: Domains | None = None
         self._session: Session | None = None
@@ -275,6 +287,7 @@ class Agent(MessagingRequests):
         self._disposing.emit(None)
         self._disposing.close()
         self._recovery_job.dispose()
+        self._stop_backfill()
         self._stop_timers()
         self._connecting = None
         link, self._link = self._link, None
@@ -421,6 +434,8 @@ class Agent(MessagingRequests):
             # a flow still in flight when the agent was disposed: its socket must not live on
             link.close(1000, "agent disposed").subscribe(on_error=lambda _: None)
             raise NotConnectedError("agent disposed")
+        # before the old socket's requests fail: an unfinished backfill is redone on this one
+        backfill = None if self._backfill is None else self._backfill.prepare()
         old, self._link = self._link, link
         self._generation += 1
         self._domains, self._session = domains, session
@@ -434,13 +449,25 @@ class Agent(MessagingRequests):
         connected = Connected()
         self._events.emit(connected)
         self._start_timers()
-        self._resubscribe()
+        if backfill is None:
+            self._resubscribe()
+        else:
+            start = backfill
+            self._resubscribe(lambda: start(self._scheduler(), self._recovery))
         return connected
 
     def _on_message(self, data: bytes | str) -> None:
         frame = decode_frame(data)
         if isinstance(frame, Notification):  # first: most frames are notifications
-            self._router.dispatch(frame)
+            ledger = self._ledger
+            if ledger is None:
+                self._router.dispatch(frame)
+            elif frame.type == ONLINE_EVENT:
+                ledger.on_event(frame)  # de-duplicated, held while its dialog is backfilled
+            elif frame.type == EX_CONVERSATION and self._conversations is not None:
+                self._on_conversations(ledger, self._conversations, frame)
+            else:
+                self._router.dispatch(frame)
         elif isinstance(frame, Response):
             try:
                 self._pending.resolve(frame)
@@ -452,12 +479,31 @@ class Agent(MessagingRequests):
         elif isinstance(frame, UnknownFrame):
             _log.debug("ignoring a frame of unknown kind %r", frame.kind)
 
+    def _on_conversations(
+        self, ledger: DialogLedger, view: ConversationView, notification: Notification
+    ) -> None:
+        gone = view.on_notification(notification)
+        self._router.dispatch(notification)
+        if gone is not None:
+            self._router.dispatch(gone)  # conversations that left the subscription in the gap
+        identity = self.identity
+        me = () if identity is None else (identity.old_agent_id, identity.user_pid or "")
+        ledger.on_conversations(notification, me)
+
+    def _query_history(self, body: dict[str, Any]) -> reactivex.Observable[Response]:
+        return self.request(QUERY_MESSAGES, body)
+
+    def _stop_backfill(self) -> None:
+        if self._backfill is not None:
+            self._backfill.stop()
+
     def _report_transform(self, error: MalformedFrameError) -> None:
         self._events.emit(ErrorEvent(error, Context(Location.NOTIFICATION_TRANSFORM)))
 
     def _on_unexpected_close(self, code: int | None, reason: str) -> None:
         self._link = None
         self._generation += 1
+        self._stop_backfill()
         error = TransportError(
             f"socket closed unexpectedly (code {code}{': ' + reason if reason else ''})",
             code,

@@ -189,7 +189,10 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     what CSDS says, on connect, reconnect and refresh alike. Intervals are seconds;
     ``refresh_interval`` and ``keepalive_interval`` accept None to turn them off; a keep-alive
     unanswered for ``keepalive_timeout`` means a half-open socket (detected within
-    ``keepalive_interval + keepalive_timeout``).
+    ``keepalive_interval + keepalive_timeout``). ``backfill`` (on by default) fetches, after
+    every reconnect, the dialog events missed while the socket was down and de-duplicates
+    dialog events per sequence; ``backfill_limit`` caps the events one backfill fetches per
+    dialog (README "Delivery guarantees").
     """
 
     account_id: str
@@ -205,6 +208,8 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     keepalive_timeout: float = 10.0
     user_agent: str = msgspec.field(default_factory=_default_user_agent)
     transport: TransportName = "aiohttp"
+    backfill: bool = True
+    backfill_limit: int = 1000
 
     def __post_init__(self) -> None:
         if not isinstance(self.account_id, str) or not self.account_id.strip():
@@ -254,6 +259,19 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
         _positive("refresh_interval", self.refresh_interval, optional=True)
         _positive("keepalive_interval", self.keepalive_interval, optional=True)
         _positive("keepalive_timeout", self.keepalive_timeout, optional=False)
+        if not isinstance(self.backfill, bool):
+            raise ConfigurationError(
+                f"AgentConfig: backfill must be True or False, got {self.backfill!r}"
+            )
+        if (
+            isinstance(self.backfill_limit, bool)
+            or not isinstance(self.backfill_limit, int)
+            or self.backfill_limit < 1
+        ):
+            raise ConfigurationError(
+                "AgentConfig: backfill_limit must be a positive number of events, "
+                f"got {self.backfill_limit!r}"
+            )
 
     def __hash__(self) -> int:
         # a frozen config is usable as a key even though ``domains`` is a dict

@@ -17,6 +17,7 @@ server asked us to wait, when it said so). Callers branch on the subclass or on 
           +-- RequestTimeoutError     (TimeoutError) no answer within the timeout
           +-- MalformedFrameError     a frame or body that cannot be decoded or transformed
           +-- RetriesExhaustedError   (rx_lpagent.rx) a retry policy gave up; .error is the last
+          +-- BackfillError           a dialog's events after a reconnect could not all be fetched
 
 ``code`` is the HTTP status, the login service's ``internalCode``, the response code of a
 messaging request, 401 for a rejected socket handshake, a WebSocket close code, or ``None``.
@@ -34,6 +35,7 @@ from typing import Any
 
 __all__ = [
     "AuthenticationError",
+    "BackfillError",
     "ConfigurationError",
     "LPAgentError",
     "MalformedFrameError",
@@ -241,6 +243,28 @@ class MalformedFrameError(SDKError):
     ) -> None:
         super().__init__(message, code, service, error, retryable=False)
         self.raw = _excerpt(raw)
+
+
+class BackfillError(SDKError):
+    """Events of ``dialog_id`` newer than ``after_sequence`` (None: any) may be missing: the
+    backfill after a reconnect failed (``error`` is why) or stopped at its cap."""
+
+    dialog_id: str = ""
+    after_sequence: int | None = None
+
+    def __init__(
+        self,
+        message: str,
+        dialog_id: str,
+        after_sequence: int | None,
+        error: BaseException | None = None,
+    ) -> None:
+        super().__init__(message, None, Service.MESSAGING, error, retryable=False)
+        self.dialog_id = dialog_id
+        self.after_sequence = after_sequence
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.dialog_id, self.after_sequence))
 
 
 _EXCERPT_LIMIT = 200

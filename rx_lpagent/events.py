@@ -24,6 +24,7 @@ from rx_lpagent.errors import SDKError
 
 __all__ = [
     "AgentEvent",
+    "Backfilled",
     "Closed",
     "Connected",
     "Context",
@@ -87,6 +88,8 @@ class Location(StrEnum):
     is closed."""
     DISPOSE_LOGOUT = "Dispose#Logout"
     """The logout call made on dispose."""
+    BACKFILL = "Subscription#Backfill"
+    """Fetching a dialog's events missed while the socket was down (one outcome per dialog)."""
 
     @property
     def area(self) -> str:
@@ -133,6 +136,20 @@ class ErrorEvent(AgentEvent):
 
     error: SDKError
     context: Context
+
+
+@dataclass(frozen=True, slots=True)
+class Backfilled(SuccessEvent):
+    """A dialog's backfill after a reconnect succeeded: ``fetched`` events came back over
+    ``pages`` queries, ``delivered`` of them were new; ``held`` live events that waited for it
+    were delivered after them."""
+
+    context: Context = Context(Location.BACKFILL)
+    dialog_id: str = ""
+    fetched: int = 0
+    delivered: int = 0
+    held: int = 0
+    pages: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,9 @@ The policy of LivePerson's guidance and the Node SDK's recipe, as data:
   35 attempts); a refresh 401 or 403 logs in again at once (part of the flow, not a retry).
 * a success at a location cancels the retries pending for it: a socket attached by any flow
   ends a pending reconnect recovery; a successful refresh ends pending refresh retries.
+* backfill: a dialog's history query after a reconnect that fails (timeout, 429, 5xx) is
+  retried with :attr:`Recovery.backfill`; when it gives up, the gap is reported at
+  ``Subscription#Backfill``. A socket lost meanwhile ends it: the next socket backfills again.
 * every policy is finite: when one gives up, a ``Recovery#GiveUp`` error event is reported and,
   for the socket, the agent's state becomes ``closed``.
 
@@ -40,11 +43,18 @@ from rx_lpagent.errors import AuthenticationError
 from rx_lpagent.rx import REFRESH_SESSION, SERVER_ERROR, Backoff, Jitter, is_retryable
 from rx_lpagent.rx import retry_with_backoff as _retry_with_backoff
 
-__all__ = ["DEFAULT_AUTH", "DEFAULT_RECONNECT", "PolicyName", "Recovery", "is_auth_error"]
+__all__ = [
+    "DEFAULT_AUTH",
+    "DEFAULT_BACKFILL",
+    "DEFAULT_RECONNECT",
+    "PolicyName",
+    "Recovery",
+    "is_auth_error",
+]
 
 _T = TypeVar("_T")
 Operator = Callable[[reactivex.Observable[_T]], reactivex.Observable[_T]]
-PolicyName = Literal["connect", "reconnect", "refresh", "auth"]
+PolicyName = Literal["connect", "reconnect", "refresh", "auth", "backfill"]
 RetryHook = Callable[[PolicyName, int, float, Exception], None]
 """``hook(policy_name, attempt, delay, error)``, called as each retry is scheduled."""
 
@@ -78,6 +88,11 @@ DEFAULT_RECONNECT = Backoff(
 )
 """Socket recovery: about 1, 2, 4 ... 120 s (equal jitter), 12 attempts, then give up."""
 
+DEFAULT_BACKFILL = Backoff(
+    initial=1.0, ratio=2.0, max_delay=30.0, max_attempts=5, jitter=Jitter.EQUAL
+)
+"""A failed backfill query: about 1, 2, 4, 8, 16 s (equal jitter), then the gap is reported."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Recovery:
@@ -98,6 +113,8 @@ class Recovery:
     """The first reconnect waits ``reconnect_after + reconnect_spread * r``, ``r`` drawn from
     the agent's random source in ``[0, 1)``: agents dropped together spread their first attempts
     over this many seconds instead of all hitting CSDS and login at once."""
+    backfill: Backoff = DEFAULT_BACKFILL
+    """Retries of a dialog's backfill query after a reconnect."""
 
     def scaled(self, factor: float) -> Recovery:
         """The same policy with every delay multiplied by ``factor`` (for tests and demos)."""
@@ -119,6 +136,7 @@ class Recovery:
             auth=scale(self.auth),
             reconnect_after=self.reconnect_after * factor,
             reconnect_spread=self.reconnect_spread * factor,
+            backfill=scale(self.backfill),
         )
 
     def first_reconnect_delay(self, random: Callable[[], float]) -> float:
@@ -164,3 +182,18 @@ class Recovery:
             return own
 
         return _retry_with_backoff(choose, scheduler)
+
+    def retry_backfill(
+        self, scheduler: abc.SchedulerBase, *, on_retry: RetryHook | None = None
+    ) -> Operator[_T]:
+        """Retry a dialog's backfill with :attr:`backfill`; ``on_retry`` hears of each retry."""
+        policy = self.backfill
+        if on_retry is not None:
+            own_hook = policy.on_retry
+
+            def hook(attempt: int, delay: float, error: Exception) -> None:
+                on_retry("backfill", attempt, delay, error)
+                own_hook(attempt, delay, error)
+
+            policy = replace(policy, on_retry=hook)
+        return _retry_with_backoff(policy, scheduler)

@@ -23,6 +23,7 @@ def _script(section: str) -> str:
     [
         ("Quick start", ["'hello'"]),
         ("Messaging", ["subscribed: True", "published, sequence", "refused: 400"]),
+        ("Delivery guarantees", ["received: ['one', 'two']"]),
     ],
 )
 def test_the_example_runs(section: str, expected: list[str]) -> None:

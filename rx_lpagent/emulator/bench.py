@@ -7,6 +7,7 @@ no JSON work: a benchmark measures the client, not the emulator.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import struct
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = ["BENCH_DIALOG", "bench_frame_parts", "stream_notifications"]
 BENCH_DIALOG = "bench-dialog"
 _SEQUENCE_MARK = 987654321987
 _BATCH = 128
+_streams = itertools.count(1)
 
 
 def bench_frame_parts(dialog_id: str = BENCH_DIALOG) -> tuple[bytes, bytes]:
@@ -96,7 +98,9 @@ async def stream_notifications(connection: Connection, count: int) -> int:
     """Queue a stream of ``count`` notifications behind what the socket already has queued;
     returns once all were written (or the socket went away). Returns how many were written."""
     done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    prefix, suffix = bench_frame_parts()
+    # sequences restart at 0 in every stream: a dialog of its own keeps them unique per dialog,
+    # as the service's are (a client that de-duplicates would drop a repeated stream)
+    prefix, suffix = bench_frame_parts(f"{BENCH_DIALOG}-{next(_streams)}")
 
     async def job() -> None:
         sent = 0

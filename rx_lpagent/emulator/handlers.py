@@ -205,24 +205,43 @@ def subscribe_agents_state(engine: Engine, connection: Connection, body: Any) ->
 
 
 def query_messages(engine: Engine, connection: Connection, body: Any) -> Reply:
+    """A dialog's stored events in sequence order, oldest first.
+
+    ``newerThanSequence`` (default ``fromSeq``, then 0) keeps events from that sequence on, the
+    one given included: ``subscribeMessagingEvents`` sends 0 to get "all existing events"
+    (Node SDK README), and sequences start at 0. ``olderThanSequence`` keeps those below it.
+    The service does not page on its own (PROTOCOL.md 3.1.1: the reply is the dialog's events):
+    ``maxQuantity`` cuts the reply to its first (oldest) events, and a client pages by asking
+    again from the last sequence it got.
+    """
     body = _object(body)
     dialog_id = _text(body, "dialogId")
     conversation = engine.world.conversation_of_dialog(connection.account, dialog_id)
     if conversation is None:
         raise BadRequest("Dialog not found")
-    newer = body.get("newerThanSequence", body.get("fromSeq", 0)) or 0
-    if not isinstance(newer, int):
-        raise BadRequest("invalid field: newerThanSequence")
+    newer = _sequence(body, "newerThanSequence", body.get("fromSeq", 0)) or 0
+    older = _sequence(body, "olderThanSequence", None)
+    limit = _sequence(body, "maxQuantity", None)
     events = [
         message
         for message in conversation.messages
-        if message["dialogId"] == dialog_id and message["sequence"] >= newer
+        if message["dialogId"] == dialog_id
+        and message["sequence"] >= newer
+        and (older is None or message["sequence"] < older)
     ]
-    limit = body.get("maxQuantity")
-    if isinstance(limit, int) and limit >= 0:
+    if limit is not None:
         events = events[:limit]
     connection.dialogs.add(dialog_id)
     return Reply(200, ".ams.ms.QueryMessages$Response", events)
+
+
+def _sequence(body: dict[str, Any], key: str, default: Any) -> int | None:
+    value = body.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadRequest(f"invalid field: {key}")
+    return value
 
 
 def generate_download_url(engine: Engine, connection: Connection, body: Any) -> Reply:

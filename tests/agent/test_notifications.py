@@ -3,6 +3,8 @@ cannot be decoded or transformed; the caller's subscriptions carried over a reco
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from rx_lpagent.agent import Agent, AgentState
@@ -27,9 +29,12 @@ ONLINE_EVENT = ".ams.ms.OnlineEventDistribution"
 EX_CONVERSATION = ".ams.aam.ExConversationChangeNotification"
 
 
-async def in_conversation(make_agent: MakeAgent, emulator: Emulator) -> tuple[Recorder, str]:
-    """A connected agent assigned to a fresh conversation of a consumer."""
-    rec = make_agent()
+async def in_conversation(
+    make_agent: MakeAgent, emulator: Emulator, **settings: Any
+) -> tuple[Recorder, str]:
+    """A connected agent (made with ``settings``) assigned to a fresh conversation of a
+    consumer."""
+    rec = make_agent(**settings)
     await rec.agent.connect()
     consumer = emulator.consumer("consumer-1")
     reply = await rec.agent.agent_request_conversation({"consumerId": consumer.consumer_id})
