@@ -108,6 +108,9 @@ class MessagingRequests:
     def _report_transform(self, error: MalformedFrameError) -> None:
         raise NotImplementedError
 
+    def _callback_raised(self, where: str, error: Exception) -> None:
+        raise NotImplementedError
+
     def call(
         self,
         node_type: str,
@@ -170,7 +173,7 @@ class MessagingRequests:
                 scheduler=scheduler,
             )
 
-        return SingleCall(start)
+        return SingleCall(start, self._callback_raised)
 
     def _start_request(
         self,

@@ -21,6 +21,7 @@ from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent._isolation import isolated, log_raise
 from rx_lpagent._keepalive import KeepAlive
 from rx_lpagent._lifetime import completion, until_disposed
 from rx_lpagent._messaging import MessagingRequests
@@ -34,6 +35,7 @@ from rx_lpagent._single import SingleCall
 from rx_lpagent.config import AgentConfig
 from rx_lpagent.errors import (
     AuthenticationError,
+    CallbackError,
     ConfigurationError,
     MalformedFrameError,
     NotConnectedError,
@@ -105,11 +107,14 @@ class Agent(MessagingRequests):
         self._keepalive_timeout = config.keepalive_timeout
         self._recovery = recovery
         self._fixed_scheduler = scheduler
-        self._events: Bus[AgentEvent] = Bus("agent.events")
+        self._reporting_callback = False
+        self._events: Bus[AgentEvent] = Bus("agent.events", on_raise=self._callback_raised)
         self._disposing: Bus[None] = Bus("agent.disposing")
         self._resubscriptions = Resubscriptions()
-        self._router = NotificationRouter(self._report_transform, lambda: self.identity)
-        self._state = StateCell(AgentState.IDLE, "agent.state")
+        self._router = NotificationRouter(
+            self._report_transform, lambda: self.identity, on_raise=self._callback_raised
+        )
+        self._state = StateCell(AgentState.IDLE, "agent.state", self._callback_raised)
         self._domains: Domains | None = None
         self._session: Session | None = None
         self._link: Link | None = None
@@ -240,10 +245,25 @@ class Agent(MessagingRequests):
                 scheduler=scheduler,
             )
 
-        return SingleCall(start)
+        return SingleCall(start, self._callback_raised)
 
     def _until_disposed(self, flow: reactivex.Observable[_T]) -> reactivex.Observable[_T]:
-        return until_disposed(self._disposing, flow)
+        return isolated(
+            until_disposed(self._disposing, flow), "a flow's observer", self._callback_raised
+        )
+
+    def _callback_raised(self, where: str, error: Exception) -> None:
+        """User code raised: log it, report it at ``Callback#Raised``, change nothing else."""
+        log_raise(where, error)
+        if self._reporting_callback:
+            return  # a subscriber that raises on this report too: the log is enough
+        self._reporting_callback = True
+        try:
+            self._events.emit(
+                ErrorEvent(CallbackError(where, error), Context(Location.CALLBACK_RAISED))
+            )
+        finally:
+            self._reporting_callback = False
 
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
@@ -365,9 +385,9 @@ class Agent(MessagingRequests):
             if generation == self._generation:
                 self._on_message(data)
 
-        def on_close(code: int | None, reason: str) -> None:
+        def on_close(code: int | None, reason: str, *, by_peer: bool = True) -> None:
             if generation == self._generation:
-                self._on_unexpected_close(code, reason)
+                self._on_unexpected_close(code, reason, by_peer=by_peer)
 
         return self._backend.open_socket(domains, session, on_message, on_close)
 
@@ -381,37 +401,44 @@ class Agent(MessagingRequests):
         self._generation += 1
         self._domains, self._session = domains, session
         replaced = self._pending
-        self._pending = PendingRequests(link.send)
-        replaced.fail_all(TransportError("socket replaced by a reconnect", None, Service.MESSAGING))
+        self._pending = PendingRequests(link.send, on_raise=self._callback_raised)
         if old is not None:
             old.close(1000, "replaced").subscribe(on_error=lambda _: None)
         self._recovery_job.disposable = Disposable()
+        self._start_timers()
+        # the agent is whole again; only now may user code run (and it cannot undo this)
+        replaced.fail_all(TransportError("socket replaced by a reconnect", None, Service.MESSAGING))
         self._state.set(AgentState.CONNECTED)
         connected = Connected()
         self._events.emit(connected)
-        self._start_timers()
         self._resubscribe()
         return connected
 
     def _on_message(self, data: bytes | str) -> None:
-        frame = decode_frame(data)
-        if isinstance(frame, Notification):  # first: most frames are notifications
-            self._router.dispatch(frame)
-        elif isinstance(frame, Response):
-            try:
+        try:
+            frame = decode_frame(data)
+            if isinstance(frame, Notification):  # first: most frames are notifications
+                self._router.dispatch(frame)
+            elif isinstance(frame, Response):
                 self._pending.resolve(frame)
-            except Exception:
-                # a caller's on_next raised: theirs to fix, never a reason to drop the socket
-                _log.exception("a subscriber of a %s response raised", frame.type or "request")
-        elif isinstance(frame, MalformedFrameError):
-            self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
-        elif isinstance(frame, UnknownFrame):
-            _log.debug("ignoring a frame of unknown kind %r", frame.kind)
+            elif isinstance(frame, MalformedFrameError):
+                self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
+            elif isinstance(frame, UnknownFrame):
+                _log.debug("ignoring a frame of unknown kind %r", frame.kind)
+        except Exception as error:
+            # input nobody foresaw: one frame is lost, never the socket (nor a login)
+            _log.warning("a frame could not be handled: %r", error)
+            failure = MalformedFrameError(
+                f"cannot handle frame: {type(error).__name__}: {error}", error=error, raw=data
+            )
+            self._events.emit(ErrorEvent(failure, Context(Location.FRAME_DECODE)))
 
     def _report_transform(self, error: MalformedFrameError) -> None:
         self._events.emit(ErrorEvent(error, Context(Location.NOTIFICATION_TRANSFORM)))
 
-    def _on_unexpected_close(self, code: int | None, reason: str) -> None:
+    def _on_unexpected_close(self, code: int | None, reason: str, *, by_peer: bool = True) -> None:
+        """``by_peer`` is False when this side ended the connection (a protocol error its
+        library found): then the code is ours, not LivePerson's, and asks for no new token."""
         self._link = None
         self._generation += 1
         error = TransportError(
@@ -419,15 +446,16 @@ class Agent(MessagingRequests):
             code,
             Service.MESSAGING,
         )
-        self._pending.fail_all(error)
-        self._pending = not_connected()
+        failed, self._pending = self._pending, not_connected()
         self._stop_timers()
-        self._events.emit(Closed(code, reason))
-        self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
         if self._recovery is None:
             self._state.set(AgentState.CLOSED)
-            return
-        self._recover(new_token=code in NEW_TOKEN_CLOSE_CODES)
+        else:
+            self._recover(new_token=by_peer and code in NEW_TOKEN_CLOSE_CODES)
+        # the agent's own state is settled (recovery already scheduled): user code may run now
+        failed.fail_all(error)
+        self._events.emit(Closed(code, reason))
+        self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
 
     # -- recovery -------------------------------------------------------------------------------
 
@@ -478,8 +506,8 @@ class Agent(MessagingRequests):
             ),
             always=True,
         )
-        self._state.set(AgentState.RECONNECTING)
         self._recovery_job.disposable = flow.subscribe(on_error=closed, scheduler=scheduler)
+        self._state.set(AgentState.RECONNECTING)
 
     def _report_give_up(
         self, source: reactivex.Observable[_T], *, always: bool = False

@@ -141,15 +141,20 @@ Credentials: TypeAlias = (
 _CREDENTIAL_TYPES = (PasswordCredentials, AppKeyCredentials, AssertionCredentials, TokenCredentials)
 
 
+def positive_seconds(value: object) -> bool:
+    """Whether ``value`` is a finite positive number of seconds (not a bool, not a string)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
+
+
 def _positive(name: str, value: object, *, optional: bool) -> None:
     if value is None and optional:
         return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
+    if not positive_seconds(value):
         allowed = "a positive number of seconds" + (" or None (off)" if optional else "")
         raise ConfigurationError(f"AgentConfig: {name} must be {allowed}, got {value!r}")
 

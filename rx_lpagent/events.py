@@ -85,6 +85,9 @@ class Location(StrEnum):
     """Recovery ran out of attempts; the agent is closed."""
     DISPOSE_LOGOUT = "Dispose#Logout"
     """The logout call made on dispose."""
+    CALLBACK_RAISED = "Callback#Raised"
+    """A callback of yours (a subscriber or observer the agent called) raised; the agent went on
+    as if it had returned."""
 
     @property
     def area(self) -> str:

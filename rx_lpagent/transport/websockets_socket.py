@@ -20,7 +20,6 @@ from rx_lpagent.errors import NotConnectedError, Service, redact
 from rx_lpagent.transport._errors import translate_exception
 from rx_lpagent.transport.socket import (
     DEFAULT_CLOSE_TIMEOUT,
-    INTERNAL_ERROR,
     MAX_MESSAGE_SIZE,
     NORMAL_CLOSURE,
     IncomingMessage,
@@ -107,9 +106,8 @@ class WebsocketsSocketConnection(SocketConnection):
                 message = await recv(decode=False)
                 try:
                     on_message(message)
-                except BaseException:
-                    await self.close(INTERNAL_ERROR, "message handler failed")
-                    raise
+                except Exception as error:
+                    self._handler_failed(error)
         except websockets.exceptions.ConnectionClosed:
             return
         except asyncio.CancelledError:
@@ -145,7 +143,7 @@ class WebsocketsSocketConnection(SocketConnection):
     async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
         if self._ws.close_code is None and self._ws.protocol.close_rcvd is None:
             # we end the connection: our code and reason are the ones it ended with
-            self._closed_with(code, reason)
+            self._closed_with(code, reason, local=True)
         await self._ws.close(code, reason)
         self._record_close()
 
@@ -156,4 +154,7 @@ class WebsocketsSocketConnection(SocketConnection):
 
     def _record_close(self) -> None:
         if self._ws.close_code is not None:
-            self._closed_with(self._ws.close_code, self._ws.close_reason)
+            protocol = self._ws.protocol
+            # websockets sent the first close frame: it failed the connection (a protocol error)
+            local = protocol.close_sent is not None and not protocol.close_rcvd_then_sent
+            self._closed_with(self._ws.close_code, self._ws.close_reason, local=local)
