@@ -230,12 +230,14 @@ async def test_a_raising_callback_is_logged_and_the_socket_stays_open(
             arrived.clear()
             await arrived.wait()
     assert received == ["x", "y"]
-    assert not connection.closed and not task.done()
+    assert not connection.closed
+    assert not task.done()
     assert fake_lp.ws_closes.empty()
     assert "handler bug" in caplog.text
     await connection.close()
     await task
-    assert connection.closed_locally and connection.close_code == 1000
+    assert connection.closed_locally
+    assert connection.close_code == 1000
 
 
 @pytest.mark.asyncio
