@@ -23,7 +23,10 @@ from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.notifications import NOTIFICATION_TYPES
 from rx_lpagent.protocol.transforms import NodeView, to_node_view
 
-__all__ = ["NotificationRouter"]
+__all__ = ["MAX_CACHED_ROUTES", "NotificationRouter"]
+
+MAX_CACHED_ROUTES = 1024
+"""Routes remembered at once; LivePerson has a few dozen notification types."""
 
 _S = TypeVar("_S")
 
@@ -83,6 +86,9 @@ class NotificationRouter:
     def dispatch(self, notification: Notification) -> None:
         route = self._routes.get(notification.type)
         if route is None:
+            if len(self._routes) >= MAX_CACHED_ROUTES:
+                # a server inventing types cannot grow memory: start the cache afresh
+                self._routes.clear()
             route = self._routes[notification.type] = self._route(notification.type)
         for deliver in route:
             deliver(notification)
@@ -109,7 +115,7 @@ class NotificationRouter:
         def deliver(notification: Notification) -> None:
             try:
                 body = decoder.decode(notification.body)
-            except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
+            except (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError):
                 body = decode_body(notification.body, struct)  # the error value, with context
                 if isinstance(body, MalformedFrameError):
                     self._report(body)
