@@ -54,11 +54,9 @@ async def test_a_raising_observer_of_a_pending_request_cannot_stop_recovery() ->
     agent.request(".Unanswered", {}).subscribe(raise_on_anything, raise_on_anything)
     agent.get_clock(timeout="5").subscribe(raise_on_anything, raise_on_anything)  # type: ignore[arg-type]
     backend.links[0].drop(1006)
-    assert agent.state is AgentState.RECONNECTING
-    assert not agent.connected
+    assert (agent.state, agent.connected) == (AgentState.RECONNECTING, False)
     scheduler.advance_by(1.0)  # the first reconnect, a second later
-    assert agent.state is AgentState.CONNECTED
-    assert agent.connected
+    assert (agent.state, agent.connected) == (AgentState.CONNECTED, True)
     assert len(backend.links) == 2
     reported = [
         e.error for e in events if isinstance(e, ErrorEvent) and e.location == "Callback#Raised"
