@@ -21,6 +21,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
+from rx_lpagent._endpoints import check_account_id, check_header_value, check_host, parse_csds
 from rx_lpagent.errors import ConfigurationError
 
 __all__ = [
@@ -159,31 +160,6 @@ def _positive(name: str, value: object, *, optional: bool) -> None:
         raise ConfigurationError(f"AgentConfig: {name} must be {allowed}, got {value!r}")
 
 
-def _split_csds(csds_domain: object) -> tuple[str, bool]:
-    """``(host[:port], secure)`` of a csds_domain setting."""
-    if not isinstance(csds_domain, str) or not csds_domain.strip():
-        raise ConfigurationError("AgentConfig: csds_domain must be a host name or an http(s) URL")
-    text = csds_domain.strip()
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        host, secure = text, True
-    elif scheme.lower() == "https":
-        host, secure = rest, True
-    elif scheme.lower() == "http":
-        host, secure = rest, False
-    else:
-        raise ConfigurationError(
-            f"AgentConfig: csds_domain scheme {scheme!r} is not supported; "
-            "use a bare host (https/wss), https://host or http://host (plain, for the emulator)"
-        )
-    host = host.rstrip("/")
-    if not host or any(char in host for char in "/?#@ "):
-        raise ConfigurationError(
-            f"AgentConfig: csds_domain {csds_domain!r} must be host[:port] with no path"
-        )
-    return host, secure
-
-
 class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     """Everything the agent needs before connecting. Validated at construction; never connects.
 
@@ -212,19 +188,17 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     transport: TransportName = "aiohttp"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.account_id, str) or not self.account_id.strip():
-            raise ConfigurationError("AgentConfig: account_id is required (the LivePerson account)")
-        if any(char in self.account_id for char in "/?# "):
-            raise ConfigurationError(
-                f"AgentConfig: account_id {self.account_id!r} contains characters that do not "
-                "belong in an account id"
-            )
+        check_account_id(self.account_id)
         if not isinstance(self.credentials, _CREDENTIAL_TYPES):
             raise ConfigurationError(
                 "AgentConfig: credentials must be PasswordCredentials, AppKeyCredentials, "
                 f"AssertionCredentials or TokenCredentials, got {type(self.credentials).__name__}"
             )
-        _, secure = _split_csds(self.csds_domain)
+        if not isinstance(self.csds_domain, str):
+            raise ConfigurationError(
+                "AgentConfig: csds_domain must be a host name or an http(s) URL"
+            )
+        secure = parse_csds(self.csds_domain).secure
         if self.ssl is not None and not isinstance(self.ssl, SSLContext):
             raise ConfigurationError("AgentConfig: ssl must be an ssl.SSLContext or None")
         if self.ssl is not None and not secure:
@@ -239,11 +213,7 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
                 raise ConfigurationError(
                     f"AgentConfig: domains[{service!r}] must be a non-empty host string"
                 )
-            if "://" in host or "/" in host:
-                raise ConfigurationError(
-                    f"AgentConfig: domains[{service!r}] = {host!r} must be host[:port] without "
-                    "scheme or path; the scheme follows csds_domain"
-                )
+            check_host(service, host)
         if self.messaging_service not in MESSAGING_SERVICES:
             raise ConfigurationError(
                 f"AgentConfig: messaging_service must be one of {', '.join(MESSAGING_SERVICES)}, "
@@ -255,6 +225,8 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
                 f"choose one of {', '.join(TRANSPORTS)}"
             )
         _require_text("AgentConfig", api_version=self.api_version, user_agent=self.user_agent)
+        check_header_value("user_agent", self.user_agent)
+        check_header_value("api_version", self.api_version)
         _positive("request_timeout", self.request_timeout, optional=False)
         _positive("refresh_interval", self.refresh_interval, optional=True)
         _positive("keepalive_interval", self.keepalive_interval, optional=True)
@@ -272,12 +244,12 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     @property
     def secure(self) -> bool:
         """True for HTTPS/WSS (the default), False for a plain ``http://`` csds_domain."""
-        return _split_csds(self.csds_domain)[1]
+        return parse_csds(self.csds_domain).secure
 
     @property
     def csds_host(self) -> str:
         """The CSDS host[:port], without scheme."""
-        return _split_csds(self.csds_domain)[0]
+        return parse_csds(self.csds_domain).authority
 
     @property
     def http_scheme(self) -> str:
