@@ -22,6 +22,7 @@ from typing import Any, Final, Literal, TypeAlias
 import msgspec
 
 from rx_lpagent._endpoints import check_account_id, check_header_value, check_host, parse_csds
+from rx_lpagent._sealed import concealed, seal
 from rx_lpagent.errors import ConfigurationError
 
 __all__ = [
@@ -64,7 +65,9 @@ def _require_text(kind: str, **fields: object) -> None:
 
 
 class _Secretive(msgspec.Struct, frozen=True):
-    """Base of the credential kinds: fields named in ``_public`` are shown, the rest hidden."""
+    """Base of the credential kinds: fields named in ``_public`` are shown, the rest hidden;
+    the hidden ones are also sealed, so encoding the struct (or a config holding it) gives
+    ``{"secret": "***"}`` for each of them."""
 
     def _shown(self) -> Iterator[tuple[str, str]]:
         public: tuple[str, ...] = getattr(type(self), "_public", ())
@@ -83,6 +86,7 @@ class _Secretive(msgspec.Struct, frozen=True):
         ]
 
 
+@concealed("password")
 class PasswordCredentials(_Secretive, frozen=True):
     """A LivePerson user name and password."""
 
@@ -92,8 +96,10 @@ class PasswordCredentials(_Secretive, frozen=True):
 
     def __post_init__(self) -> None:
         _require_text("PasswordCredentials", username=self.username, password=self.password)
+        seal(self)
 
 
+@concealed("app_key", "secret", "access_token", "access_token_secret")
 class AppKeyCredentials(_Secretive, frozen=True):
     """An app-key login: user name plus the four keys of the LivePerson console (sent as JSON)."""
 
@@ -113,8 +119,10 @@ class AppKeyCredentials(_Secretive, frozen=True):
             access_token=self.access_token,
             access_token_secret=self.access_token_secret,
         )
+        seal(self)
 
 
+@concealed("assertion")
 class AssertionCredentials(_Secretive, frozen=True):
     """A SAML/JWT assertion from the brand's identity provider."""
 
@@ -122,8 +130,10 @@ class AssertionCredentials(_Secretive, frozen=True):
 
     def __post_init__(self) -> None:
         _require_text("AssertionCredentials", assertion=self.assertion)
+        seal(self)
 
 
+@concealed("token")
 class TokenCredentials(_Secretive, frozen=True):
     """A bearer token obtained elsewhere, with the user id it belongs to. No login call is made,
     and the session cannot be refreshed (there is no csrf)."""
@@ -134,6 +144,7 @@ class TokenCredentials(_Secretive, frozen=True):
 
     def __post_init__(self) -> None:
         _require_text("TokenCredentials", token=self.token, user_id=self.user_id)
+        seal(self)
 
 
 Credentials: TypeAlias = (

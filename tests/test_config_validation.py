@@ -3,6 +3,8 @@ reveals a secret when encoded."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from typing import Any
 
 import msgspec
@@ -124,3 +126,28 @@ def test_encoding_a_config_never_reveals_a_secret(credentials: Any) -> None:
     for text in encoded:
         assert b"S3CRET" not in text
     assert msgspec.to_builtins(config)["account_id"] == "123"
+
+
+def test_sealed_secrets_still_read_compare_copy_and_pickle_as_before() -> None:
+    creds = PasswordCredentials("bot", "S3CRET-pw")
+    assert creds.password == "S3CRET-pw"
+    assert isinstance(creds.password, str)
+    assert creds == PasswordCredentials("bot", "S3CRET-pw")
+    assert creds != PasswordCredentials("bot", "other")
+    assert hash(creds) == hash(PasswordCredentials("bot", "S3CRET-pw"))
+    renamed = msgspec.structs.replace(creds, username="bot2")
+    assert (renamed.username, renamed.password) == ("bot2", "S3CRET-pw")
+    assert pickle.loads(pickle.dumps(creds)) == creds
+    assert copy.deepcopy(creds).password == "S3CRET-pw"
+    config = AgentConfig("123", creds)
+    assert hash(config) == hash(AgentConfig("123", PasswordCredentials("bot", "S3CRET-pw")))
+    assert msgspec.to_builtins(creds) == {"username": "bot", "password": {"secret": "***"}}
+    app = AppKeyCredentials("bot", "k", "s", "t", "ts")
+    assert (app.app_key, app.secret, app.access_token, app.access_token_secret) == (
+        "k",
+        "s",
+        "t",
+        "ts",
+    )
+    assert TokenCredentials("tok", "u").token == "tok"
+    assert AssertionCredentials("a").assertion == "a"
