@@ -68,8 +68,11 @@ class AiohttpSocketTransport:
                 )
         except Exception as exc:
             error = translate_exception(exc, Service.MESSAGING, _WHAT, timeout=timeout)
-            raise error from error.error
-        return AiohttpSocketConnection(ws)
+        else:
+            return AiohttpSocketConnection(ws)
+        # raised outside the except block: a library exception whose text carries the bearer
+        # URL or cookies must not ride along as __context__ either
+        raise error from error.error
 
 
 class AiohttpSocketConnection(SocketConnection):

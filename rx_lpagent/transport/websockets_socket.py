@@ -77,8 +77,11 @@ class WebsocketsSocketTransport:
             )
         except Exception as exc:
             error = translate_exception(exc, Service.MESSAGING, _WHAT, timeout=timeout)
-            raise error from error.error
-        return WebsocketsSocketConnection(ws)
+        else:
+            return WebsocketsSocketConnection(ws)
+        # raised outside the except block: a library exception whose text carries the bearer
+        # URL must not ride along as __context__ either
+        raise error from error.error
 
 
 class WebsocketsSocketConnection(SocketConnection):
