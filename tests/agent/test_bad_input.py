@@ -7,7 +7,7 @@ import pytest
 
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.emulator import Emulator
-from rx_lpagent.errors import MalformedFrameError
+from rx_lpagent.errors import MalformedFrameError, SDKError
 from rx_lpagent.events import Closed, ErrorEvent
 from rx_lpagent.protocol import ExConversationChangeNotification, decode_frame
 from tests.agent.conftest import MakeAgent
@@ -77,4 +77,37 @@ async def test_a_pending_request_outlives_a_bad_frame(
     emulator.faults.malformed_on(".GetClock", frame=BAD_FRAMES["nested response body"])
     assert (await rec.agent.get_clock()).current_time > 0
     assert ("error", "Frame#Decode") in rec.outcomes()
+    assert emulator.calls.count("ws") == 1
+
+
+class Unencodable:
+    """Neither msgspec nor the Node-style filling knows what to do with it."""
+
+
+async def test_request_methods_never_raise_at_call_time(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec = make_agent()
+    agent = rec.agent
+    calls = [
+        lambda: agent.request(".GetClock", Unencodable()),
+        lambda: agent.request(".GetClock", {}, headers=Unencodable()),
+        lambda: agent.publish_event(Unencodable()),  # type: ignore[arg-type]
+        lambda: agent.update_conversation_field(Unencodable()),  # type: ignore[arg-type]
+        lambda: agent.call(".GetClock", {}, metadata=Unencodable()),
+        lambda: agent.get_clock(timeout="5"),  # type: ignore[arg-type]
+    ]
+    before_connect = [make() for make in calls]  # nothing runs (or raises) until awaited
+    for observable in before_connect:
+        with pytest.raises(SDKError):
+            await observable
+    await agent.connect()
+    for make in calls:
+        with pytest.raises(SDKError):
+            await make()
+        errors: list[Exception] = []
+        make().subscribe(on_error=errors.append)
+        assert len(errors) == 1
+        assert isinstance(errors[0], SDKError)
+    assert (await agent.get_clock()).current_time > 0
     assert emulator.calls.count("ws") == 1
