@@ -3,7 +3,11 @@ open, and no reconnect or login follows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from reactivex import Observable
 
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.emulator import Emulator
@@ -89,7 +93,7 @@ async def test_request_methods_never_raise_at_call_time(
 ) -> None:
     rec = make_agent()
     agent = rec.agent
-    calls = [
+    calls: list[Callable[[], Observable[Any]]] = [
         lambda: agent.request(".GetClock", Unencodable()),
         lambda: agent.request(".GetClock", {}, headers=Unencodable()),
         lambda: agent.publish_event(Unencodable()),  # type: ignore[arg-type]
