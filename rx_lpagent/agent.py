@@ -269,20 +269,22 @@ class Agent(MessagingRequests):
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
         if self._state.value is AgentState.DISPOSED:
             return
-        self._disposing.emit(None)
-        self._disposing.close()
+        # the agent's own state first (no socket, timer, retry or request left), so that no
+        # user code run below can see, or leave, a half-disposed agent
         self._recovery_job.dispose()
         self._stop_timers()
         self._connecting = None
         link, self._link = self._link, None
         self._generation += 1
-        self._pending.fail_all(NotConnectedError("agent disposed"))
-        self._pending = not_connected()
+        pending, self._pending = self._pending, not_connected()
+        self._state.set(AgentState.DISPOSED)
+        self._disposing.emit(None)
+        self._disposing.close()
+        pending.fail_all(NotConnectedError("agent disposed"))
         if link is not None:
             await completion(link.close(1000, "agent disposed"))
         await self._logout()
         await completion(self._backend.close())
-        self._state.set(AgentState.DISPOSED)
         self._events.close()
         self._router.close()
         self._state.close()
