@@ -68,7 +68,8 @@ __all__ = ["MessagingRequests", "RequestOptions"]
 
 class RequestOptions(TypedDict, total=False):
     """What every request method also takes: ``headers`` and ``metadata`` sent with the
-    request, and ``timeout`` (seconds; default ``AgentConfig.request_timeout``)."""
+    request, and ``timeout`` (seconds; default ``AgentConfig.request_timeout``). A timeout that
+    is not a finite positive number fails the request with ConfigurationError."""
 
     headers: object
     metadata: object

@@ -41,6 +41,7 @@ from rx_lpagent.errors import (
     NotConnectedError,
     Service,
     TransportError,
+    redact,
 )
 from rx_lpagent.events import AgentEvent, Closed, Connected, Context, ErrorEvent, Location
 from rx_lpagent.flows.backend import Backend, Domains, Link, Session
@@ -429,9 +430,11 @@ class Agent(MessagingRequests):
                 _log.debug("ignoring a frame of unknown kind %r", frame.kind)
         except Exception as error:
             # input nobody foresaw: one frame is lost, never the socket (nor a login)
-            _log.warning("a frame could not be handled: %r", error)
+            _log.warning("a frame could not be handled: %s", type(error).__name__)
             failure = MalformedFrameError(
-                f"cannot handle frame: {type(error).__name__}: {error}", error=error, raw=data
+                f"cannot handle frame: {type(error).__name__}: {redact(str(error))}",
+                error=error,
+                raw=data,
             )
             self._events.emit(ErrorEvent(failure, Context(Location.FRAME_DECODE)))
 

@@ -37,7 +37,7 @@ def chain(error: BaseException | None) -> Iterator[BaseException]:
         error = error.__cause__ or error.__context__
 
 
-def tls_config(emulator: Emulator, transport: str, **settings: object) -> AgentConfig:
+def config_for(emulator: Emulator, transport: str, **settings: object) -> AgentConfig:
     return AgentConfig(
         emulator.account,
         PasswordCredentials(emulator.username, emulator.password),
@@ -53,7 +53,7 @@ def tls_config(emulator: Emulator, transport: str, **settings: object) -> AgentC
 async def test_an_untrusted_certificate_fails_connect_at_once_saying_how_to_pass_a_ca(
     tls_emulator: Emulator, transport: str
 ) -> None:
-    agent = Agent(tls_config(tls_emulator, transport), recovery=FAST_RECOVERY)
+    agent = Agent(config_for(tls_emulator, transport), recovery=FAST_RECOVERY)
     events: list[AgentEvent] = []
     agent.events.subscribe(events.append)
     try:
@@ -124,7 +124,7 @@ async def test_a_wrong_host_name_fails_at_once(
 
 @pytest.mark.asyncio
 async def test_with_the_ca_everything_works(tls_emulator: Emulator, transport: str) -> None:
-    config = tls_config(tls_emulator, transport, ssl=tls_emulator.client_ssl_context())
+    config = config_for(tls_emulator, transport, ssl=tls_emulator.client_ssl_context())
     async with Agent(config) as agent:
         await agent.connect()
         assert agent.state is AgentState.CONNECTED
@@ -133,12 +133,7 @@ async def test_with_the_ca_everything_works(tls_emulator: Emulator, transport: s
 
 @pytest.mark.asyncio
 async def test_a_refused_handshake_chains_no_secret(emulator: Emulator, transport: str) -> None:
-    config = AgentConfig(
-        emulator.account,
-        PasswordCredentials(emulator.username, emulator.password),
-        csds_domain=emulator.csds_domain,
-        transport=transport,  # type: ignore[arg-type]
-    )
+    config = config_for(emulator, transport)
     async with RestClient(config) as rest:
         domains = await rest.fetch_domains()
         session = await rest.login(domains["agentVep"], config.account_id, config.credentials)
@@ -148,10 +143,10 @@ async def test_a_refused_handshake_chains_no_secret(emulator: Emulator, transpor
         bad_bearer = "B3ARER-" + session.bearer[::-1]
         secrets.append(bad_bearer)
         transport_ = socket_transport_for(config, rest)
-        for bearer in (bad_bearer, session.bearer):
-            url = messaging_url(
-                domains["facadeMsg"], config.account_id, bearer, secure=False
-            ).replace("/ws_api/", "/no_such_path/" if bearer == session.bearer else "/ws_api/")
+        refused = messaging_url(domains["facadeMsg"], config.account_id, bad_bearer, secure=False)
+        good = messaging_url(domains["facadeMsg"], config.account_id, session.bearer, secure=False)
+        not_found = good.replace("/ws_api/", "/no_such_path/")
+        for url in (refused, not_found):
             with pytest.raises(SDKError) as caught:
                 await transport_.connect(url, timeout=5.0)
             for error in chain(caught.value):
@@ -162,12 +157,7 @@ async def test_a_refused_handshake_chains_no_secret(emulator: Emulator, transpor
 
 @pytest.mark.asyncio
 async def test_an_invalid_url_is_not_retried(emulator: Emulator, transport: str) -> None:
-    config = AgentConfig(
-        emulator.account,
-        PasswordCredentials(emulator.username, emulator.password),
-        csds_domain=emulator.csds_domain,
-        transport=transport,  # type: ignore[arg-type]
-    )
+    config = config_for(emulator, transport)
     async with RestClient(config) as rest:
         with pytest.raises(SDKError) as caught:
             await socket_transport_for(config, rest).connect(
