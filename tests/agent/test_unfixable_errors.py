@@ -166,3 +166,28 @@ async def test_an_invalid_url_is_not_retried(emulator: Emulator, transport: str)
     assert not caught.value.retryable
     for error in chain(caught.value):
         assert "S3CRET" not in str(error) + repr(error)
+
+
+@pytest.mark.asyncio
+async def test_a_csds_answer_naming_an_invalid_host_fails_at_once(
+    emulator: Emulator, transport: str
+) -> None:
+    services = ("agentVep", "facadeMsg", "asyncMessagingEnt")
+    bad = {
+        "baseURIs": [
+            {"service": service, "account": emulator.account, "baseURI": "bad host:99999"}
+            for service in services
+        ]
+    }
+    emulator.faults.respond("csds", bad)
+    agent = Agent(config_for(emulator, transport), recovery=FAST_RECOVERY)
+    events: list[AgentEvent] = []
+    agent.events.subscribe(events.append)
+    try:
+        with pytest.raises(SDKError) as caught:
+            await agent.connect()
+    finally:
+        await agent.dispose()
+    assert not caught.value.retryable
+    assert [e.location for e in events if isinstance(e, ErrorEvent)] == ["Connect#Login"]
+    assert emulator.calls.count("csds") == 1
