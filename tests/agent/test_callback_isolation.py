@@ -130,6 +130,18 @@ async def test_a_drop_with_raising_callbacks_recovers(
     await disposed_cleanly(rec.agent, before)
 
 
+async def test_the_observer_of_connect_raising(make_agent: MakeAgent) -> None:
+    before = asyncio.all_tasks()
+    rec = make_agent(refresh_interval=600.0, keepalive_interval=30.0)
+    subscribe_everywhere(rec.agent)
+    connected = first(rec.agent.state_changes, lambda s: s is AgentState.CONNECTED)
+    rec.agent.connect().subscribe(explode, explode, explode)
+    await settled(connected)
+    await healthy(rec)
+    assert "a flow's observer" in [error.where for error in raised(rec)]
+    await disposed_cleanly(rec.agent, before)
+
+
 async def test_the_observer_of_a_reconnect_raising(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
