@@ -15,6 +15,7 @@ from rx_lpagent.config import (
 )
 from rx_lpagent.errors import (
     AuthenticationError,
+    CallbackError,
     ConfigurationError,
     LPAgentError,
     MalformedFrameError,
@@ -76,6 +77,7 @@ __all__ = [
     "AssertionCredentials",
     "AuthenticationError",
     "Backoff",
+    "CallbackError",
     "Closed",
     "ConfigurationError",
     "Connected",
