@@ -22,10 +22,10 @@ from rx_lpagent.errors import (
     ConfigurationError,
     NotConnectedError,
 )
-from rx_lpagent.events import ErrorEvent
+from rx_lpagent.events import AgentEvent, ErrorEvent
 from rx_lpagent.protocol import ExConversationChangeNotification
 from tests.agent.conftest import MakeAgent, Recorder
-from tests.agent.waiting import error_at, first, reach, settled
+from tests.agent.waiting import first, reach, settled
 
 pytestmark = pytest.mark.asyncio
 
@@ -68,6 +68,15 @@ def raised(rec: Recorder) -> list[CallbackError]:
         for e in rec.events
         if isinstance(e, ErrorEvent) and isinstance(e.error, CallbackError)
     ]
+
+
+def raised_in(where: str) -> Callable[[AgentEvent], bool]:
+    def matches(event: AgentEvent) -> bool:
+        return isinstance(event, ErrorEvent) and (
+            isinstance(event.error, CallbackError) and event.error.where == where
+        )
+
+    return matches
 
 
 async def healthy(rec: Recorder) -> None:
@@ -163,15 +172,17 @@ async def test_the_observer_of_a_reconnect_raising(
 async def test_the_observer_of_a_failed_reconnect_raising(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
+    before = asyncio.all_tasks()
     rec = make_agent(recovery=None)
     subscribe_everywhere(rec.agent)
     await rec.agent.connect()
     emulator.faults.fail("csds", 400)
-    failed = first(rec.agent.events, error_at("Callback#Raised"))
+    failed = first(rec.agent.events, raised_in("a flow's observer"))
     rec.agent.reconnect().subscribe(explode, explode, explode)
     await settled(failed)
     await reach(rec.agent, AgentState.CONNECTED)
     await healthy(rec)
+    await disposed_cleanly(rec.agent, before)
 
 
 async def test_the_observer_of_a_refresh_raising(make_agent: MakeAgent, emulator: Emulator) -> None:
