@@ -16,7 +16,7 @@ from reactivex import abc
 from reactivex.disposable import Disposable
 
 from rx_lpagent._isolation import IsolatedObserver, OnRaise, log_raise
-from rx_lpagent.errors import SDKError
+from rx_lpagent.errors import SDKError, Service, redact
 
 __all__ = ["SingleCall", "Start"]
 
@@ -63,13 +63,12 @@ class SingleCall(reactivex.Observable[_T]):
         try:
             return self._start(on_value, on_error, scheduler)
         except Exception as error:  # a bad argument found late: the request's error, not ours
-            on_error(
-                error
-                if isinstance(error, SDKError)
-                else SDKError(
-                    f"cannot send the request: {type(error).__name__}: {error}", None, None, error
+            if not isinstance(error, SDKError):
+                detail = f"{type(error).__name__}: {redact(str(error))}"
+                error = SDKError(
+                    f"cannot send the request: {detail}", None, Service.MESSAGING, error
                 )
-            )
+            on_error(error)
             return _nothing
 
     def __await__(self) -> Generator[Any, None, _T]:
