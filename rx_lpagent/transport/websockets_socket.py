@@ -156,8 +156,13 @@ class WebsocketsSocketConnection(SocketConnection):
             await asyncio.shield(self.close())
 
     def _record_close(self) -> None:
-        if self._ws.close_code is not None:
-            protocol = self._ws.protocol
+        if self._ws.close_code is None:
+            return
+        protocol = self._ws.protocol
+        sent = protocol.close_sent
+        if sent is not None and not protocol.close_rcvd_then_sent:
             # websockets sent the first close frame: it failed the connection (a protocol error)
-            local = protocol.close_sent is not None and not protocol.close_rcvd_then_sent
-            self._closed_with(self._ws.close_code, self._ws.close_reason, local=local)
+            # and reports 1006 for it; the code it sent is the one the connection ended with
+            self._closed_with(sent.code, sent.reason, local=True)
+        else:
+            self._closed_with(self._ws.close_code, self._ws.close_reason)
