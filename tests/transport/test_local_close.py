@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from rx_lpagent.flows.live import LiveLink
 from rx_lpagent.transport import (
     AiohttpSocketTransport,
     IncomingMessage,
@@ -72,3 +73,17 @@ async def test_a_protocol_error_is_a_close_of_our_own(
     assert received == []
     assert connection.close_code == 1002
     assert connection.closed_locally
+
+
+@pytest.mark.asyncio
+async def test_the_live_link_tells_the_agent_who_closed(
+    bad_server: str, quick_transport: SocketTransport
+) -> None:
+    connection = await quick_transport.connect(bad_server, timeout=5.0)
+    told: asyncio.Future[tuple[int | None, bool]] = asyncio.get_running_loop().create_future()
+
+    def on_close(code: int | None, reason: str, /, *, by_peer: bool = True) -> None:
+        told.set_result((code, by_peer))
+
+    LiveLink(connection, lambda _: None, on_close)
+    assert await asyncio.wait_for(told, 5.0) == (1002, False)
