@@ -49,24 +49,29 @@ def config_for(emulator: Emulator, transport: str, **settings: object) -> AgentC
     )
 
 
+async def connect_fails(config: AgentConfig) -> tuple[SDKError, list[str]]:
+    """The error ``connect()`` fails with (recovery on), and where errors were reported."""
+    agent = Agent(config, recovery=FAST_RECOVERY)
+    events: list[AgentEvent] = []
+    agent.events.subscribe(events.append)
+    try:
+        with pytest.raises(SDKError) as caught:
+            await agent.connect()
+    finally:
+        await agent.dispose()
+    return caught.value, [e.location for e in events if isinstance(e, ErrorEvent)]
+
+
 @pytest.mark.asyncio
 async def test_an_untrusted_certificate_fails_connect_at_once_saying_how_to_pass_a_ca(
     tls_emulator: Emulator, transport: str
 ) -> None:
-    agent = Agent(config_for(tls_emulator, transport), recovery=FAST_RECOVERY)
-    events: list[AgentEvent] = []
-    agent.events.subscribe(events.append)
-    try:
-        with pytest.raises(TransportError) as caught:
-            await agent.connect()
-    finally:
-        await agent.dispose()
-    error = caught.value
+    error, attempts = await connect_fails(config_for(tls_emulator, transport))
+    assert isinstance(error, TransportError)
     assert not isinstance(error, RetriesExhaustedError)
     assert not error.retryable
     assert "certificate did not verify" in str(error)
     assert "AgentConfig(ssl=" in str(error)
-    attempts = [e.location for e in events if isinstance(e, ErrorEvent)]
     assert attempts == ["Connect#CSDS"]  # tried once, never again, no give-up after retries
 
 
@@ -104,22 +109,19 @@ async def test_a_wrong_host_name_fails_at_once(
         ssl=context,
         transport=transport,  # type: ignore[arg-type]
     )
-    agent = Agent(config, recovery=FAST_RECOVERY)
-    try:
-        with pytest.raises(TransportError) as caught:
-            await agent.connect()
-    finally:
-        await agent.dispose()
-    assert not caught.value.retryable
-    assert "AgentConfig(ssl=" in str(caught.value)
+    error, attempts = await connect_fails(config)
+    assert isinstance(error, TransportError)
+    assert not error.retryable
+    assert "AgentConfig(ssl=" in str(error)
+    assert attempts == ["Connect#CSDS"]
     async with RestClient(config) as rest:
         url = messaging_url(host, "123", "S3CRET-BEARER", secure=True)
         with pytest.raises(TransportError) as socket_error:
             await socket_transport_for(config, rest).connect(url, ssl=context, timeout=5.0)
     assert not socket_error.value.retryable
     assert "AgentConfig(ssl=" in str(socket_error.value)
-    for error in chain(socket_error.value):
-        assert "S3CRET" not in str(error) + repr(error)
+    for chained in chain(socket_error.value):
+        assert "S3CRET" not in str(chained) + repr(chained)
 
 
 @pytest.mark.asyncio
@@ -180,14 +182,7 @@ async def test_a_csds_answer_naming_an_invalid_host_fails_at_once(
         ]
     }
     emulator.faults.respond("csds", bad)
-    agent = Agent(config_for(emulator, transport), recovery=FAST_RECOVERY)
-    events: list[AgentEvent] = []
-    agent.events.subscribe(events.append)
-    try:
-        with pytest.raises(SDKError) as caught:
-            await agent.connect()
-    finally:
-        await agent.dispose()
-    assert not caught.value.retryable
-    assert [e.location for e in events if isinstance(e, ErrorEvent)] == ["Connect#Login"]
+    error, attempts = await connect_fails(config_for(emulator, transport))
+    assert not error.retryable
+    assert attempts == ["Connect#Login"]
     assert emulator.calls.count("csds") == 1
