@@ -20,6 +20,7 @@ from rx_lpagent.config import (
 )
 from rx_lpagent.errors import (
     AuthenticationError,
+    CallbackError,
     ConfigurationError,
     LPAgentError,
     MalformedFrameError,
@@ -84,6 +85,7 @@ __all__ = [
     "AssertionCredentials",
     "AuthenticationError",
     "Backoff",
+    "CallbackError",
     "Closed",
     "ConfigurationError",
     "Connected",

@@ -2,12 +2,12 @@
 
 RxPY's ``Subject`` calls observers in a loop; an observer that raises inside ``on_next`` throws
 into the producer and the observers after it miss the value. Here each observer is called on its
-own: an exception is logged and the stream goes on for everybody, including the one that raised.
+own: an exception is reported (logged, unless the owner says otherwise) and the stream goes on
+for everybody, including the one that raised.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -15,11 +15,11 @@ import reactivex
 from reactivex import abc
 from reactivex.disposable import Disposable
 
+from rx_lpagent._isolation import OnRaise, guarded, log_raise
+
 __all__ = ["Bus", "StateCell"]
 
 _T = TypeVar("_T")
-
-_log = logging.getLogger("rx_lpagent.events")
 
 
 class Bus(reactivex.Observable[_T]):
@@ -29,10 +29,17 @@ class Bus(reactivex.Observable[_T]):
     agent emits from its event loop only).
     """
 
-    def __init__(self, name: str = "bus", on_change: Callable[[], None] | None = None) -> None:
-        """``on_change`` is called whenever the set of subscribers changes."""
+    def __init__(
+        self,
+        name: str = "bus",
+        on_change: Callable[[], None] | None = None,
+        on_raise: OnRaise = log_raise,
+    ) -> None:
+        """``on_change`` is called whenever the set of subscribers changes; ``on_raise`` hears
+        of every subscriber that raised."""
         super().__init__()
         self._name = name
+        self._on_raise = on_raise
         self._observers: tuple[abc.ObserverBase[_T], ...] = ()
         self._closed = False
         self._on_change = on_change
@@ -67,14 +74,14 @@ class Bus(reactivex.Observable[_T]):
             self._on_change()
 
     def emit(self, value: _T) -> None:
-        """Deliver ``value`` to every current subscriber; a raising subscriber is only logged."""
+        """Deliver ``value`` to every current subscriber; a raising subscriber is only reported."""
         if self._closed:
             return
         for observer in self._observers:
             try:
                 observer.on_next(value)
-            except Exception:
-                _log.exception("a subscriber of %s raised; the stream goes on", self._name)
+            except Exception as error:
+                self._on_raise(self._name, error)
 
     def close(self) -> None:
         """Complete every subscriber; later emits are ignored and later subscribers complete."""
@@ -86,23 +93,23 @@ class Bus(reactivex.Observable[_T]):
         for observer in observers:
             try:
                 observer.on_completed()
-            except Exception:
-                _log.exception("a subscriber of %s raised on completion", self._name)
+            except Exception as error:
+                self._on_raise(self._name, error)
 
 
 class StateCell(Generic[_T]):
     """A current value plus its changes; ``changes`` replays the current value on subscribe."""
 
-    def __init__(self, initial: _T, name: str = "state") -> None:
+    def __init__(self, initial: _T, name: str = "state", on_raise: OnRaise = log_raise) -> None:
         self._value = initial
-        self._bus: Bus[_T] = Bus(name)
+        self._bus: Bus[_T] = Bus(name, on_raise=on_raise)
 
         def subscribe(
             observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
             subscription = self._bus.subscribe(observer)
             if not self._bus.closed:
-                observer.on_next(self._value)
+                guarded(on_raise, name, observer.on_next, self._value)
             return subscription
 
         self.changes: reactivex.Observable[_T] = reactivex.create(subscribe)

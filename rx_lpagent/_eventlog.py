@@ -1,7 +1,8 @@
 """What the agent reports on ``agent.events``, also as stdlib log records.
 
 Loggers: ``rx_lpagent.agent`` (connected, reconnected, socket closed), ``rx_lpagent.flows``
-(step outcomes), ``rx_lpagent.recovery`` (retries and give-ups). Levels: failures and retries
+(step outcomes), ``rx_lpagent.recovery`` (retries and give-ups); a raising callback of the
+user's is logged once, by ``rx_lpagent.callbacks``. Levels: failures and retries
 WARNING, a give-up ERROR, connected/reconnected INFO, the rest DEBUG. Records are built from the
 errors' own texts, which never carry a secret, and never include tracebacks (a library exception
 chained below an error may quote a bearer URL).
@@ -53,6 +54,8 @@ class EventLog:
             _recovery_log.error(
                 "%srecovery gave up: %s", prefix, describe_error(event.error), extra=extra
             )
+        elif isinstance(event, ErrorEvent) and event.location == Location.CALLBACK_RAISED:
+            pass  # rx_lpagent.callbacks logged it already, at ERROR with the caller's traceback
         elif isinstance(event, ErrorEvent):
             _flows_log.warning(
                 "%s%s failed: %s", prefix, event.location, describe_error(event.error), extra=extra

@@ -70,7 +70,8 @@ __all__ = ["MessagingRequests", "RequestOptions"]
 
 class RequestOptions(TypedDict, total=False):
     """What every request method also takes: ``headers`` and ``metadata`` sent with the
-    request, and ``timeout`` (seconds; default ``AgentConfig.request_timeout``)."""
+    request, and ``timeout`` (seconds; default ``AgentConfig.request_timeout``). A timeout that
+    is not a finite positive number fails the request with ConfigurationError."""
 
     headers: object
     metadata: object
@@ -111,6 +112,9 @@ class MessagingRequests:
         raise NotImplementedError
 
     def _report_transform(self, error: MalformedFrameError) -> None:
+        raise NotImplementedError
+
+    def _callback_raised(self, where: str, error: Exception) -> None:
         raise NotImplementedError
 
     def call(
@@ -177,7 +181,7 @@ class MessagingRequests:
                 scheduler=scheduler,
             )
 
-        return SingleCall(start)
+        return SingleCall(start, self._callback_raised)
 
     def _start_request(
         self,

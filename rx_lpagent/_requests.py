@@ -16,7 +16,10 @@ import reactivex
 from reactivex import abc
 from reactivex.disposable import Disposable
 
+from rx_lpagent._isolation import OnRaise, log_raise
+from rx_lpagent.config import positive_seconds
 from rx_lpagent.errors import (
+    ConfigurationError,
     NotConnectedError,
     RequestFailedError,
     RequestTimeoutError,
@@ -66,8 +69,12 @@ def loop_timers(loop: asyncio.AbstractEventLoop) -> Timers:
 class PendingRequests:
     """The requests in flight on one socket, by id."""
 
-    def __init__(self, send: Callable[[bytes], None], *, prefix: str = "") -> None:
+    def __init__(
+        self, send: Callable[[bytes], None], *, prefix: str = "", on_raise: OnRaise = log_raise
+    ) -> None:
+        """``on_raise`` hears of a request's callback that raised (the others still run)."""
         self._send = send
+        self._on_raise = on_raise
         self._ids = itertools.count(1)
         self._prefix = prefix
         self._waiters: dict[str, _Waiter] = {}
@@ -81,7 +88,10 @@ class PendingRequests:
         waiter = self._waiters.pop(response.reqId, None)
         if waiter is None:
             return False
-        waiter[0](response)
+        try:
+            waiter[0](response)
+        except Exception as error:
+            self._on_raise(f"the {response.type or 'request'} response", error)
         return True
 
     def fail_all(self, error: SDKError) -> None:
@@ -90,7 +100,10 @@ class PendingRequests:
         waiters, self._waiters = self._waiters, {}
         while waiters:  # one by one: failing one may cancel another
             _, on_error = waiters.pop(next(iter(waiters)))
-            on_error(error)
+            try:
+                on_error(error)
+            except Exception as raised:
+                self._on_raise("a failed request", raised)
 
     def start(
         self,
@@ -107,8 +120,16 @@ class PendingRequests:
         """Send a request now; later exactly one of ``on_response`` (code < 400) or ``on_error``
         is called, unless the returned function cancels it first. No Rx on this path: it is
         what every request pays."""
+        if not positive_seconds(timeout):
+            self._call(
+                on_error,
+                ConfigurationError(
+                    f"{type_}: timeout must be a finite positive number of seconds, got {timeout!r}"
+                ),
+            )
+            return _nothing
         if self._closed_with is not None:
-            on_error(self._closed_with)
+            self._call(on_error, self._closed_with)
             return _nothing
         request_id = f"{self._prefix}{next(self._ids)}"
         waiters = self._waiters
@@ -126,10 +147,11 @@ class PendingRequests:
 
         def timed_out() -> None:
             if waiters.pop(request_id, None) is not None:
-                on_error(
+                self._call(
+                    on_error,
                     RequestTimeoutError(
                         f"Request has timed out: {type_} after {timeout:g} s", timeout=timeout
-                    )
+                    ),
                 )
 
         def cancel() -> None:
@@ -142,13 +164,20 @@ class PendingRequests:
             self._send(encode_request(request_id, type_, body, headers=headers, metadata=metadata))
         except SDKError as exc:
             cancel()
-            on_error(exc)
-        except (TypeError, ValueError) as exc:
+            self._call(on_error, exc)
+        except (TypeError, ValueError, RecursionError) as exc:
             cancel()
-            on_error(
-                SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc)
+            self._call(
+                on_error,
+                SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc),
             )
         return cancel
+
+    def _call(self, on_error: Callable[[SDKError], None], error: SDKError) -> None:
+        try:
+            on_error(error)
+        except Exception as raised:
+            self._on_raise("a failed request", raised)
 
     def request(
         self,

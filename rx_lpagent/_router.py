@@ -16,13 +16,17 @@ import msgspec
 import reactivex
 
 from rx_lpagent._bus import Bus
+from rx_lpagent._isolation import OnRaise, log_raise
 from rx_lpagent.errors import MalformedFrameError
 from rx_lpagent.protocol.frames import Notification, decode_body
 from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.notifications import NOTIFICATION_TYPES
 from rx_lpagent.protocol.transforms import NodeView, to_node_view
 
-__all__ = ["NotificationRouter"]
+__all__ = ["MAX_CACHED_ROUTES", "NotificationRouter"]
+
+MAX_CACHED_ROUTES = 1024
+"""Routes remembered at once; LivePerson has a few dozen notification types."""
 
 _S = TypeVar("_S")
 
@@ -36,14 +40,20 @@ class NotificationRouter:
         self,
         report: Callable[[MalformedFrameError], None],
         identity: Callable[[], AgentIdentity | None],
+        on_raise: OnRaise = log_raise,
     ) -> None:
+        """``on_raise`` hears of every subscriber that raised (the others still get the value)."""
         self._report = report
         self._identity = identity
+        self._on_raise = on_raise
         self._routes: dict[str, tuple[Callable[[Notification], None], ...]] = {}
-        self._all: Bus[Notification] = Bus("notifications", self._routes.clear)
-        self._node: Bus[NodeView] = Bus("notifications.node", self._routes.clear)
+        self._all: Bus[Notification] = self._bus("notifications")
+        self._node: Bus[NodeView] = self._bus("notifications.node")
         self._raw: dict[str, Bus[Notification]] = {}
         self._typed: dict[str, tuple[type[Any], Bus[Any]]] = {}
+
+    def _bus(self, name: str) -> Bus[Any]:
+        return Bus(name, self._routes.clear, self._on_raise)
 
     @property
     def all(self) -> reactivex.Observable[Notification]:
@@ -57,7 +67,7 @@ class NotificationRouter:
         """Raw notifications of one wire type."""
         bus = self._raw.get(wire_type)
         if bus is None:
-            bus = self._raw[wire_type] = Bus(f"notifications[{wire_type}]", self._routes.clear)
+            bus = self._raw[wire_type] = self._bus(f"notifications[{wire_type}]")
         return bus
 
     def typed(self, struct: type[_S]) -> reactivex.Observable[_S]:
@@ -69,13 +79,16 @@ class NotificationRouter:
         route = self._typed.get(wire_type)
         if route is None:
             name = f"notifications[{struct.__name__}]"
-            route = self._typed[wire_type] = (struct, Bus(name, self._routes.clear))
+            route = self._typed[wire_type] = (struct, self._bus(name))
         bus: Bus[_S] = route[1]
         return bus
 
     def dispatch(self, notification: Notification) -> None:
         route = self._routes.get(notification.type)
         if route is None:
+            if len(self._routes) >= MAX_CACHED_ROUTES:
+                # a server inventing types cannot grow memory: start the cache afresh
+                self._routes.clear()
             route = self._routes[notification.type] = self._route(notification.type)
         for deliver in route:
             deliver(notification)
@@ -102,7 +115,7 @@ class NotificationRouter:
         def deliver(notification: Notification) -> None:
             try:
                 body = decoder.decode(notification.body)
-            except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
+            except (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError):
                 body = decode_body(notification.body, struct)  # the error value, with context
                 if isinstance(body, MalformedFrameError):
                     self._report(body)

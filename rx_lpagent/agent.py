@@ -25,6 +25,7 @@ from rx_lpagent._backfill import QUERY_MESSAGES, Backfill
 from rx_lpagent._bus import Bus, StateCell
 from rx_lpagent._conversation_view import ConversationView
 from rx_lpagent._eventlog import EventLog
+from rx_lpagent._isolation import isolated, log_raise
 from rx_lpagent._keepalive import KeepAlive
 from rx_lpagent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
 from rx_lpagent._lifetime import completion, until_disposed
@@ -40,11 +41,13 @@ from rx_lpagent._single import SingleCall
 from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.errors import (
     AuthenticationError,
+    CallbackError,
     ConfigurationError,
     MalformedFrameError,
     NotConnectedError,
     Service,
     TransportError,
+    redact,
 )
 from rx_lpagent.events import (
     AgentEvent,
@@ -123,11 +126,14 @@ class Agent(MessagingRequests):
         self._recovery = recovery
         self._random = random
         self._fixed_scheduler = scheduler
-        self._events: Bus[AgentEvent] = Bus("agent.events")
+        self._reporting_callback = False
+        self._events: Bus[AgentEvent] = Bus("agent.events", on_raise=self._callback_raised)
         self._events.subscribe(EventLog(config.account_id))
         self._disposing: Bus[None] = Bus("agent.disposing")
         self._resubscriptions = Resubscriptions()
-        self._router = NotificationRouter(self._report_transform, lambda: self.identity)
+        self._router = NotificationRouter(
+            self._report_transform, lambda: self.identity, on_raise=self._callback_raised
+        )
         self._ledger: DialogLedger | None = None
         self._backfill: Backfill | None = None
         self._conversations: ConversationView | None = None
@@ -137,7 +143,7 @@ class Agent(MessagingRequests):
             self._backfill = Backfill(
                 self._ledger, self._query_history, self._events.emit, limit=config.backfill_limit
             )
-        self._state = StateCell(AgentState.IDLE, "agent.state")
+        self._state = StateCell(AgentState.IDLE, "agent.state", self._callback_raised)
         self._domains: Domains | None = None
         self._session: Session | None = None
         self._link: Link | None = None
@@ -275,30 +281,47 @@ class Agent(MessagingRequests):
                 scheduler=scheduler,
             )
 
-        return SingleCall(start)
+        return SingleCall(start, self._callback_raised)
 
     def _until_disposed(self, flow: reactivex.Observable[_T]) -> reactivex.Observable[_T]:
-        return until_disposed(self._disposing, flow)
+        return isolated(
+            until_disposed(self._disposing, flow), "a flow's observer", self._callback_raised
+        )
+
+    def _callback_raised(self, where: str, error: Exception) -> None:
+        """User code raised: log it, report it at ``Callback#Raised``, change nothing else."""
+        log_raise(where, error)
+        if self._reporting_callback:
+            return  # a subscriber that raises on this report too: the log is enough
+        self._reporting_callback = True
+        try:
+            self._events.emit(
+                ErrorEvent(CallbackError(where, error), Context(Location.CALLBACK_RAISED))
+            )
+        finally:
+            self._reporting_callback = False
 
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
         if self._state.value is AgentState.DISPOSED:
             return
-        self._disposing.emit(None)
-        self._disposing.close()
+        # the agent's own state first (no socket, timer, retry or request left), so that no
+        # user code run below can see, or leave, a half-disposed agent
         self._recovery_job.dispose()
         self._stop_backfill()
         self._stop_timers()
         self._connecting = None
         link, self._link = self._link, None
         self._generation += 1
-        self._pending.fail_all(NotConnectedError("agent disposed"))
-        self._pending = not_connected()
+        pending, self._pending = self._pending, not_connected()
+        self._state.set(AgentState.DISPOSED)
+        self._disposing.emit(None)
+        self._disposing.close()
+        pending.fail_all(NotConnectedError("agent disposed"))
         if link is not None:
             await completion(link.close(1000, "agent disposed"))
         await self._logout()
         await completion(self._backend.close())
-        self._state.set(AgentState.DISPOSED)
         self._events.close()
         self._router.close()
         self._state.close()
@@ -422,9 +445,9 @@ class Agent(MessagingRequests):
             if generation == self._generation:
                 self._on_message(data)
 
-        def on_close(code: int | None, reason: str) -> None:
+        def on_close(code: int | None, reason: str, *, by_peer: bool = True) -> None:
             if generation == self._generation:
-                self._on_unexpected_close(code, reason)
+                self._on_unexpected_close(code, reason, by_peer=by_peer)
 
         return self._backend.open_socket(domains, session, on_message, on_close)
 
@@ -440,15 +463,16 @@ class Agent(MessagingRequests):
         self._generation += 1
         self._domains, self._session = domains, session
         replaced = self._pending
-        self._pending = PendingRequests(link.send)
-        replaced.fail_all(TransportError("socket replaced by a reconnect", None, Service.MESSAGING))
+        self._pending = PendingRequests(link.send, on_raise=self._callback_raised)
         if old is not None:
             old.close(1000, "replaced").subscribe(on_error=lambda _: None)
         self._recovery_job.disposable = Disposable()
+        self._start_timers()
+        # the agent is whole again; only now may user code run (and it cannot undo this)
+        replaced.fail_all(TransportError("socket replaced by a reconnect", None, Service.MESSAGING))
         self._state.set(AgentState.CONNECTED)
         connected = Connected()
         self._events.emit(connected)
-        self._start_timers()
         if backfill is None:
             self._resubscribe()
         else:
@@ -457,27 +481,36 @@ class Agent(MessagingRequests):
         return connected
 
     def _on_message(self, data: bytes | str) -> None:
-        frame = decode_frame(data)
-        if isinstance(frame, Notification):  # first: most frames are notifications
-            ledger = self._ledger
-            if ledger is None:
-                self._router.dispatch(frame)
-            elif frame.type == ONLINE_EVENT:
-                ledger.on_event(frame)  # de-duplicated, held while its dialog is backfilled
-            elif frame.type == EX_CONVERSATION and self._conversations is not None:
-                self._on_conversations(ledger, self._conversations, frame)
-            else:
-                self._router.dispatch(frame)
-        elif isinstance(frame, Response):
-            try:
+        try:
+            frame = decode_frame(data)
+            if isinstance(frame, Notification):  # first: most frames are notifications
+                self._dispatch(frame)
+            elif isinstance(frame, Response):
                 self._pending.resolve(frame)
-            except Exception:
-                # a caller's on_next raised: theirs to fix, never a reason to drop the socket
-                _log.exception("a subscriber of a %s response raised", frame.type or "request")
-        elif isinstance(frame, MalformedFrameError):
-            self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
-        elif isinstance(frame, UnknownFrame):
-            _log.debug("ignoring a frame of unknown kind %r", frame.kind)
+            elif isinstance(frame, MalformedFrameError):
+                self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
+            elif isinstance(frame, UnknownFrame):
+                _log.debug("ignoring a frame of unknown kind %r", frame.kind)
+        except Exception as error:
+            # input nobody foresaw: one frame is lost, never the socket (nor a login)
+            _log.warning("a frame could not be handled: %s", type(error).__name__)
+            failure = MalformedFrameError(
+                f"cannot handle frame: {type(error).__name__}: {redact(str(error))}",
+                error=error,
+                raw=data,
+            )
+            self._events.emit(ErrorEvent(failure, Context(Location.FRAME_DECODE)))
+
+    def _dispatch(self, frame: Notification) -> None:
+        ledger = self._ledger
+        if ledger is None:
+            self._router.dispatch(frame)
+        elif frame.type == ONLINE_EVENT:
+            ledger.on_event(frame)  # de-duplicated, held while its dialog is backfilled
+        elif frame.type == EX_CONVERSATION and self._conversations is not None:
+            self._on_conversations(ledger, self._conversations, frame)
+        else:
+            self._router.dispatch(frame)
 
     def _on_conversations(
         self, ledger: DialogLedger, view: ConversationView, notification: Notification
@@ -500,7 +533,9 @@ class Agent(MessagingRequests):
     def _report_transform(self, error: MalformedFrameError) -> None:
         self._events.emit(ErrorEvent(error, Context(Location.NOTIFICATION_TRANSFORM)))
 
-    def _on_unexpected_close(self, code: int | None, reason: str) -> None:
+    def _on_unexpected_close(self, code: int | None, reason: str, *, by_peer: bool = True) -> None:
+        """``by_peer`` is False when this side ended the connection (a protocol error its
+        library found): then the code is ours, not LivePerson's, and asks for no new token."""
         self._link = None
         self._generation += 1
         self._stop_backfill()
@@ -509,15 +544,19 @@ class Agent(MessagingRequests):
             code,
             Service.MESSAGING,
         )
-        self._pending.fail_all(error)
-        self._pending = not_connected()
+        failed, self._pending = self._pending, not_connected()
         self._stop_timers()
-        self._events.emit(Closed(code, reason))
-        self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
+        retrying: Retrying | None = None
         if self._recovery is None:
             self._state.set(AgentState.CLOSED)
-            return
-        self._recover(error, new_token=code in NEW_TOKEN_CLOSE_CODES)
+        else:
+            retrying = self._recover(error, new_token=by_peer and code in NEW_TOKEN_CLOSE_CODES)
+        # the agent's own state is settled (recovery already scheduled): user code may run now
+        failed.fail_all(error)
+        self._events.emit(Closed(code, reason))
+        self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
+        if retrying is not None:
+            self._events.emit(retrying)
 
     # -- recovery -------------------------------------------------------------------------------
 
@@ -582,8 +621,11 @@ class Agent(MessagingRequests):
         )
         return retry(flow)
 
-    def _recover(self, error: TransportError, *, new_token: bool) -> None:
-        """After a brief, jittered wait, reconnect with backoff; giving up closes the agent."""
+    def _recover(self, error: TransportError, *, new_token: bool) -> Retrying:
+        """After a brief, jittered wait, reconnect with backoff; giving up closes the agent.
+
+        Returns the announcement of the first attempt, for the caller to emit once the agent's
+        state is settled."""
         assert self._recovery is not None
         scheduler = self._scheduler()
 
@@ -591,17 +633,15 @@ class Agent(MessagingRequests):
             self._state.set(AgentState.CLOSED)
 
         delay = self._recovery.first_reconnect_delay(self._random or _random.random)
-        self._events.emit(
-            Retrying(0, delay, error, Context(Location.SOCKET_CLOSE), policy="reconnect")
-        )
         flow = self._report_give_up(
             reactivex.timer(delay, scheduler=scheduler).pipe(
                 ops.flat_map(lambda _: self._reconnect_recovering(scheduler, new_token=new_token))
             ),
             always=True,
         )
-        self._state.set(AgentState.RECONNECTING)
         self._recovery_job.disposable = flow.subscribe(on_error=closed, scheduler=scheduler)
+        self._state.set(AgentState.RECONNECTING)
+        return Retrying(0, delay, error, Context(Location.SOCKET_CLOSE), policy="reconnect")
 
     def _report_give_up(
         self, source: reactivex.Observable[_T], *, always: bool = False

@@ -21,6 +21,8 @@ from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
+from rx_lpagent._endpoints import check_account_id, check_header_value, check_host, parse_csds
+from rx_lpagent._sealed import concealed, seal
 from rx_lpagent.errors import ConfigurationError
 
 __all__ = [
@@ -63,7 +65,9 @@ def _require_text(kind: str, **fields: object) -> None:
 
 
 class _Secretive(msgspec.Struct, frozen=True):
-    """Base of the credential kinds: fields named in ``_public`` are shown, the rest hidden."""
+    """Base of the credential kinds: fields named in ``_public`` are shown, the rest hidden;
+    the hidden ones are also sealed, so encoding the struct (or a config holding it) gives
+    ``{"secret": "***"}`` for each of them."""
 
     def _shown(self) -> Iterator[tuple[str, str]]:
         public: tuple[str, ...] = getattr(type(self), "_public", ())
@@ -82,6 +86,7 @@ class _Secretive(msgspec.Struct, frozen=True):
         ]
 
 
+@concealed("password")
 class PasswordCredentials(_Secretive, frozen=True):
     """A LivePerson user name and password."""
 
@@ -91,8 +96,10 @@ class PasswordCredentials(_Secretive, frozen=True):
 
     def __post_init__(self) -> None:
         _require_text("PasswordCredentials", username=self.username, password=self.password)
+        seal(self)
 
 
+@concealed("app_key", "secret", "access_token", "access_token_secret")
 class AppKeyCredentials(_Secretive, frozen=True):
     """An app-key login: user name plus the four keys of the LivePerson console (sent as JSON)."""
 
@@ -112,8 +119,10 @@ class AppKeyCredentials(_Secretive, frozen=True):
             access_token=self.access_token,
             access_token_secret=self.access_token_secret,
         )
+        seal(self)
 
 
+@concealed("assertion")
 class AssertionCredentials(_Secretive, frozen=True):
     """A SAML/JWT assertion from the brand's identity provider."""
 
@@ -121,8 +130,10 @@ class AssertionCredentials(_Secretive, frozen=True):
 
     def __post_init__(self) -> None:
         _require_text("AssertionCredentials", assertion=self.assertion)
+        seal(self)
 
 
+@concealed("token")
 class TokenCredentials(_Secretive, frozen=True):
     """A bearer token obtained elsewhere, with the user id it belongs to. No login call is made,
     and the session cannot be refreshed (there is no csrf)."""
@@ -133,6 +144,7 @@ class TokenCredentials(_Secretive, frozen=True):
 
     def __post_init__(self) -> None:
         _require_text("TokenCredentials", token=self.token, user_id=self.user_id)
+        seal(self)
 
 
 Credentials: TypeAlias = (
@@ -141,42 +153,22 @@ Credentials: TypeAlias = (
 _CREDENTIAL_TYPES = (PasswordCredentials, AppKeyCredentials, AssertionCredentials, TokenCredentials)
 
 
+def positive_seconds(value: object) -> bool:
+    """Whether ``value`` is a finite positive number of seconds (not a bool, not a string)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
+
+
 def _positive(name: str, value: object, *, optional: bool) -> None:
     if value is None and optional:
         return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
+    if not positive_seconds(value):
         allowed = "a positive number of seconds" + (" or None (off)" if optional else "")
         raise ConfigurationError(f"AgentConfig: {name} must be {allowed}, got {value!r}")
-
-
-def _split_csds(csds_domain: object) -> tuple[str, bool]:
-    """``(host[:port], secure)`` of a csds_domain setting."""
-    if not isinstance(csds_domain, str) or not csds_domain.strip():
-        raise ConfigurationError("AgentConfig: csds_domain must be a host name or an http(s) URL")
-    text = csds_domain.strip()
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        host, secure = text, True
-    elif scheme.lower() == "https":
-        host, secure = rest, True
-    elif scheme.lower() == "http":
-        host, secure = rest, False
-    else:
-        raise ConfigurationError(
-            f"AgentConfig: csds_domain scheme {scheme!r} is not supported; "
-            "use a bare host (https/wss), https://host or http://host (plain, for the emulator)"
-        )
-    host = host.rstrip("/")
-    if not host or any(char in host for char in "/?#@ "):
-        raise ConfigurationError(
-            f"AgentConfig: csds_domain {csds_domain!r} must be host[:port] with no path"
-        )
-    return host, secure
 
 
 class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
@@ -212,19 +204,17 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     backfill_limit: int = 1000
 
     def __post_init__(self) -> None:
-        if not isinstance(self.account_id, str) or not self.account_id.strip():
-            raise ConfigurationError("AgentConfig: account_id is required (the LivePerson account)")
-        if any(char in self.account_id for char in "/?# "):
-            raise ConfigurationError(
-                f"AgentConfig: account_id {self.account_id!r} contains characters that do not "
-                "belong in an account id"
-            )
+        check_account_id(self.account_id)
         if not isinstance(self.credentials, _CREDENTIAL_TYPES):
             raise ConfigurationError(
                 "AgentConfig: credentials must be PasswordCredentials, AppKeyCredentials, "
                 f"AssertionCredentials or TokenCredentials, got {type(self.credentials).__name__}"
             )
-        _, secure = _split_csds(self.csds_domain)
+        if not isinstance(self.csds_domain, str):
+            raise ConfigurationError(
+                "AgentConfig: csds_domain must be a host name or an http(s) URL"
+            )
+        secure = parse_csds(self.csds_domain).secure
         if self.ssl is not None and not isinstance(self.ssl, SSLContext):
             raise ConfigurationError("AgentConfig: ssl must be an ssl.SSLContext or None")
         if self.ssl is not None and not secure:
@@ -239,11 +229,7 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
                 raise ConfigurationError(
                     f"AgentConfig: domains[{service!r}] must be a non-empty host string"
                 )
-            if "://" in host or "/" in host:
-                raise ConfigurationError(
-                    f"AgentConfig: domains[{service!r}] = {host!r} must be host[:port] without "
-                    "scheme or path; the scheme follows csds_domain"
-                )
+            check_host(service, host)
         if self.messaging_service not in MESSAGING_SERVICES:
             raise ConfigurationError(
                 f"AgentConfig: messaging_service must be one of {', '.join(MESSAGING_SERVICES)}, "
@@ -255,6 +241,8 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
                 f"choose one of {', '.join(TRANSPORTS)}"
             )
         _require_text("AgentConfig", api_version=self.api_version, user_agent=self.user_agent)
+        check_header_value("user_agent", self.user_agent)
+        check_header_value("api_version", self.api_version)
         _positive("request_timeout", self.request_timeout, optional=False)
         _positive("refresh_interval", self.refresh_interval, optional=True)
         _positive("keepalive_interval", self.keepalive_interval, optional=True)
@@ -285,12 +273,12 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     @property
     def secure(self) -> bool:
         """True for HTTPS/WSS (the default), False for a plain ``http://`` csds_domain."""
-        return _split_csds(self.csds_domain)[1]
+        return parse_csds(self.csds_domain).secure
 
     @property
     def csds_host(self) -> str:
         """The CSDS host[:port], without scheme."""
-        return _split_csds(self.csds_domain)[0]
+        return parse_csds(self.csds_domain).authority
 
     @property
     def http_scheme(self) -> str:

@@ -16,6 +16,7 @@ server asked us to wait, when it said so). Callers branch on the subclass or on 
           +-- RequestFailedError      a messaging response with code >= 400 (code = that code)
           +-- RequestTimeoutError     (TimeoutError) no answer within the timeout
           +-- MalformedFrameError     a frame or body that cannot be decoded or transformed
+          +-- CallbackError           a subscriber or observer of yours raised (.error is what)
           +-- RetriesExhaustedError   (rx_lpagent.rx) a retry policy gave up; .error is the last
           +-- BackfillError           a dialog's events after a reconnect could not all be fetched
 
@@ -36,6 +37,7 @@ from typing import Any
 __all__ = [
     "AuthenticationError",
     "BackfillError",
+    "CallbackError",
     "ConfigurationError",
     "LPAgentError",
     "MalformedFrameError",
@@ -265,6 +267,21 @@ class BackfillError(SDKError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message, self.dialog_id, self.after_sequence))
+
+
+class CallbackError(SDKError):
+    """A callback the agent called (a subscriber of a stream, an observer of a request or flow)
+    raised ``error``. The agent reported it and went on; nothing else changed."""
+
+    def __init__(self, where: str, error: Exception) -> None:
+        super().__init__(
+            f"a callback of {where} raised {type(error).__name__}: {redact(str(error))}",
+            None,
+            None,
+            error,
+            retryable=False,
+        )
+        self.where = where
 
 
 _EXCERPT_LIMIT = 200

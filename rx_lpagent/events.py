@@ -90,6 +90,9 @@ class Location(StrEnum):
     """The logout call made on dispose."""
     BACKFILL = "Subscription#Backfill"
     """Fetching a dialog's events missed while the socket was down (one outcome per dialog)."""
+    CALLBACK_RAISED = "Callback#Raised"
+    """A callback of yours (a subscriber or observer the agent called) raised; the agent went on
+    as if it had returned."""
 
     @property
     def area(self) -> str:

@@ -3,9 +3,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import pytest
 
-from rx_lpagent._router import NotificationRouter
+from rx_lpagent._router import MAX_CACHED_ROUTES, NotificationRouter
 from rx_lpagent.errors import MalformedFrameError
 from rx_lpagent.protocol import (
     AgentIdentity,
@@ -82,3 +83,14 @@ def test_typed_rejects_a_non_notification_struct() -> None:
     s = Setup()
     with pytest.raises(TypeError, match="not a notification body type"):
         s.router.typed(int)
+
+
+def test_the_route_cache_is_bounded_whatever_the_server_sends() -> None:
+    s = Setup()
+    everything: list[Notification] = []
+    s.router.all.subscribe(everything.append)
+    distinct = MAX_CACHED_ROUTES * 3 + 7
+    for number in range(distinct):
+        s.router.dispatch(Notification(f"invented.Type{number}", msgspec.Raw(b"{}")))
+        assert len(s.router._routes) <= MAX_CACHED_ROUTES
+    assert len(everything) == distinct  # every notification still delivered

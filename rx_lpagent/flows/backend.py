@@ -43,7 +43,13 @@ class Link(Protocol):
 
 
 OnMessage = Callable[[bytes | str], None]
-OnClose = Callable[[int | None, str], None]
+
+
+class OnClose(Protocol):
+    """Told once that the socket closed unasked, with the code and reason it ended with.
+    ``by_peer`` is False when this side ended it (its library failed the connection)."""
+
+    def __call__(self, code: int | None, reason: str, /, *, by_peer: bool = True) -> None: ...
 
 
 class Backend(Protocol):

@@ -171,6 +171,7 @@ class LiveLink:
             self._on_close(
                 ABNORMAL_CLOSURE if code is None else code,
                 self._connection.close_reason or reason,
+                by_peer=not self._connection.closed_locally,
             )
 
     def send(self, data: bytes) -> None:

@@ -86,13 +86,15 @@ def decode_frame(data: bytes | str) -> Frame | UnknownFrame | MalformedFrameErro
     except msgspec.ValidationError as exc:
         try:
             kind = _kind_decoder.decode(data).kind
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             return MalformedFrameError(f"invalid frame: {exc}", error=exc, raw=data)
         if kind not in ("req", "resp", "notification"):
             return UnknownFrame(kind)
         return MalformedFrameError(f"invalid {kind} frame: {exc}", error=exc, raw=data)
     except msgspec.DecodeError as exc:
         return MalformedFrameError(f"malformed JSON frame: {exc}", error=exc, raw=data)
+    except RecursionError as exc:  # msgspec recurses once per nesting level: a 2 KB frame does it
+        return MalformedFrameError("frame nested too deeply", error=exc, raw=data)
     except (UnicodeError, ValueError, TypeError) as exc:
         return MalformedFrameError(f"undecodable frame: {exc}", error=exc, raw=data)
 
@@ -110,7 +112,7 @@ def decode_body(raw: msgspec.Raw | bytes, type_: type[_T]) -> _T | MalformedFram
         decoder = _body_decoders[type_] = msgspec.json.Decoder(type_)
     try:
         result: _T = decoder.decode(raw)
-    except (msgspec.DecodeError, UnicodeError, ValueError, TypeError) as exc:
+    except (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError) as exc:
         return MalformedFrameError(
             f"invalid body for {getattr(type_, '__name__', type_)}: {exc}",
             error=exc,

@@ -91,12 +91,12 @@ def decode_event(raw: msgspec.Raw | bytes) -> MessagingEvent | UnknownEvent | Ma
     except msgspec.ValidationError as exc:
         try:
             event_type = _type_decoder.decode(raw).type
-        except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
+        except (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError):
             event_type = None
         if event_type is not None and event_type not in _KNOWN_EVENT_TYPES:
             return UnknownEvent(event_type, msgspec.Raw(bytes(raw)))
         return MalformedFrameError(f"invalid messaging event: {exc}", error=exc, raw=bytes(raw))
-    except (msgspec.DecodeError, UnicodeError, ValueError, TypeError) as exc:
+    except (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError) as exc:
         return MalformedFrameError(f"malformed messaging event: {exc}", error=exc, raw=bytes(raw))
 
 

@@ -211,7 +211,15 @@ _INBOUND = {
     ".ams.routing.RingUpdated": _ring_updated,
 }
 
-_BAD_INPUT = (_Invalid, msgspec.DecodeError, UnicodeError, ValueError, TypeError, KeyError)
+_BAD_INPUT = (
+    _Invalid,
+    msgspec.DecodeError,
+    UnicodeError,
+    ValueError,
+    TypeError,
+    KeyError,
+    RecursionError,
+)
 
 
 def to_node_view(

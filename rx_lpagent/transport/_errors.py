@@ -187,8 +187,23 @@ def _translate(
             error=original,
             retry_after=retry_after,
         )
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
+        return TransportError(
+            f"{what}: TLS failed: the server's certificate did not verify (not signed by a "
+            f"CA this client trusts, or issued for another host): {detail}. Retrying cannot "
+            "help; if the server uses a private CA, pass it: "
+            "AgentConfig(ssl=ssl.create_default_context(cafile='ca.pem'))",
+            None,
+            service,
+            original,
+            retryable=False,
+        )
     if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError | ssl.CertificateError):
         return TransportError(f"{what}: TLS failed: {detail}", None, service, original)
+    if isinstance(exc, aiohttp.InvalidURL | websockets.exceptions.InvalidURI):
+        return TransportError(
+            f"{what}: invalid URL: {detail}", None, service, original, retryable=False
+        )
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return TransportError(f"{what}: DNS lookup failed: {detail}", None, service, original)
     if isinstance(exc, aiohttp.ClientConnectorError | ConnectionRefusedError):

@@ -22,7 +22,6 @@ from rx_lpagent.transport._errors import translate_exception
 from rx_lpagent.transport.socket import (
     ABNORMAL_CLOSURE,
     DEFAULT_CLOSE_TIMEOUT,
-    INTERNAL_ERROR,
     MAX_MESSAGE_SIZE,
     NORMAL_CLOSURE,
     IncomingMessage,
@@ -69,8 +68,11 @@ class AiohttpSocketTransport:
                 )
         except Exception as exc:
             error = translate_exception(exc, Service.MESSAGING, _WHAT, timeout=timeout)
-            raise error from error.error
-        return AiohttpSocketConnection(ws)
+        else:
+            return AiohttpSocketConnection(ws)
+        # raised outside the except block: a library exception whose text carries the bearer
+        # URL or cookies must not ride along as __context__ either
+        raise error from error.error
 
 
 class AiohttpSocketConnection(SocketConnection):
@@ -102,9 +104,8 @@ class AiohttpSocketConnection(SocketConnection):
                 if kind is text or kind is binary:
                     try:
                         on_message(message.data)
-                    except BaseException:
-                        await self.close(INTERNAL_ERROR, "message handler failed")
-                        raise
+                    except Exception as error:
+                        self._handler_failed(error)
                 elif not await self._control(message):
                     return
         except asyncio.CancelledError:
@@ -142,7 +143,9 @@ class AiohttpSocketConnection(SocketConnection):
         if kind is WSMsgType.CLOSE:
             self._closed_with(int(message.data), message.extra)
         elif kind is WSMsgType.ERROR:
-            self._closed_with(self._ws.close_code or ABNORMAL_CLOSURE, "")
+            # aiohttp failed the connection itself (a protocol error) or it dropped
+            code = self._ws.close_code or ABNORMAL_CLOSURE
+            self._closed_with(code, "", local=code != ABNORMAL_CLOSURE)
         elif self._local_close is not None:
             # our own close() is under way in another task: return once it has finished
             await asyncio.shield(self._local_close)
@@ -170,7 +173,7 @@ class AiohttpSocketConnection(SocketConnection):
         done = self._local_close = asyncio.get_running_loop().create_future()
         try:
             # we end the connection: our code and reason are the ones it ended with
-            self._closed_with(code, reason)
+            self._closed_with(code, reason, local=True)
             await self._ws.close(code=code, message=reason.encode())
         finally:
             self._record_close()

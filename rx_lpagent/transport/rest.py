@@ -191,7 +191,8 @@ class RestClient:
                 return response.status, payload, response.headers
         except Exception as exc:
             error = translate_exception(exc, service, what, timeout=self._config.request_timeout)
-            raise error from error.error
+        # outside the except block: no library exception (URL, cookies) rides along as context
+        raise error from error.error
 
     async def fetch_domains(self, account: str | None = None) -> dict[str, str]:
         """``{service: host}`` from CSDS, with ``config.domains`` applied on top."""

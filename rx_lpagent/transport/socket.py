@@ -19,12 +19,15 @@ socket. A socket that closes is not an error of :meth:`run`: it returns, and ``c
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping
 from ssl import SSLContext
 from typing import Final, Protocol, TypeAlias
 
 from rx_lpagent.errors import NotConnectedError, Service
+
+_log = logging.getLogger("rx_lpagent.transport")
 
 __all__ = [
     "ABNORMAL_CLOSURE",
@@ -77,6 +80,7 @@ class SocketConnection(ABC):
         self._pong_waiters: list[asyncio.Future[None]] = []
         self._close_code: int | None = None
         self._close_reason = ""
+        self._closed_locally = False
 
     @property
     def close_code(self) -> int | None:
@@ -88,6 +92,12 @@ class SocketConnection(ABC):
     def close_reason(self) -> str:
         """The close reason that came with :attr:`close_code` ("" if none)."""
         return self._close_reason
+
+    @property
+    def closed_locally(self) -> bool:
+        """True when this side ended the connection: :meth:`close`, or the library failing it
+        (a protocol error it found). Then :attr:`close_code` is ours, not the peer's."""
+        return self._closed_locally
 
     @property
     @abstractmethod
@@ -102,8 +112,8 @@ class SocketConnection(ABC):
     async def run(self, on_message: MessageHandler) -> None:
         """Call ``on_message`` for every incoming message until the socket closes, then return.
 
-        ``on_message`` must not raise; if it does, the socket is closed with 1011 and the
-        exception propagates.
+        What ``on_message`` raises is logged and the loop goes on: a failure to handle one
+        message is never a reason to close the socket (nor to send LivePerson a 1011).
         """
 
     @abstractmethod
@@ -123,6 +133,10 @@ class SocketConnection(ABC):
     async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
         """Close with ``code`` and ``reason``; waits for the peer at most the close timeout.
         Safe to call twice and after the peer closed."""
+
+    @staticmethod
+    def _handler_failed(error: Exception) -> None:
+        _log.error("the message handler raised; the socket stays open", exc_info=error)
 
     async def __aiter__(self) -> AsyncIterator[IncomingMessage]:
         while (message := await self.receive()) is not None:
@@ -147,9 +161,11 @@ class SocketConnection(ABC):
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _closed_with(self, code: int | None, reason: str | None) -> None:
-        """Record the close (first report wins) and fail pending pings."""
+    def _closed_with(self, code: int | None, reason: str | None, *, local: bool = False) -> None:
+        """Record the close (first report wins; ``local``: this side ended it) and fail pending
+        pings."""
         if self._close_code is None:
+            self._closed_locally = local
             # int(): libraries hand out their own IntEnums (aiohttp's WSCloseCode); callers get ints
             self._close_code = ABNORMAL_CLOSURE if code is None else int(code)
             self._close_reason = reason or ""

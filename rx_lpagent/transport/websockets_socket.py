@@ -20,7 +20,6 @@ from rx_lpagent.errors import NotConnectedError, Service, redact
 from rx_lpagent.transport._errors import translate_exception
 from rx_lpagent.transport.socket import (
     DEFAULT_CLOSE_TIMEOUT,
-    INTERNAL_ERROR,
     MAX_MESSAGE_SIZE,
     NORMAL_CLOSURE,
     IncomingMessage,
@@ -78,8 +77,11 @@ class WebsocketsSocketTransport:
             )
         except Exception as exc:
             error = translate_exception(exc, Service.MESSAGING, _WHAT, timeout=timeout)
-            raise error from error.error
-        return WebsocketsSocketConnection(ws)
+        else:
+            return WebsocketsSocketConnection(ws)
+        # raised outside the except block: a library exception whose text carries the bearer
+        # URL must not ride along as __context__ either
+        raise error from error.error
 
 
 class WebsocketsSocketConnection(SocketConnection):
@@ -107,9 +109,8 @@ class WebsocketsSocketConnection(SocketConnection):
                 message = await recv(decode=False)
                 try:
                     on_message(message)
-                except BaseException:
-                    await self.close(INTERNAL_ERROR, "message handler failed")
-                    raise
+                except Exception as error:
+                    self._handler_failed(error)
         except websockets.exceptions.ConnectionClosed:
             return
         except asyncio.CancelledError:
@@ -145,7 +146,7 @@ class WebsocketsSocketConnection(SocketConnection):
     async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
         if self._ws.close_code is None and self._ws.protocol.close_rcvd is None:
             # we end the connection: our code and reason are the ones it ended with
-            self._closed_with(code, reason)
+            self._closed_with(code, reason, local=True)
         await self._ws.close(code, reason)
         self._record_close()
 
@@ -155,5 +156,13 @@ class WebsocketsSocketConnection(SocketConnection):
             await asyncio.shield(self.close())
 
     def _record_close(self) -> None:
-        if self._ws.close_code is not None:
+        if self._ws.close_code is None:
+            return
+        protocol = self._ws.protocol
+        sent = protocol.close_sent
+        if sent is not None and not protocol.close_rcvd_then_sent:
+            # websockets sent the first close frame: it failed the connection (a protocol error)
+            # and reports 1006 for it; the code it sent is the one the connection ended with
+            self._closed_with(sent.code, sent.reason, local=True)
+        else:
             self._closed_with(self._ws.close_code, self._ws.close_reason)

@@ -50,7 +50,7 @@ class FakeConnection(SocketConnection):
 
 
 def link_of(connection: FakeConnection) -> LiveLink:
-    return LiveLink(connection, lambda _: None, lambda code, reason: None)
+    return LiveLink(connection, lambda _: None, _ignore_close)
 
 
 async def test_a_send_that_does_not_suspend_completes_in_the_callers_turn() -> None:
@@ -102,3 +102,7 @@ async def test_close_cancels_a_suspended_send() -> None:
     await link.close()
     assert connection.gate.cancelled()
     assert connection.done == []
+
+
+def _ignore_close(code: int | None, reason: str, /, *, by_peer: bool = True) -> None:
+    pass

@@ -210,18 +210,41 @@ async def test_server_pings_are_answered(connection: SocketConnection) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_raising_callback_closes_with_1011_and_propagates(
-    fake_lp: FakeLivePerson, connection: SocketConnection
+async def test_a_raising_callback_is_logged_and_the_socket_stays_open(
+    fake_lp: FakeLivePerson, connection: SocketConnection, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def explode(message: IncomingMessage) -> None:
-        raise ValueError("handler bug")
+    received: list[str] = []
+    arrived = asyncio.Event()
 
-    task = asyncio.ensure_future(connection.run(explode))
+    def explode_once(message: IncomingMessage) -> None:
+        received.append(_text(message))
+        arrived.set()
+        if len(received) == 1:
+            raise ValueError("handler bug")
+
+    task = asyncio.ensure_future(connection.run(explode_once))
     await connection.send(b"x")
-    with pytest.raises(ValueError, match="handler bug"):
-        await asyncio.wait_for(task, 5)
-    code, _ = await asyncio.wait_for(fake_lp.ws_closes.get(), 5)
-    assert code == 1011
+    await connection.send(b"y")
+    async with asyncio.timeout(5):
+        while len(received) < 2:
+            arrived.clear()
+            await arrived.wait()
+    assert received == ["x", "y"]
+    assert not connection.closed
+    assert not task.done()
+    assert fake_lp.ws_closes.empty()
+    assert "handler bug" in caplog.text
+    await connection.close()
+    await task
+    assert connection.closed_locally
+    assert connection.close_code == 1000
+
+
+@pytest.mark.asyncio
+async def test_a_close_by_the_peer_is_not_local(connection: SocketConnection) -> None:
+    await connection.send(b"close:1011:server bug")
+    assert [message async for message in connection] == []
+    assert (connection.close_code, connection.closed_locally) == (1011, False)
 
 
 @pytest.mark.asyncio
