@@ -159,22 +159,8 @@ class Recovery:
         agent given a fixed bearer token: a login cannot renew it) fails 401/403 at once.
         """
 
-        def prepared(name: PolicyName, policy: Backoff) -> Backoff:
-            if on_retry is None and random is None:
-                return policy
-            own_hook = policy.on_retry
-
-            def hook(attempt: int, delay: float, error: Exception) -> None:
-                if on_retry is not None:
-                    on_retry(name, attempt, delay, error)
-                own_hook(attempt, delay, error)
-
-            return replace(
-                policy, on_retry=hook, random=policy.random if random is None else random
-            )
-
-        own = prepared(flow, getattr(self, flow))
-        auth = prepared("auth", self.auth)
+        own = _announced(flow, getattr(self, flow), on_retry, random)
+        auth = _announced("auth", self.auth, on_retry, random)
 
         def choose(error: Exception) -> Backoff | None:
             if is_auth_error(error):
@@ -187,13 +173,24 @@ class Recovery:
         self, scheduler: abc.SchedulerBase, *, on_retry: RetryHook | None = None
     ) -> Operator[_T]:
         """Retry a dialog's backfill with :attr:`backfill`; ``on_retry`` hears of each retry."""
-        policy = self.backfill
+        return _retry_with_backoff(_announced("backfill", self.backfill, on_retry, None), scheduler)
+
+
+def _announced(
+    name: PolicyName,
+    policy: Backoff,
+    on_retry: RetryHook | None,
+    random: Callable[[], float] | None,
+) -> Backoff:
+    """``policy`` telling ``on_retry`` of each retry (before its own hook), drawing its jitter
+    from ``random`` when one is given."""
+    if on_retry is None and random is None:
+        return policy
+    own_hook = policy.on_retry
+
+    def hook(attempt: int, delay: float, error: Exception) -> None:
         if on_retry is not None:
-            own_hook = policy.on_retry
+            on_retry(name, attempt, delay, error)
+        own_hook(attempt, delay, error)
 
-            def hook(attempt: int, delay: float, error: Exception) -> None:
-                on_retry("backfill", attempt, delay, error)
-                own_hook(attempt, delay, error)
-
-            policy = replace(policy, on_retry=hook)
-        return _retry_with_backoff(policy, scheduler)
+    return replace(policy, on_retry=hook, random=policy.random if random is None else random)
