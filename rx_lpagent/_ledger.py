@@ -2,11 +2,11 @@
 
 Every ``.ams.ms.OnlineEventDistribution`` passes through :meth:`DialogLedger.on_event` before
 the notification streams see it. A dialog is tracked from its first sequenced event, from the
-caller's own history query of it (even an empty one), or from a conversation notification showing the agent as a
-participant of its open conversation (from that conversation's last message on). After a
-reconnect every tracked dialog is *pending* until its backfill ends: live events of a pending
-dialog are held, then delivered after the backfilled ones, all in sequence order and each once.
-Events without a sequence (chat states) or a dialog id pass straight through.
+caller's own history query of it (even an empty one), or from a conversation notification
+showing the agent as a participant of its open conversation (from that conversation's last
+message on). After a reconnect every tracked dialog is *pending* until its backfill ends: live
+events of a pending dialog are held, then delivered after the backfilled ones, all in sequence
+order and each once. Events without a sequence (chat states) or a dialog id pass straight through.
 
 The state is bounded: per dialog a :class:`~rx_lpagent._dedup.DedupWindow` (two integers), at
 most ``max_dialogs`` dialogs (the oldest-tracked idle one is dropped to make room), and a dialog is
