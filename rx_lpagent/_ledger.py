@@ -2,11 +2,11 @@
 
 Every ``.ams.ms.OnlineEventDistribution`` passes through :meth:`DialogLedger.on_event` before
 the notification streams see it. A dialog is tracked from its first sequenced event, from the
-caller's own history query of it, or from a conversation notification showing the agent as a
-participant of its open conversation (from that conversation's last message on). After a
-reconnect every tracked dialog is *pending* until its backfill ends: live events of a pending
-dialog are held, then delivered after the backfilled ones, all in sequence order and each once.
-Events without a sequence (chat states) or a dialog id pass straight through.
+caller's own history query of it (even an empty one), or from a conversation notification
+showing the agent as a participant of its open conversation (from that conversation's last
+message on). After a reconnect every tracked dialog is *pending* until its backfill ends: live
+events of a pending dialog are held, then delivered after the backfilled ones, all in sequence
+order and each once. Events without a sequence (chat states) or a dialog id pass straight through.
 
 The state is bounded: per dialog a :class:`~rx_lpagent._dedup.DedupWindow` (two integers), at
 most ``max_dialogs`` dialogs (the oldest-tracked idle one is dropped to make room), and a dialog is
@@ -159,12 +159,19 @@ class DialogLedger:
                 # a floor, not a delivery: that event may still be on its way live
                 tracked.floor = last.sequence
 
-    def note_history(self, dialog_id: str, sequences: Iterable[int]) -> None:
-        """The caller fetched history itself (``subscribe_messaging_events``): track the dialog
-        and count those events as delivered (they were, on ``node_notifications``)."""
+    def note_history(
+        self, dialog_id: str, sequences: Iterable[int], *, since: int | None = None
+    ) -> None:
+        """The caller fetched history itself (``subscribe_messaging_events``, from sequence
+        ``since`` on): track the dialog and count those events as delivered (they were, on
+        ``node_notifications``). An empty history tracks it too, from ``since``: its first
+        events may come while the socket is down."""
         if not dialog_id:
             return
-        dialog = self._dialogs.get(dialog_id) or self._track(dialog_id)
+        dialog = self._dialogs.get(dialog_id)
+        if dialog is None:
+            dialog = self._track(dialog_id)
+            dialog.floor = since
         for sequence in sorted(sequences):
             dialog.window.admit(sequence)
 

@@ -88,6 +88,15 @@ def _nothing() -> None:
     pass
 
 
+def _asked_dialog(query: object) -> tuple[str, int | None]:
+    """The dialog id and ``newerThanSequence`` of a history query body ("" if it has none)."""
+    if not isinstance(query, Mapping):
+        return "", None
+    dialog_id, newer = query.get("dialogId"), query.get("newerThanSequence")
+    since = newer if isinstance(newer, int) and not isinstance(newer, bool) else None
+    return (dialog_id if isinstance(dialog_id, str) else ""), since
+
+
 class MessagingRequests:
     """Typed request methods over the host's pending requests; mixed into the Agent."""
 
@@ -159,7 +168,7 @@ class MessagingRequests:
                     on_error(reply)
                     return
                 if node_type == SUBSCRIBE_MESSAGING_EVENTS:
-                    self._replay_history(response, identity)
+                    self._replay_history(filled, response, identity)
                 if remember and node_type in RESUBSCRIBED_TYPES:
                     self._resubscriptions.remember(
                         Subscription(node_type, body, headers, metadata), reply
@@ -230,9 +239,9 @@ class MessagingRequests:
             return body, None
         return {**body, "subscriptionId": self._resubscriptions.current_id(original)}, original
 
-    def _replay_history(self, response: Response, identity: AgentIdentity) -> None:
+    def _replay_history(self, query: object, response: Response, identity: AgentIdentity) -> None:
         if self._ledger is not None:
-            self._note_history(self._ledger, response)
+            self._note_history(self._ledger, query, response)
         view = query_messages_to_node_view(response.body, identity)
         if isinstance(view, MalformedFrameError):
             self._report_transform(view)
@@ -240,19 +249,23 @@ class MessagingRequests:
             self._router.emit_node_view(view)
 
     @staticmethod
-    def _note_history(ledger: DialogLedger, response: Response) -> None:
-        """The caller's own history query: its dialog is one to backfill after a reconnect."""
+    def _note_history(ledger: DialogLedger, query: object, response: Response) -> None:
+        """The caller's own history query: its dialog is one to backfill after a reconnect,
+        even if it has no events yet (they may come while the socket is down)."""
         try:
             events = _history_decoder.decode(response.body)
         except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
             events = [response.body]  # one bare event counts as a list of one
         sequences: dict[str, list[int]] = {}
+        asked, since = _asked_dialog(query)
+        if asked:
+            sequences[asked] = []
         for raw in events:
             key = event_key(raw)
             if key is not None and key.sequence is not None:
                 sequences.setdefault(key.dialog_id, []).append(key.sequence)
         for dialog_id, seen in sequences.items():
-            ledger.note_history(dialog_id, seen)
+            ledger.note_history(dialog_id, seen, since=since if dialog_id == asked else None)
 
     def _report_request_error(self, error: Exception) -> None:
         if isinstance(error, RequestTimeoutError):

@@ -162,6 +162,21 @@ def test_history_the_caller_fetched_counts_as_delivered() -> None:
     assert keys(delivered) == [("a", 3)]
 
 
+def test_an_empty_history_tracks_its_dialog_from_where_the_caller_asked() -> None:
+    ledger = DialogLedger(lambda _: None)
+    ledger.note_history("a", [], since=0)
+    ledger.note_history("b", [], since=7)
+    ledger.note_history("c", [3], since=3)
+    assert sorted(ledger.begin_backfill()) == [("a", 0), ("b", 7), ("c", 3)]
+
+
+def test_history_asked_again_keeps_what_was_delivered() -> None:
+    ledger = DialogLedger(lambda _: None)
+    ledger.on_event(event("a", 5))
+    ledger.note_history("a", [], since=0)
+    assert ledger.begin_backfill() == [("a", 5)]
+
+
 def joined(conv_id: str, me: str, last_sequence: int | None) -> Notification:
     result: dict[str, object] = {
         "convId": conv_id,

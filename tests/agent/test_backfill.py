@@ -347,6 +347,28 @@ async def test_a_joined_conversation_without_events_yet_is_backfilled(
     assert inbox.typed == ["m1", "m2"]
 
 
+async def test_a_dialog_subscribed_before_its_first_event_is_backfilled(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    """The soak's lost sequences 0 and 1: the caller subscribed to a dialog with no events yet
+    (an empty history), the socket dropped before the first message, and that dialog was not
+    tracked, so the reconnect backfilled nothing and the gap's messages never arrived."""
+    rec, conv_id = await in_conversation(make_agent, emulator, recovery=None)
+    inbox = Inbox(rec.agent)
+    assert await rec.agent.subscribe_messaging_events({"dialogId": conv_id}) == []
+    await emulator.faults.close_sockets(1000)
+    await until(lambda: not rec.agent.connected)
+    await send(emulator, conv_id, 2)
+    backfilled = first(rec.agent.events, is_backfilled)
+    await rec.agent.reconnect()
+    done = await settled(backfilled)
+    assert isinstance(done, Backfilled)
+    assert (done.dialog_id, done.fetched, done.delivered) == (conv_id, 2, 2)
+    inbox.assert_exactly_once_in_order(2)
+    backfill_query = emulator.calls.of(".ams.ms.QueryMessages")[-1].body
+    assert backfill_query == {"dialogId": conv_id, "newerThanSequence": 0, "maxQuantity": 100}
+
+
 async def test_dispose_during_a_backfill_ends_it_quietly(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
