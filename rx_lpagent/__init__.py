@@ -4,6 +4,7 @@ The public names are exactly those in ``__all__``; everything else is private or
 sub-package (``rx_lpagent.protocol``, ``rx_lpagent.emulator``, ...).
 """
 
+from rx_lpagent._asyncio import CloseReason
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.config import (
     AgentConfig,
@@ -50,10 +51,13 @@ from rx_lpagent.rx import (
     SERVER_ERROR,
     UNBOUNDED,
     Backoff,
+    BufferOverflowError,
     Jitter,
+    Overflow,
     RetriesExhaustedError,
     backoff,
     from_coroutine,
+    iterate,
     last_value,
     retry_when,
     retry_with_backoff,
@@ -76,6 +80,8 @@ __all__ = [
     "AssertionCredentials",
     "AuthenticationError",
     "Backoff",
+    "BufferOverflowError",
+    "CloseReason",
     "Closed",
     "ConfigurationError",
     "Connected",
@@ -87,6 +93,7 @@ __all__ = [
     "Location",
     "MalformedFrameError",
     "NotConnectedError",
+    "Overflow",
     "PasswordCredentials",
     "RateLimitedError",
     "Recovery",
@@ -103,6 +110,7 @@ __all__ = [
     "backoff",
     "errors",
     "from_coroutine",
+    "iterate",
     "last_value",
     "matching_location",
     "of_kind",

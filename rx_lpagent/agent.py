@@ -20,6 +20,7 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
+from rx_lpagent._asyncio import AgentAsyncio, CloseWatch
 from rx_lpagent._bus import Bus, StateCell
 from rx_lpagent._keepalive import KeepAlive
 from rx_lpagent._lifetime import completion, until_disposed
@@ -77,11 +78,13 @@ class AgentState(StrEnum):
     DISPOSED = "disposed"
 
 
-class Agent(MessagingRequests):
+class Agent(AgentAsyncio, MessagingRequests):
     """A LivePerson messaging agent.
 
     ``connect()``, ``reconnect()`` and ``refresh_session()`` are cold observables (also
-    awaitable); outcomes of every step appear on :attr:`events`.
+    awaitable); outcomes of every step appear on :attr:`events`. The asyncio doors
+    (``iter_events``, ``iter_notifications``, ``handle``, ``wait_closed``) are in
+    :class:`~rx_lpagent._asyncio.AgentAsyncio`.
     """
 
     def __init__(
@@ -110,6 +113,7 @@ class Agent(MessagingRequests):
         self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(self._report_transform, lambda: self.identity)
         self._state = StateCell(AgentState.IDLE, "agent.state")
+        self._close_watch = CloseWatch(self._events, self._state)
         self._domains: Domains | None = None
         self._session: Session | None = None
         self._link: Link | None = None

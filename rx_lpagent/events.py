@@ -85,6 +85,10 @@ class Location(StrEnum):
     """Recovery ran out of attempts; the agent is closed."""
     DISPOSE_LOGOUT = "Dispose#Logout"
     """The logout call made on dispose."""
+    HANDLER_ERROR = "Handler#Error"
+    """An async handler given to ``agent.handle`` raised (the next items are still handled)."""
+    HANDLER_OVERFLOW = "Handler#Overflow"
+    """An async handler fell ``maxsize`` items behind with ``overflow="raise"``: it stopped."""
 
     @property
     def area(self) -> str:

@@ -1,4 +1,4 @@
-"""Shared test helpers: the fixture frames of ../shared, loaded once."""
+"""Shared test helpers: the example frames of tests/fixtures/lp-frames.json, loaded once."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "lp-frames.json"
+FIXTURES = ROOT / "tests" / "fixtures" / "lp-frames.json"
 
 
 @pytest.fixture(scope="session")
 def lp_frames() -> dict[str, Any]:
-    """The example payloads of shared/fixtures/lp-frames.json (skips if the file is absent)."""
-    if not FIXTURES.exists():
-        pytest.skip(f"fixture file not found: {FIXTURES}")
+    """The example payloads of tests/fixtures/lp-frames.json (LivePerson's documented shapes)."""
     frames: dict[str, Any] = json.loads(FIXTURES.read_text())
     return frames
