@@ -41,7 +41,9 @@ def _programs() -> list[tuple[str, str]]:
     programs: list[tuple[str, str]] = []
     heading = ""
     seen: set[str] = set()
-    for match in re.finditer(r"^(#{2,3}) ([^\n]+)$|^```python\n(.*?)\n```$", _readme(), re.M | re.S):
+    for match in re.finditer(
+        r"^(#{2,3}) ([^\n]+)$|^```python\n(.*?)\n```$", _readme(), re.M | re.S
+    ):
         if match.group(2) is not None:
             heading = match.group(2).strip()
             continue

@@ -12,19 +12,20 @@ import contextlib
 import signal
 from collections.abc import Callable
 
-from rx_lpagent.emulator.faults import bundled_scenarios, load_scenario
+from rx_lpagent._cli_support import CliError
+from rx_lpagent.emulator.faults import FaultSpec, bundled_scenarios, load_scenario
 from rx_lpagent.emulator.server import Emulator
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "scenario_faults"]
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: a free one)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (0: a free one)")
     parser.add_argument("--tls", action="store_true", help="serve https/wss with a fresh CA")
     parser.add_argument(
         "--scenario",
-        metavar="FILE",
+        metavar="FILE|NAME",
         help="JSON file of faults to arm, or a bundled scenario: " + ", ".join(bundled_scenarios()),
     )
     parser.add_argument("--account", default="1234567", help="account id")
@@ -32,14 +33,34 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         "--idle-timeout",
         type=float,
         default=60.0,
+        metavar="SECONDS",
         help="close sockets idle this many seconds (0: never)",
     )
-    parser.add_argument("--advertised-host", help="host CSDS hands out (default: --host)")
+    parser.add_argument(
+        "--advertised-host", metavar="HOST", help="host CSDS hands out (default: --host)"
+    )
     return run
 
 
+def scenario_faults(scenario: str) -> list[FaultSpec]:
+    """The faults of a scenario file or bundled name; a bad one is a :class:`CliError`."""
+    try:
+        return load_scenario(scenario)
+    except FileNotFoundError:
+        names = ", ".join(bundled_scenarios())
+        raise CliError(
+            f"no scenario file or bundled scenario {scenario!r} (bundled: {names})"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise CliError(f"scenario {scenario!r}: {_one_line(error)}") from None
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
 def run(args: argparse.Namespace) -> int:
-    faults = load_scenario(args.scenario) if args.scenario else []
+    faults = scenario_faults(args.scenario) if args.scenario else []
     emulator = Emulator(
         tls=args.tls,
         account=args.account,
@@ -50,7 +71,11 @@ def run(args: argparse.Namespace) -> int:
         faults=faults,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(emulator))
+        try:
+            asyncio.run(_serve(emulator))
+        except OSError as error:  # the port is taken, the address is not ours, ...
+            where = f"{args.host}:{args.port}"
+            raise CliError(f"cannot listen on {where}: {error.strerror or error}") from None
     return 0
 
 

@@ -24,10 +24,12 @@ __all__ = ["lp_agent", "lp_emulator", "lp_emulator_tls"]
 
 try:
     import pytest_asyncio
-except ImportError:  # the testing extra is not installed: define nothing
-    pytest_asyncio = None
 
-if pytest_asyncio is not None:
+    TESTING_EXTRA = True
+except ImportError:  # the testing extra is not installed: define nothing
+    TESTING_EXTRA = False
+
+if TESTING_EXTRA:
     from rx_lpagent.agent import Agent
     from rx_lpagent.config import AgentConfig, PasswordCredentials
     from rx_lpagent.emulator.server import Emulator

@@ -140,7 +140,7 @@ async def run(config: AgentConfig) -> CloseReason:
 
 def main(argv: Sequence[str] | None = None) -> int:
     return command_line(
-        "rx_lpagent.examples.echo_bot", __doc__ or "", start, run, consumer_script, argv
+        "rx_lpagent.examples.echo_bot", __doc__ or "", start, run, consumer_script, argv=argv
     )
 
 

@@ -9,11 +9,11 @@ embedded emulator while a scripted consumer talks to it, prints the conversation
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
 from reactivex import abc
 
@@ -25,13 +25,14 @@ from rx_lpagent import (
     LPAgentError,
     PasswordCredentials,
 )
+from rx_lpagent._cli_support import Parser, plain
 from rx_lpagent.emulator import Emulator
 
 __all__ = ["Bot", "Main", "Script", "main"]
 
 Bot = Callable[[Agent], Awaitable[abc.DisposableBase]]
 """Starts a bot on an agent (connecting it) and returns what stops it."""
-Main = Callable[[AgentConfig], Awaitable[CloseReason]]
+Main = Callable[[AgentConfig], Coroutine[Any, Any, CloseReason]]
 """A bot's main: runs it on an agent of that config until the agent is closed or disposed."""
 Script = Callable[[Emulator], Awaitable[None]]
 """A consumer's side of a conversation with the bot, driven through the emulator."""
@@ -60,14 +61,10 @@ async def against_emulator(bot: Bot, script: Script) -> None:
 
 
 def main(
-    name: str, doc: str, bot: Bot, run: Main, script: Script, argv: Sequence[str] | None
+    name: str, doc: str, bot: Bot, run: Main, script: Script, *, argv: Sequence[str] | None
 ) -> int:
     """The command line of an example bot (``--emulator``, or the ``LP_*`` variables)."""
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {name}",
-        description=doc,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = Parser(prog=f"python -m {name}", description=plain(doc))
     parser.add_argument(
         "--emulator",
         action="store_true",

@@ -17,7 +17,7 @@ import aiohttp
 import msgspec
 
 if TYPE_CHECKING:
-    import websockets.exceptions
+    pass
 
 from rx_lpagent.errors import (
     AuthenticationError,

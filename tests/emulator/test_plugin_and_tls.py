@@ -13,6 +13,7 @@ from tests.emulator.conftest import Client
 
 pytestmark = pytest.mark.asyncio
 
+
 def _read(path: str) -> str:
     return Path(path).read_text()
 
