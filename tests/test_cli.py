@@ -14,7 +14,7 @@ import pytest
 
 import rx_lpagent
 from rx_lpagent.cli import COMMANDS
-from tests.conftest import ROOT
+from tests.conftest import run_python
 
 SCRIPT = Path(sys.executable).with_name("rx-lpagent")
 MODULE = [sys.executable, "-m", "rx_lpagent"]
@@ -39,10 +39,10 @@ sys.exit(main(sys.argv[1:]))
 """The command line as if the tls extra (trustme) were not installed."""
 
 
-def _run(command: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, check=False, cwd=ROOT
-    )
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    if command[0] == sys.executable:
+        return run_python(*command[1:])
+    return subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
 
 
 def _one_line_error(done: subprocess.CompletedProcess[str], *expected: str) -> str:

@@ -4,22 +4,14 @@ missing and useful where it is installed."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 
 
 def _python(code: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=cwd,
-    )
+    return run_python("-c", code, cwd=cwd)
 
 
 def test_importing_the_package_does_not_import_websockets() -> None:

@@ -8,12 +8,10 @@ section once, and every link in it leads to a section.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 
 CONTINUES = "# continues the block above"
 
@@ -74,14 +72,7 @@ def test_the_readme_has_python_blocks() -> None:
     ids=[f"{n}-{heading}" for n, (heading, _) in enumerate(PROGRAMS)],
 )
 def test_every_block_runs_as_pasted(heading: str, program: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", program],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-        cwd=ROOT,
-    )
+    done = run_python("-c", program)
     assert done.returncode == 0, done.stderr
     for text in EXPECTED_OUTPUT.get(heading, []):
         assert text in done.stdout, (text, done.stdout)

@@ -12,6 +12,7 @@ from rx_lpagent._console import LineConsole
 from rx_lpagent.demo.player import play
 from rx_lpagent.demo.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from rx_lpagent.demo.tally import Tally
+from rx_lpagent.emulator.cli import load_for_cli
 from rx_lpagent.emulator.faults import bundled_scenarios
 
 __all__ = ["DEFAULT_DURATION", "register", "run"]
@@ -42,7 +43,9 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = DEFAULT_SCENARIO if args.scenario is None else _scenario(args.scenario)
+    scenario = (
+        DEFAULT_SCENARIO if args.scenario is None else load_for_cli(args.scenario, load_scenario)
+    )
     if not args.duration > 0:
         raise CliError("--duration must be a positive number of seconds")
     console = LineConsole(plain=args.plain)
@@ -54,18 +57,6 @@ def run(args: argparse.Namespace) -> int:
     tally, connected = asyncio.run(_play(scenario, args.duration, seed, console))
     summarise(console, tally)
     return 0 if connected else 1
-
-
-def _scenario(name: str) -> Scenario:
-    try:
-        return load_scenario(name)
-    except FileNotFoundError:
-        names = ", ".join(bundled_scenarios())
-        raise CliError(
-            f"no scenario file or bundled scenario {name!r} (bundled: {names})"
-        ) from None
-    except (OSError, ValueError) as error:
-        raise CliError(f"scenario {name!r}: {' '.join(str(error).split())}") from None
 
 
 async def _play(

@@ -11,12 +11,15 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
+from typing import TypeVar
 
 from rx_lpagent._cli_support import CliError
 from rx_lpagent.emulator.faults import FaultSpec, bundled_scenarios, load_scenario
 from rx_lpagent.emulator.server import Emulator
 
-__all__ = ["register", "run", "scenario_faults"]
+__all__ = ["load_for_cli", "register", "run", "scenario_faults"]
+
+_S = TypeVar("_S")
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -44,8 +47,13 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
 
 def scenario_faults(scenario: str) -> list[FaultSpec]:
     """The faults of a scenario file or bundled name; a bad one is a :class:`CliError`."""
+    return load_for_cli(scenario, load_scenario)
+
+
+def load_for_cli(scenario: str, load: Callable[[str], _S]) -> _S:
+    """``load(scenario)`` (a file or a bundled name); a bad one is a :class:`CliError`."""
     try:
-        return load_scenario(scenario)
+        return load(scenario)
     except FileNotFoundError:
         names = ", ".join(bundled_scenarios())
         raise CliError(
