@@ -13,6 +13,8 @@ import signal
 from collections.abc import Callable
 from typing import TypeVar
 
+import msgspec
+
 from rx_lpagent._cli_support import CliError
 from rx_lpagent.emulator.faults import FaultSpec, bundled_scenarios, load_scenario
 from rx_lpagent.emulator.server import Emulator
@@ -59,7 +61,7 @@ def load_for_cli(scenario: str, load: Callable[[str], _S]) -> _S:
         raise CliError(
             f"no scenario file or bundled scenario {scenario!r} (bundled: {names})"
         ) from None
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, msgspec.MsgspecError) as error:  # msgspec<0.19: no ValueError
         raise CliError(f"scenario {scenario!r}: {_one_line(error)}") from None
 
 
