@@ -9,6 +9,7 @@ application configures logging, as libraries do.
 
 import logging as _logging
 
+from rx_lpagent._asyncio import CloseReason
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.config import (
     AgentConfig,
@@ -57,10 +58,13 @@ from rx_lpagent.rx import (
     SERVER_ERROR,
     UNBOUNDED,
     Backoff,
+    BufferOverflowError,
     Jitter,
+    Overflow,
     RetriesExhaustedError,
     backoff,
     from_coroutine,
+    iterate,
     last_value,
     retry_when,
     retry_with_backoff,
@@ -85,7 +89,9 @@ __all__ = [
     "AssertionCredentials",
     "AuthenticationError",
     "Backoff",
+    "BufferOverflowError",
     "CallbackError",
+    "CloseReason",
     "Closed",
     "ConfigurationError",
     "Connected",
@@ -97,6 +103,7 @@ __all__ = [
     "Location",
     "MalformedFrameError",
     "NotConnectedError",
+    "Overflow",
     "PasswordCredentials",
     "RateLimitedError",
     "Recovery",
@@ -114,6 +121,7 @@ __all__ = [
     "backoff",
     "errors",
     "from_coroutine",
+    "iterate",
     "last_value",
     "matching_location",
     "of_kind",

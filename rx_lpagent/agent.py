@@ -21,6 +21,7 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
+from rx_lpagent._asyncio import AgentAsyncio, CloseWatch
 from rx_lpagent._backfill import QUERY_MESSAGES, Backfill
 from rx_lpagent._bus import Bus, StateCell
 from rx_lpagent._conversation_view import ConversationView
@@ -94,11 +95,13 @@ class AgentState(StrEnum):
     DISPOSED = "disposed"
 
 
-class Agent(MessagingRequests):
+class Agent(AgentAsyncio, MessagingRequests):
     """A LivePerson messaging agent.
 
     ``connect()``, ``reconnect()`` and ``refresh_session()`` are cold observables (also
-    awaitable); outcomes of every step appear on :attr:`events`.
+    awaitable); outcomes of every step appear on :attr:`events`. The asyncio doors
+    (``iter_events``, ``iter_notifications``, ``handle``, ``wait_closed``) are in
+    :class:`~rx_lpagent._asyncio.AgentAsyncio`.
     """
 
     def __init__(
@@ -144,6 +147,7 @@ class Agent(MessagingRequests):
                 self._ledger, self._query_history, self._events.emit, limit=config.backfill_limit
             )
         self._state = StateCell(AgentState.IDLE, "agent.state", self._callback_raised)
+        self._close_watch = CloseWatch(self._events, self._state)
         self._domains: Domains | None = None
         self._session: Session | None = None
         self._link: Link | None = None

@@ -1,13 +1,15 @@
-"""The ``python -m rx_lpagent`` command line: one sub-command per job.
+"""The ``python -m rx_lpagent`` command line (also installed as ``rx-lpagent``).
 
 Each sub-command lives in its own module and registers itself in :data:`COMMANDS`; this module
-only parses and dispatches.
+only parses and dispatches. Bad input ends in one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+
+from rx_lpagent._cli_support import Parser, run_command
 
 __all__ = ["COMMANDS", "main"]
 
@@ -53,12 +55,27 @@ COMMANDS: dict[str, tuple[str, Register]] = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rx_lpagent", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+PROG = "python -m rx_lpagent"
+"""The name usage lines give, whether started as ``rx-lpagent`` or ``python -m rx_lpagent``."""
+
+DESCRIPTION = """\
+rx_lpagent: a LivePerson messaging agent for Python, and a local LivePerson emulator.
+Run `COMMAND --help` for what a command does and its options."""
+
+
+def parser() -> argparse.ArgumentParser:
+    from rx_lpagent import __version__
+
+    top = Parser(prog=PROG, description=DESCRIPTION)
+    top.add_argument("--version", action="version", version=f"rx-lpagent {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, register) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
         command_parser.set_defaults(run=register(command_parser))
-    args = parser.parse_args(argv)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
-    return run(args)
+    return run_command(f"{PROG} {args.command}", lambda: run(args))

@@ -93,6 +93,10 @@ class Location(StrEnum):
     CALLBACK_RAISED = "Callback#Raised"
     """A callback of yours (a subscriber or observer the agent called) raised; the agent went on
     as if it had returned."""
+    HANDLER_ERROR = "Handler#Error"
+    """An async handler given to ``agent.handle`` raised (the next items are still handled)."""
+    HANDLER_OVERFLOW = "Handler#Overflow"
+    """An async handler fell ``maxsize`` items behind with ``overflow="raise"``: it stopped."""
 
     @property
     def area(self) -> str:

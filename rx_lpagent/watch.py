@@ -6,8 +6,9 @@ The account and credentials come from the environment (:meth:`AgentConfig.from_e
 ``LP_TOKEN`` + ``LP_USER_ID``. ``LP_CSDS`` points elsewhere than LivePerson's CSDS (for
 instance ``http://127.0.0.1:8080``, the emulator). The agent only listens: it subscribes to
 open conversations and to agent states, and prints every event and notification until
-interrupted (or for ``--duration`` seconds). Every retry the agent schedules prints as
-``retry N in X s``: a wrong password is retried 5 times over a few minutes before watch gives up.
+interrupted (or for ``--duration`` seconds, connecting included), then a summary. Every retry
+the agent schedules prints as ``retry N in X s``: a wrong password is retried 5 times over a few
+minutes before watch gives up.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import argparse
 import asyncio
 import contextlib
 import sys
+from collections import Counter
 from collections.abc import Callable
 
+from rx_lpagent._cli_support import plain
 from rx_lpagent._console import Kind, LineConsole, describe_error
-from rx_lpagent.agent import Agent, AgentState
+from rx_lpagent.agent import Agent
 from rx_lpagent.config import AgentConfig
+from rx_lpagent.demo.tally import Tally
 from rx_lpagent.errors import ConfigurationError
 from rx_lpagent.protocol.frames import Notification
 from rx_lpagent.recovery import Recovery
@@ -38,10 +42,13 @@ SHIPPED_RECOVERY = Recovery()
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    parser.description = __doc__
+    parser.description = plain(__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
-        "--duration", type=float, metavar="SECONDS", help="stop after this long (default: never)"
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="stop after this long, connecting included (default: never)",
     )
     parser.add_argument("--plain", action="store_true", help="plain text, no colours")
     return run
@@ -67,29 +74,48 @@ async def watch(
     recovery: Recovery = SHIPPED_RECOVERY,
 ) -> int:
     """Connect, subscribe, print until ``duration`` ends (or forever): 0. When connecting
-    fails, or recovery gives up later: 1."""
-    async with Agent(config, recovery=recovery) as agent:
-        agent.events.subscribe(console.event)
-        agent.notifications.subscribe(lambda frame: _print_notification(console, frame))
-        console.line(Kind.STEP, "connect", f"account {config.account_id} via {config.csds_host}")
-        try:
-            await agent.connect()
-            await agent.subscribe_ex_conversations({"convState": ["OPEN"]})
-            await agent.subscribe_agents_state()
-        except Exception as error:
-            console.line(Kind.ERROR, "watch stopped", describe_error(error))
-            return 1
-        console.line(Kind.INFO, "watching", "Ctrl-C to stop")
-        closed = asyncio.Event()
-        agent.state_changes.subscribe(
-            lambda state: closed.set() if state is AgentState.CLOSED else None
-        )
-        try:
-            await asyncio.wait_for(closed.wait(), duration)
-        except TimeoutError:
+    fails or does not finish within ``duration``, or recovery gives up later: 1. A summary of
+    what was seen is printed at the end, however it ends."""
+    tally = Tally()
+    notifications: Counter[str] = Counter()
+    try:
+        async with asyncio.timeout(duration), Agent(config, recovery=recovery) as agent:
+            agent.events.subscribe(console.event)
+            agent.events.subscribe(tally.record)
+            agent.notifications.subscribe(lambda frame: _print_notification(console, frame))
+            agent.notifications.subscribe(lambda frame: notifications.update([frame.type]))
+            return await _listen(agent, config, console)
+    except TimeoutError:
+        if tally.connects:
             return 0
-        console.line(Kind.ERROR, "watch stopped", "recovery gave up: the agent is closed")
+        console.line(Kind.ERROR, "watch stopped", f"not connected within {duration:g} s")
+        return 1
+    finally:
+        _summarise(console, tally, notifications)
+
+
+async def _listen(agent: Agent, config: AgentConfig, console: LineConsole) -> int:
+    console.line(Kind.STEP, "connect", f"account {config.account_id} via {config.csds_host}")
+    try:
+        await agent.connect()
+        await agent.subscribe_ex_conversations({"convState": ["OPEN"]})
+        await agent.subscribe_agents_state()
+    except Exception as error:
+        console.line(Kind.ERROR, "watch stopped", describe_error(error))
+        return 1
+    console.line(Kind.INFO, "watching", "Ctrl-C to stop")
+    reason = await agent.wait_closed()
+    console.line(Kind.ERROR, "watch stopped", f"recovery gave up: the agent is {reason}")
     return 1
+
+
+def _summarise(console: LineConsole, tally: Tally, notifications: Counter[str]) -> None:
+    console.table(
+        "Outcomes by location", ("location", "successes", "failures"), tally.location_rows()
+    )
+    rows: list[tuple[str, int]] = [("reconnects", tally.reconnects)]
+    rows += [(f"notifications {kind}", count) for kind, count in notifications.most_common()]
+    console.table("Seen", ("", "count"), rows)
 
 
 def _print_notification(console: LineConsole, frame: Notification) -> None:

@@ -127,3 +127,29 @@ async def test_when_recovery_gives_up_the_watch_ends_with_1() -> None:
     assert "Socket#Close               reconnect in " in text
     assert "Reconnect#Relogin#WS       retry 5 in " in text
     assert "recovery gave up" in text
+
+
+@pytest.mark.asyncio
+async def test_duration_bounds_connecting_too_and_a_summary_ends_the_watch() -> None:
+    async with Emulator() as lp:
+        lp.faults.delay("csds", 5.0, times=None)  # connecting would take longer than allowed
+        out = io.StringIO()
+        code = await watch(
+            AgentConfig.from_env(lp_environ(lp)), LineConsole(plain=True, file=out), duration=0.3
+        )
+    assert code == 1
+    text = out.getvalue()
+    assert "not connected within 0.3 s" in text
+    assert "Outcomes by location" in text
+
+
+@pytest.mark.asyncio
+async def test_the_summary_counts_notifications() -> None:
+    async with Emulator() as lp:
+        await lp.consumer().open_conversation()
+        out = io.StringIO()
+        code = await watch(
+            AgentConfig.from_env(lp_environ(lp)), LineConsole(plain=True, file=out), duration=0.3
+        )
+    assert code == 0
+    assert "notifications .ams.aam.ExConversationChangeNotification" in out.getvalue()

@@ -33,6 +33,7 @@ import msgspec
 import websockets
 from websockets.asyncio.client import connect as websockets_connect
 
+from rx_lpagent._cli_support import Parser, plain, progress
 from rx_lpagent.agent import Agent
 from rx_lpagent.bench.emulator import Target, _in_process, _subprocess
 from rx_lpagent.config import AgentConfig, PasswordCredentials, TransportName
@@ -273,13 +274,17 @@ async def _run(args: argparse.Namespace) -> dict[str, Result]:
     runner = _in_process if args.in_process else _subprocess
     results: dict[str, Result] = {}
     clients = {name: c for name, c in CLIENTS.items() if args.only is None or args.only in name}
-    async with runner(args.tls) as target:
-        for client in clients.values():  # warm-up: imports, first connections, JIT-free caches
-            await client(target, min(args.count, 2_000), 20)
-        for _ in range(args.rounds):
-            for name, client in clients.items():  # interleaved, so drift hits all alike
-                result = await client(target, args.count, args.requests)
-                results[name] = results[name].best(result) if name in results else result
+    steps = len(clients) * (args.rounds + 1)
+    with progress("bench agent", steps) as step:
+        async with runner(args.tls) as target:
+            for name, client in clients.items():  # warm-up: imports, first connections, caches
+                step(f"warm-up: {name}")
+                await client(target, min(args.count, 2_000), 20)
+            for round_ in range(args.rounds):
+                for name, client in clients.items():  # interleaved, so drift hits all alike
+                    step(f"round {round_ + 1}: {name}")
+                    result = await client(target, args.count, args.requests)
+                    results[name] = results[name].best(result) if name in results else result
     return results
 
 
@@ -313,12 +318,10 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m rx_lpagent.bench.agent", description=__doc__.split("\n\n")[0]
-    )
+    parser = Parser(prog="python -m rx_lpagent.bench.agent", description=plain(__doc__))
     parser.add_argument("--count", type=int, default=100_000, help="notifications per run")
     parser.add_argument("--requests", type=int, default=2_000, help="sequential requests per run")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="runs per client (best is kept)")
     parser.add_argument("--tls", action="store_true", help="over TLS (needs trustme)")
     parser.add_argument("--in-process", action="store_true", help="emulator in this process")
     parser.add_argument(

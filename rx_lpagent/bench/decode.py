@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 
+from rx_lpagent._cli_support import Parser, plain, progress
 from rx_lpagent.protocol import (
     AgentIdentity,
     ContentEvent,
@@ -108,12 +109,17 @@ def run(number: int) -> int:
     if not isinstance(_typed(FRAME), ContentEvent):
         raise RuntimeError("the benchmark frame did not decode to a ContentEvent")
     print(f"input: {len(FRAME)} bytes, {number} operations, best of 3")
-    baseline = _time(json.loads, number)
-    rows = [
-        ("json.loads (untyped dicts)", baseline),
-        ("typed: frame + body + event", _time(_typed, number)),
-        ("Node view: frame + transform", _time(_node_view, number)),
+    cases: list[tuple[str, Callable[[bytes], object]]] = [
+        ("json.loads (untyped dicts)", json.loads),
+        ("typed: frame + body + event", _typed),
+        ("Node view: frame + transform", _node_view),
     ]
+    rows = []
+    with progress("bench decode", len(cases)) as step:
+        for label, operation in cases:
+            step(label)
+            rows.append((label, _time(operation, number)))
+    baseline = rows[0][1]
     for label, seconds in rows:
         print(
             f"{label:<30} {seconds * 1e6:8.2f} us/op {1 / seconds:>12,.0f} ops/s "
@@ -124,14 +130,12 @@ def run(number: int) -> int:
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Add this benchmark's options to ``parser``; returns the function that runs it."""
-    parser.add_argument(
-        "-n", "--number", type=int, default=100_000, help="operations per run (default 100000)"
-    )
+    parser.add_argument("-n", "--number", type=int, default=100_000, help="operations per run")
     return lambda args: run(args.number)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rx_lpagent.bench.decode", description=__doc__)
+    parser = Parser(prog="python -m rx_lpagent.bench.decode", description=plain(__doc__))
     runner = register(parser)
     return runner(parser.parse_args(argv))
 

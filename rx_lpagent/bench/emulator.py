@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import aiohttp
 import msgspec
 
+from rx_lpagent._cli_support import Parser, plain, progress
 from rx_lpagent.emulator import Emulator
 
 __all__ = ["main", "measure"]
@@ -121,9 +122,14 @@ async def measure(target: Target, count: int, *, decode: bool = False) -> float:
 
 async def _run(args: argparse.Namespace) -> None:
     runner = _in_process if args.in_process else _subprocess
-    async with runner(args.tls) as target:
-        await measure(target, min(args.count, 10_000), decode=args.decode)  # warm-up
-        rates = [await measure(target, args.count, decode=args.decode) for _ in range(args.runs)]
+    rates = []
+    with progress("bench emulator", args.runs + 1) as step:
+        async with runner(args.tls) as target:
+            step("warm-up")
+            await measure(target, min(args.count, 10_000), decode=args.decode)
+            for run in range(args.runs):
+                step(f"run {run + 1}")
+                rates.append(await measure(target, args.count, decode=args.decode))
     where = "in-process" if args.in_process else "separate process"
     scheme = "wss" if args.tls else "ws"
     print(
@@ -133,14 +139,12 @@ async def _run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m rx_lpagent.bench.emulator", description=__doc__
-    )
-    parser.add_argument("--count", type=int, default=200_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--tls", action="store_true")
+    parser = Parser(prog="python -m rx_lpagent.bench.emulator", description=plain(__doc__))
+    parser.add_argument("--count", type=int, default=200_000, help="notifications per run")
+    parser.add_argument("--runs", type=int, default=3, help="measured runs")
+    parser.add_argument("--tls", action="store_true", help="over TLS (needs trustme)")
     parser.add_argument("--decode", action="store_true", help="msgspec-decode every frame")
-    parser.add_argument("--in-process", action="store_true")
+    parser.add_argument("--in-process", action="store_true", help="emulator in this process")
     asyncio.run(_run(parser.parse_args(argv)))
     return 0
 

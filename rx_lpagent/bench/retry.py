@@ -8,7 +8,6 @@ cannot wait between attempts, so it is the floor for resubscribing alone).
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable
 from reactivex.testing import TestScheduler
 
+from rx_lpagent._cli_support import Parser, plain, progress
 from rx_lpagent.errors import ServerError
 from rx_lpagent.rx import Backoff, retry_when, retry_with_backoff
 
@@ -78,14 +78,18 @@ def _run_once(pipeline: Pipeline, retries: int) -> tuple[float, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rx_lpagent.bench.retry", description=__doc__)
-    parser.add_argument("--retries", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = Parser(prog="python -m rx_lpagent.bench.retry", description=plain(__doc__))
+    parser.add_argument("--retries", type=int, default=10_000, help="retries per run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per pipeline (best is kept)")
     args = parser.parse_args(argv)
     print(f"{args.retries:,} retries in virtual time (best of {args.repeat}):")
     baseline: float | None = None
-    for name, pipeline in CASES.items():
-        runs = [_run_once(pipeline, args.retries) for _ in range(args.repeat)]
+    with progress("bench retry", len(CASES)) as step:
+        results = {}
+        for name, pipeline in CASES.items():
+            step(name)
+            results[name] = [_run_once(pipeline, args.retries) for _ in range(args.repeat)]
+    for name, runs in results.items():
         best = min(seconds for seconds, _ in runs)
         retried = runs[0][1]
         baseline = best if baseline is None else baseline

@@ -17,7 +17,6 @@ over TLS with a throw-away CA (needs the ``tls`` extra: trustme).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import multiprocessing
 import ssl
@@ -30,6 +29,7 @@ import aiohttp
 import msgspec
 from aiohttp import web
 
+from rx_lpagent._cli_support import Parser, plain, progress
 from rx_lpagent.protocol import Notification, decode_frame
 from rx_lpagent.transport import (
     AiohttpSocketTransport,
@@ -171,23 +171,30 @@ async def _measure(
     url: str, client_ssl: ssl.SSLContext | None, count: int, rounds: int
 ) -> dict[str, float]:
     best: dict[str, float] = {}
-    for _ in range(rounds):
-        for name, reader in READERS.items():  # interleaved, so drift hits all alike
-            started = time.perf_counter()
-            received = await reader(url, client_ssl, count)
-            elapsed = time.perf_counter() - started
-            if received != count:
-                raise RuntimeError(f"{name} read {received} of {count} frames")
-            best[name] = max(best.get(name, 0.0), count / elapsed)
+    with progress("bench transports", rounds * len(READERS)) as step:
+        for round_ in range(rounds):
+            for name, reader in READERS.items():  # interleaved, so drift hits all alike
+                step(f"round {round_ + 1}: {name}")
+                rate = await _rate(name, reader, url, client_ssl, count)
+                best[name] = max(best.get(name, 0.0), rate)
     return best
 
 
+async def _rate(
+    name: str, reader: Reader, url: str, client_ssl: ssl.SSLContext | None, count: int
+) -> float:
+    started = time.perf_counter()
+    received = await reader(url, client_ssl, count)
+    elapsed = time.perf_counter() - started
+    if received != count:
+        raise RuntimeError(f"{name} read {received} of {count} frames")
+    return count / elapsed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m rx_lpagent.bench.transports", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("-n", "--frames", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = Parser(prog="python -m rx_lpagent.bench.transports", description=plain(__doc__))
+    parser.add_argument("-n", "--frames", type=int, default=100_000, help="frames per run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per reader (best is kept)")
     parser.add_argument("--tls", action="store_true", help="over TLS (needs trustme)")
     args = parser.parse_args(argv)
 

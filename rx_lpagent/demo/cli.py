@@ -7,10 +7,13 @@ import asyncio
 import random
 from collections.abc import Callable
 
+from rx_lpagent._cli_support import CliError
 from rx_lpagent._console import LineConsole
 from rx_lpagent.demo.player import play
 from rx_lpagent.demo.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from rx_lpagent.demo.tally import Tally
+from rx_lpagent.emulator.cli import load_for_cli
+from rx_lpagent.emulator.faults import bundled_scenarios
 
 __all__ = ["DEFAULT_DURATION", "register", "run"]
 
@@ -20,8 +23,9 @@ DEFAULT_DURATION = 8.0
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     parser.add_argument(
         "--scenario",
-        metavar="FILE",
-        help="JSON scenario: faults, plus an optional timeline (see README, 'Demo')",
+        metavar="FILE|NAME",
+        help="JSON scenario: faults, plus an optional timeline (see README, 'Demo'); or a "
+        "bundled one: " + ", ".join(bundled_scenarios()),
     )
     parser.add_argument(
         "--duration",
@@ -31,21 +35,20 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         help="how long traffic runs once connected (default %(default)g); a longer scenario "
         "is squeezed to fit, recovery delays with it",
     )
-    parser.add_argument("--seed", type=int, help="replay a run: jitter and traffic are seeded")
+    parser.add_argument(
+        "--seed", type=int, help="replay a run: jitter and traffic are seeded (default: random)"
+    )
     parser.add_argument("--plain", action="store_true", help="plain text, no colours")
     return run
 
 
 def run(args: argparse.Namespace) -> int:
-    console = LineConsole(plain=args.plain)
-    try:
-        scenario = DEFAULT_SCENARIO if args.scenario is None else load_scenario(args.scenario)
-    except (OSError, ValueError) as error:
-        console.text(f"demo: cannot use scenario {args.scenario}: {error}")
-        return 2
+    scenario = (
+        DEFAULT_SCENARIO if args.scenario is None else load_for_cli(args.scenario, load_scenario)
+    )
     if not args.duration > 0:
-        console.text("demo: --duration must be a positive number of seconds")
-        return 2
+        raise CliError("--duration must be a positive number of seconds")
+    console = LineConsole(plain=args.plain)
     seed = random.randrange(10_000) if args.seed is None else args.seed
     console.heading("rx_lpagent demo: an agent on the embedded LivePerson emulator")
     console.text(

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from rx_lpagent.emulator.faults import FaultSpec, parse_faults
+from rx_lpagent.emulator.faults import SCENARIOS, FaultSpec, parse_faults
 
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "Step", "StepAction", "load_scenario", "parse_scenario"]
 
@@ -92,8 +92,12 @@ def parse_scenario(data: Any) -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """The scenario of a JSON file."""
-    return parse_scenario(json.loads(Path(path).read_text()))
+    """The scenario of a JSON file, or a bundled emulator scenario by name (``flaky-login``)."""
+    file = Path(path)
+    bundled = SCENARIOS / f"{path}.json"
+    if not file.exists() and bundled.exists():
+        file = bundled
+    return parse_scenario(json.loads(file.read_text()))
 
 
 DEFAULT_SCENARIO = parse_scenario(

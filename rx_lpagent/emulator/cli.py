@@ -11,21 +11,27 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
+from typing import TypeVar
 
+import msgspec
+
+from rx_lpagent._cli_support import CliError
 from rx_lpagent.emulator.context import DEFAULT_IDLE_TIMEOUT
-from rx_lpagent.emulator.faults import bundled_scenarios, load_scenario
+from rx_lpagent.emulator.faults import FaultSpec, bundled_scenarios, load_scenario
 from rx_lpagent.emulator.server import Emulator
 
-__all__ = ["register", "run"]
+__all__ = ["load_for_cli", "register", "run", "scenario_faults"]
+
+_S = TypeVar("_S")
 
 
 def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: a free one)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (0: a free one)")
     parser.add_argument("--tls", action="store_true", help="serve https/wss with a fresh CA")
     parser.add_argument(
         "--scenario",
-        metavar="FILE",
+        metavar="FILE|NAME",
         help="JSON file of faults to arm, or a bundled scenario: " + ", ".join(bundled_scenarios()),
     )
     parser.add_argument("--account", default="1234567", help="account id")
@@ -33,14 +39,39 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         "--idle-timeout",
         type=float,
         default=DEFAULT_IDLE_TIMEOUT,
-        help="close sockets idle this many seconds, pings count (0: never; default %(default)s)",
+        metavar="SECONDS",
+        help="close sockets idle this many seconds, pings count (0: never)",
     )
-    parser.add_argument("--advertised-host", help="host CSDS hands out (default: --host)")
+    parser.add_argument(
+        "--advertised-host", metavar="HOST", help="host CSDS hands out (default: --host)"
+    )
     return run
 
 
+def scenario_faults(scenario: str) -> list[FaultSpec]:
+    """The faults of a scenario file or bundled name; a bad one is a :class:`CliError`."""
+    return load_for_cli(scenario, load_scenario)
+
+
+def load_for_cli(scenario: str, load: Callable[[str], _S]) -> _S:
+    """``load(scenario)`` (a file or a bundled name); a bad one is a :class:`CliError`."""
+    try:
+        return load(scenario)
+    except FileNotFoundError:
+        names = ", ".join(bundled_scenarios())
+        raise CliError(
+            f"no scenario file or bundled scenario {scenario!r} (bundled: {names})"
+        ) from None
+    except (OSError, ValueError, msgspec.MsgspecError) as error:  # msgspec<0.19: no ValueError
+        raise CliError(f"scenario {scenario!r}: {_one_line(error)}") from None
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
 def run(args: argparse.Namespace) -> int:
-    faults = load_scenario(args.scenario) if args.scenario else []
+    faults = scenario_faults(args.scenario) if args.scenario else []
     emulator = Emulator(
         tls=args.tls,
         account=args.account,
@@ -51,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
         faults=faults,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(emulator))
+        try:
+            asyncio.run(_serve(emulator))
+        except OSError as error:  # the port is taken, the address is not ours, ...
+            where = f"{args.host}:{args.port}"
+            raise CliError(f"cannot listen on {where}: {error.strerror or error}") from None
     return 0
 
 

@@ -43,12 +43,15 @@ Ready-made scenarios ship in ``rx_lpagent/emulator/scenarios/`` (``--scenario fl
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
+
+from rx_lpagent.emulator.schemas import SCHEMAS
 
 __all__ = [
     "Action",
@@ -93,6 +96,8 @@ class FaultSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     skip: int = 0
 
     def __post_init__(self) -> None:
+        if self.endpoint not in ENDPOINTS and self.endpoint not in SCHEMAS:
+            raise ValueError(_unknown_endpoint(self.endpoint))
         if self.times is not None and self.times < 0:
             raise ValueError("times must be >= 0 or null")
         if self.skip < 0 or self.seconds < 0 or self.after < 0:
@@ -114,6 +119,19 @@ class FaultSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             "latency": f"{self.seconds}s",
         }.get(self.action, "")
         return f"{self.action}:{detail}" if detail else self.action
+
+
+ENDPOINTS = REST_ENDPOINTS | {"ws", "*"}
+"""Endpoints besides the request types: a misspelled one would silently match nothing."""
+
+
+def _unknown_endpoint(endpoint: str) -> str:
+    close = difflib.get_close_matches(endpoint, [*ENDPOINTS, *SCHEMAS], n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"unknown endpoint {endpoint!r}{hint}: one of {', '.join(sorted(ENDPOINTS))} "
+        "or a request type such as .GetClock"
+    )
 
 
 def parse_faults(data: Any) -> list[FaultSpec]:

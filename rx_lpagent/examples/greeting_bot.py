@@ -15,9 +15,9 @@ import reactivex
 from reactivex import abc
 from reactivex import operators as ops
 
-from rx_lpagent import Agent
+from rx_lpagent import Agent, AgentConfig, CloseReason
 from rx_lpagent.emulator import Emulator
-from rx_lpagent.examples._runner import main as run
+from rx_lpagent.examples.runner import main as command_line
 from rx_lpagent.protocol import (
     ContentEvent,
     ExConversationChangeNotification,
@@ -99,8 +99,21 @@ async def consumer_script(emulator: Emulator) -> None:
         print(f"{message['originatorMetadata']['role']}: {message['event']['message']}")
 
 
+async def run(config: AgentConfig) -> CloseReason:
+    """The bot's main: runs until the agent is disposed (Ctrl-C) or recovery gives up."""
+    async with Agent(config) as agent:
+        agent.events.subscribe(lambda event: print(f"[{event.location}] {event}"))
+        running = await start(agent)
+        try:
+            return await agent.wait_closed()
+        finally:
+            running.dispose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return run("rx_lpagent.examples.greeting_bot", __doc__ or "", start, consumer_script, argv)
+    return command_line(
+        "rx_lpagent.examples.greeting_bot", __doc__ or "", start, run, consumer_script, argv=argv
+    )
 
 
 if __name__ == "__main__":

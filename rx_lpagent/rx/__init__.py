@@ -22,7 +22,10 @@ Retrying::
 
 asyncio: :func:`from_coroutine` turns a coroutine factory into a cold observable (each
 subscription runs it anew; dispose cancels it); :func:`last_value` awaits an observable;
-:func:`timeout` fails with :class:`~rx_lpagent.errors.RequestTimeoutError`.
+:func:`timeout` fails with :class:`~rx_lpagent.errors.RequestTimeoutError`;
+:func:`iterate` is ``async for`` over an observable (bounded, with an :class:`Overflow`
+policy); :func:`handle_each` runs an ``async def`` per item (in order, or a bounded number at
+once) and :func:`map_async` is the same as an operator.
 
 Every timed operator picks its scheduler at subscribe time: the one it was built with, else
 the subscriber's, else the running asyncio loop. The same pipeline runs on asyncio in
@@ -38,6 +41,14 @@ from rx_lpagent.rx._backoff import (
 )
 from rx_lpagent.rx._coroutine import from_coroutine, last_value
 from rx_lpagent.rx._errors import RetriesExhaustedError
+from rx_lpagent.rx._handle import Handler, Handling, handle_each, map_async
+from rx_lpagent.rx._iterate import (
+    DEFAULT_MAXSIZE,
+    BufferOverflowError,
+    ObservableIterator,
+    Overflow,
+    iterate,
+)
 from rx_lpagent.rx._policy import (
     UNBOUNDED,
     Backoff,
@@ -56,6 +67,7 @@ from rx_lpagent.rx._retry_when import Notifier, retry_when
 from rx_lpagent.rx._timeout import timeout
 
 __all__ = [
+    "DEFAULT_MAXSIZE",
     "RATE_LIMITED",
     "RATE_LIMITED_LOGIN",
     "REFRESH_SESSION",
@@ -63,16 +75,24 @@ __all__ = [
     "UNBOUNDED",
     "Backoff",
     "BackoffState",
+    "BufferOverflowError",
+    "Handler",
+    "Handling",
     "Jitter",
     "Notifier",
+    "ObservableIterator",
     "OnRetry",
+    "Overflow",
     "PolicyChooser",
     "RetriesExhaustedError",
     "backoff",
     "backoff_per_error",
     "from_coroutine",
+    "handle_each",
     "is_retryable",
+    "iterate",
     "last_value",
+    "map_async",
     "retry_when",
     "retry_with_backoff",
     "timeout",

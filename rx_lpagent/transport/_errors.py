@@ -7,12 +7,13 @@ import email.utils
 import http
 import math
 import ssl
+import sys
 import time
 from collections.abc import Mapping
+from types import ModuleType
 
 import aiohttp
 import msgspec
-import websockets.exceptions
 
 from rx_lpagent.errors import (
     AuthenticationError,
@@ -173,7 +174,8 @@ def _translate(
         return error_for_status(
             exc.status, f"{what}: handshake failed with HTTP {exc.status}", service, error=original
         )
-    if isinstance(exc, websockets.exceptions.InvalidStatus):
+    ws = _websockets_exceptions()
+    if ws is not None and isinstance(exc, ws.InvalidStatus):
         status = exc.response.status_code
         if status in (401, 403):
             return AuthenticationError(
@@ -200,7 +202,7 @@ def _translate(
         )
     if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError | ssl.CertificateError):
         return TransportError(f"{what}: TLS failed: {detail}", None, service, original)
-    if isinstance(exc, aiohttp.InvalidURL | websockets.exceptions.InvalidURI):
+    if isinstance(exc, aiohttp.InvalidURL) or (ws is not None and isinstance(exc, ws.InvalidURI)):
         return TransportError(
             f"{what}: invalid URL: {detail}", None, service, original, retryable=False
         )
@@ -208,9 +210,14 @@ def _translate(
         return TransportError(f"{what}: DNS lookup failed: {detail}", None, service, original)
     if isinstance(exc, aiohttp.ClientConnectorError | ConnectionRefusedError):
         return TransportError(f"{what}: connection failed: {detail}", None, service, original)
-    if isinstance(
-        exc,
-        aiohttp.ClientError | websockets.exceptions.WebSocketException | OSError | EOFError,
+    if isinstance(exc, aiohttp.ClientError | OSError | EOFError) or (
+        ws is not None and isinstance(exc, ws.WebSocketException)
     ):
         return TransportError(f"{what}: {detail}", None, service, original)
     return SDKError(f"{what}: unexpected {type(exc).__name__}: {detail}", None, service, original)
+
+
+def _websockets_exceptions() -> ModuleType | None:
+    """websockets' exceptions if that library is in use: it is imported only when an agent
+    chooses the websockets transport, and an error cannot come from a library never imported."""
+    return sys.modules.get("websockets.exceptions")

@@ -10,7 +10,6 @@ from rx_lpagent.transport.aiohttp_socket import AiohttpSocketTransport
 from rx_lpagent.transport.rest import RestClient
 from rx_lpagent.transport.socket import SocketConnection, SocketTransport
 from rx_lpagent.transport.urls import messaging_url
-from rx_lpagent.transport.websockets_socket import WebsocketsSocketTransport
 
 __all__ = ["open_messaging_socket", "require_domain", "socket_transport_for"]
 
@@ -30,6 +29,9 @@ def require_domain(domains: Mapping[str, str], service: str) -> str:
 def socket_transport_for(config: AgentConfig, rest: RestClient) -> SocketTransport:
     """The socket transport ``config.transport`` names; aiohttp shares ``rest``'s session."""
     if config.transport == "websockets":
+        # imported here: websockets is loaded only by agents that choose it
+        from rx_lpagent.transport.websockets_socket import WebsocketsSocketTransport
+
         return WebsocketsSocketTransport()
     return AiohttpSocketTransport(rest.session)
 

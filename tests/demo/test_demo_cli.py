@@ -63,8 +63,10 @@ def test_a_bad_scenario_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     bad = tmp_path / "bad.json"
     bad.write_text('{"timeline": [{"at": 1, "do": "explode"}]}')
     assert main(["demo", "--scenario", str(bad), "--plain"]) == 2
-    assert "cannot use scenario" in capsys.readouterr().out
+    (error,) = capsys.readouterr().err.splitlines()
+    assert error.startswith(f"python -m rx_lpagent demo: error: scenario '{bad}': ")
     assert main(["demo", "--scenario", str(tmp_path / "missing.json"), "--plain"]) == 2
+    assert "no scenario file or bundled scenario" in capsys.readouterr().err
 
 
 def test_an_agent_that_never_connects_exits_1(

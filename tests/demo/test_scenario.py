@@ -82,6 +82,6 @@ def test_the_readme_scenarios_are_valid() -> None:
         "refresh",
         "close_sockets",
     ]
-    (emulator,) = _readme_json("Fault injection")
+    (emulator,) = _readme_json("The emulator")
     assert len(parse_faults(emulator)) == 4
     assert len(parse_scenario(emulator).faults) == 4

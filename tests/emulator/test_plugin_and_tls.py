@@ -1,4 +1,4 @@
-"""The pytest fixtures users enable with ``pytest_plugins``, and TLS end to end."""
+"""The pytest fixtures of the plugin pytest loads by its entry point, and TLS end to end."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from rx_lpagent.emulator import Emulator, pytest_plugin
+from rx_lpagent.emulator import Emulator
 from tests.emulator.conftest import Client
 
 pytestmark = pytest.mark.asyncio
-
-lp_emulator = pytest_plugin.lp_emulator
-lp_emulator_tls = pytest_plugin.lp_emulator_tls
 
 
 def _read(path: str) -> str:

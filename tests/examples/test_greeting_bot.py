@@ -3,8 +3,11 @@ and greets it once."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.emulator.state import Conversation
 from rx_lpagent.examples import greeting_bot
@@ -77,3 +80,20 @@ def test_says_what_to_set_without_an_account(
     error = capsys.readouterr().err
     assert "LP_ACCOUNT" in error
     assert "--emulator" in error
+
+
+@pytest.mark.asyncio
+async def test_its_main_runs_until_cancelled_and_disposes_the_agent(emulator: Emulator) -> None:
+    """Ctrl-C cancels the main task: ``async with Agent`` disposes it (the bot logs out)."""
+    config = AgentConfig(
+        emulator.account,
+        PasswordCredentials(emulator.username, emulator.password),
+        csds_domain=emulator.csds_domain,
+    )
+    running = asyncio.ensure_future(greeting_bot.run(config))
+    await until(lambda: emulator.calls.count(".ams.aam.SubscribeExConversations") == 1)
+    assert not running.done()
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    await until(lambda: emulator.calls.count("logout") == 1)
