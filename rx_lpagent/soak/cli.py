@@ -39,8 +39,7 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         "(rx_lpagent.errors), failed otherwise (untyped), hung (no outcome within "
         f"{HUNG_AFTER:g} s) and completed twice; consumer messages lost and delivered twice "
         "(by dialog and sequence); and reconnects. Exit status 0 when hung, untyped, completed "
-        "twice and duplicated are all 0 (lost is reported only), 1 otherwise, 2 for bad "
-        "arguments."
+        "twice, lost and duplicated are all 0, 1 otherwise, 2 for bad arguments."
     )
     parser.add_argument(
         "--requests",
@@ -94,9 +93,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def passed(result: SoakResult) -> bool:
-    """Nothing hung, nothing failed untyped, nothing completed or was delivered twice."""
-    requests = result.requests
-    return not (requests.hung or requests.untyped or requests.twice or result.messages.duplicated)
+    """Nothing hung, nothing failed untyped, nothing completed twice, every consumer message
+    delivered exactly once (the backfill after each reconnect makes lost 0)."""
+    requests, messages = result.requests, result.messages
+    return not (
+        requests.hung or requests.untyped or requests.twice or messages.lost or messages.duplicated
+    )
 
 
 def summarise(console: LineConsole, result: SoakResult) -> None:

@@ -38,7 +38,8 @@ def test_a_small_soak_ends_every_request_and_delivers_nothing_twice(
     assert found["verdict"] == "PASS"
     assert found["transport"] == transport
     assert counts["requests"] == counts["ok"] + counts["typed"] == 100
-    assert counts["untyped"] == counts["hung"] == counts["twice"] == counts["duplicated"] == 0
+    assert counts["untyped"] == counts["hung"] == counts["twice"] == 0
+    assert counts["lost"] == counts["duplicated"] == 0
     assert counts["reconnects"] >= 1
     assert counts["sent"] > 0
     for table in ("Requests", "Faults injected", "Outcomes by location", "Consumer messages"):
@@ -114,10 +115,14 @@ def test_deliveries_count_lost_and_duplicated_by_dialog_and_sequence() -> None:
     assert deliveries.missing == {("d1", 3)}
 
 
-def test_the_verdict_judges_hung_untyped_twice_and_duplicated_but_not_lost() -> None:
+def test_the_verdict_judges_hung_untyped_twice_lost_and_duplicated() -> None:
     result = SoakResult()
-    result.messages.send("d1", 1)  # lost: reported, not judged
+    result.messages.send("d1", 1)
+    result.messages.deliver("d1", 1)
     assert passed(result)
+    result.messages.send("d1", 2)  # never delivered: lost
+    assert not passed(result)
+    result = SoakResult()
     result.messages.deliver("d2", 1)
     result.messages.deliver("d2", 1)
     assert not passed(result)
