@@ -9,7 +9,7 @@ import pytest
 
 from rx_lpagent.agent import AgentState
 from rx_lpagent.emulator import Emulator
-from rx_lpagent.events import Location, SuccessEvent, at_location, under_location
+from rx_lpagent.events import AgentEvent, Location, SuccessEvent, at_location, under_location
 from rx_lpagent.fleet import Fleet, FleetEvent, FleetLimits, agent_key
 from tests.fleet.conftest import ACCOUNTS, FAST, all_connected, fleet_users, wait_for_counts
 
@@ -23,6 +23,11 @@ LIMITS = FleetLimits(
     reconnect_jitter=0.2,
 )
 COUNT = 30
+
+
+def tagged(event: AgentEvent) -> FleetEvent:
+    assert isinstance(event, FleetEvent)
+    return event
 
 
 async def socket_counts(emulator: Emulator) -> dict[str, Any]:
@@ -40,7 +45,7 @@ async def test_agents_share_one_session_and_one_csds_lookup_per_account(
     configs = fleet_users(emulator, COUNT)
     async with Fleet(limits=LIMITS) as fleet:
         events: list[FleetEvent] = []
-        csds: list[FleetEvent] = []
+        csds: list[AgentEvent] = []  # the location filters keep the events' static type
         fleet.events.subscribe(events.append)
         fleet.events.pipe(at_location(Location.CONNECT_CSDS)).subscribe(csds.append)
         for config in configs:
@@ -49,8 +54,8 @@ async def test_agents_share_one_session_and_one_csds_lookup_per_account(
         assert counts[AgentState.CONNECTING] == counts[AgentState.IDLE] == 0
 
         # every agent reported its own CSDS step; one lookup per account was made
-        assert {event.agent for event in csds} == {agent_key(c) for c in configs}
-        assert all(isinstance(event.event, SuccessEvent) for event in csds)
+        assert {tagged(event).agent for event in csds} == {agent_key(c) for c in configs}
+        assert all(isinstance(tagged(event).event, SuccessEvent) for event in csds)
         assert emulator.calls.count("csds") == len(ACCOUNTS)
         assert emulator.calls.count("login") == COUNT
         connected = [e for e in events if e.location == Location.CONNECT_WS]
@@ -67,7 +72,7 @@ async def test_after_a_mass_drop_every_agent_reconnects_with_the_cached_domains(
 ) -> None:
     configs = fleet_users(emulator, COUNT)
     async with Fleet(limits=LIMITS) as fleet:
-        reconnect_csds: list[FleetEvent] = []
+        reconnect_csds: list[AgentEvent] = []
         fleet.events.pipe(at_location(Location.RECONNECT_CSDS)).subscribe(reconnect_csds.append)
         for config in configs:
             fleet.add(config)
@@ -77,7 +82,7 @@ async def test_after_a_mass_drop_every_agent_reconnects_with_the_cached_domains(
         await wait_for_counts(fleet, lambda c: c[AgentState.CONNECTED] < COUNT, within=5)
         await wait_for_counts(fleet, all_connected(COUNT))
 
-        assert {event.agent for event in reconnect_csds} == {agent_key(c) for c in configs}
+        assert {tagged(event).agent for event in reconnect_csds} == {agent_key(c) for c in configs}
         assert emulator.calls.count("csds") == len(ACCOUNTS)  # within the TTL
         assert emulator.calls.count("ws") == 2 * COUNT
         assert set((await socket_counts(emulator))["peak"].values()) == {1}
@@ -91,13 +96,13 @@ async def test_agents_come_and_go_at_run_time_and_keep_their_own_cookies(
         for config in configs[:4]:
             fleet.add(config)
         await wait_for_counts(fleet, all_connected(4))
-        refreshed: list[FleetEvent] = []
+        refreshed: list[AgentEvent] = []
         fleet.events.pipe(under_location("RefreshSession")).subscribe(refreshed.append)
         for agent in fleet.agents.values():  # each refresh needs that agent's own session cookie
             await agent.refresh_session()
-        assert [type(e.event) for e in refreshed if e.location == Location.REFRESH_REST] == [
-            SuccessEvent
-        ] * 4
+        assert [
+            type(tagged(e).event) for e in refreshed if e.location == Location.REFRESH_REST
+        ] == [SuccessEvent] * 4
 
         gone = agent_key(configs[0])
         await fleet.remove(gone)
