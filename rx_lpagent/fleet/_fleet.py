@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import logging
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -28,6 +28,7 @@ from rx_lpagent.config import (
 )
 from rx_lpagent.events import AgentEvent, Context
 from rx_lpagent.fleet._services import FleetLimits, FleetServices
+from rx_lpagent.flows.backend import Backend
 from rx_lpagent.flows.live import LiveBackend
 from rx_lpagent.recovery import Recovery
 
@@ -90,8 +91,11 @@ class Fleet:
         recovery: Recovery | None = DEFAULT_RECOVERY,
         rng: random.Random | None = None,
         scheduler: abc.SchedulerBase | None = None,
+        backend: Callable[[AgentConfig], Backend] | None = None,
     ) -> None:
-        """``rng`` draws the jitter; ``scheduler`` (default: the running loop's) is for tests."""
+        """``rng`` draws the jitter; ``scheduler`` (default: the running loop's) and ``backend``
+        (default: the live services on one shared HTTP session) are for tests."""
+        self._make_backend = backend
         self.limits = limits or FleetLimits()
         self._recovery = recovery
         self._rng = rng or random.Random()
@@ -128,8 +132,12 @@ class Fleet:
             self._fixed_scheduler = AsyncIOScheduler(asyncio.get_running_loop())
         return self._fixed_scheduler
 
-    def _shared(self) -> FleetServices:
+    def _backend(self, config: AgentConfig) -> Backend:
         if self._services is None:
+            self._services = FleetServices(self.limits, self._scheduler())
+        if self._make_backend is not None:
+            return self._services.wrap(config, self._make_backend(config))
+        if self._http is None:
             self._http = aiohttp.ClientSession(
                 # per-agent cookies live in each agent's REST client, never in the shared jar
                 cookie_jar=aiohttp.DummyCookieJar(),
@@ -137,8 +145,7 @@ class Fleet:
                 connector=aiohttp.TCPConnector(limit=0),
                 trust_env=True,
             )
-            self._services = FleetServices(self._http, self.limits, self._scheduler())
-        return self._services
+        return self._services.wrap(config, LiveBackend(config, http=self._http))
 
     # -- agents ---------------------------------------------------------------------------------
 
@@ -157,7 +164,7 @@ class Fleet:
             config,
             recovery=recovery,
             scheduler=self._fixed_scheduler,
-            backend=LiveBackend(config, self._shared()),
+            backend=self._backend(config),
         )
         member = _Member(agent, AgentState.IDLE, CompositeDisposable())
         self._members[key] = member

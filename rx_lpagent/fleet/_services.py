@@ -1,21 +1,23 @@
-"""What the agents of a fleet share: one HTTP session, a CSDS cache, login and socket pacing.
+"""What the agents of a fleet share: a CSDS cache, login and socket pacing.
 
-:class:`FleetServices` is the :class:`~rx_lpagent.flows.live.SharedServices` a
-:class:`~rx_lpagent.fleet.Fleet` hands to each agent's backend.
+:meth:`FleetServices.wrap` puts them around any agent backend (the live one, sharing the
+fleet's HTTP session, or a scripted one in virtual-time tests). Each hook is cold and is
+subscribed once per attempt, so every attempt of every flow still runs and reports its step
+(``Connect#CSDS``, ``Reconnect#CSDS``, ...); only the I/O behind it is shared or paced.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-import aiohttp
 import reactivex
 from reactivex import abc
 from reactivex import operators as ops
 
-from rx_lpagent.config import AgentConfig
+from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.fleet._pacing import Rate, RateLimit, now_seconds, slot
-from rx_lpagent.flows.backend import Domains
+from rx_lpagent.flows.backend import Backend, Domains, Link, OnClose, OnMessage, Session
 
 __all__ = ["DEFAULT_CSDS_TTL", "FleetLimits", "FleetServices"]
 
@@ -46,12 +48,9 @@ _CacheKey = tuple[str, str, tuple[tuple[str, str], ...]]
 
 
 class FleetServices:
-    """The shared session, the CSDS cache (per account, with a TTL) and the paced slots."""
+    """The CSDS cache (per account and overrides, with a TTL) and the paced slots."""
 
-    def __init__(
-        self, http: aiohttp.ClientSession, limits: FleetLimits, scheduler: abc.SchedulerBase
-    ) -> None:
-        self._http = http
+    def __init__(self, limits: FleetLimits, scheduler: abc.SchedulerBase) -> None:
         self._limits = limits
         self._scheduler = scheduler
         self._logins = RateLimit(limits.logins_per_process)
@@ -60,9 +59,9 @@ class FleetServices:
         self._cache: dict[_CacheKey, tuple[float, Domains]] = {}
         self._lookups: dict[_CacheKey, reactivex.Observable[Domains]] = {}
 
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        return self._http
+    def wrap(self, config: AgentConfig, backend: Backend) -> Backend:
+        """``backend`` with CSDS answered from the cache and logins and sockets paced."""
+        return _SharedBackend(self, config, backend)
 
     def domains(
         self, config: AgentConfig, lookup: reactivex.Observable[Domains]
@@ -105,6 +104,7 @@ class FleetServices:
         self._cache[key] = (now_seconds(self._scheduler) + self._limits.csds_ttl, domains)
 
     def login_slot(self, config: AgentConfig) -> reactivex.Observable[None]:
+        """Emits once when this agent may send its login (per account and per process)."""
         account = self._account_logins.get(config.account_id)
         if account is None:
             account = self._account_logins[config.account_id] = RateLimit(
@@ -113,4 +113,47 @@ class FleetServices:
         return slot((self._logins, account), self._scheduler)
 
     def socket_slot(self, config: AgentConfig) -> reactivex.Observable[None]:
+        """Emits once when this agent may open its messaging socket."""
         return slot((self._sockets,), self._scheduler)
+
+
+_T = TypeVar("_T")
+
+
+def _after(
+    slot: reactivex.Observable[None], flow: reactivex.Observable[_T]
+) -> reactivex.Observable[_T]:
+    return slot.pipe(ops.take(1), ops.flat_map(lambda _: flow))
+
+
+class _SharedBackend:
+    """An agent's backend behind the fleet's CSDS cache and pacing."""
+
+    def __init__(self, services: FleetServices, config: AgentConfig, inner: Backend) -> None:
+        self._services = services
+        self._config = config
+        self._inner = inner
+
+    def domains(self) -> reactivex.Observable[Domains]:
+        return self._services.domains(self._config, self._inner.domains())
+
+    def login(self, domains: Domains) -> reactivex.Observable[Session]:
+        flow = self._inner.login(domains)
+        if isinstance(self._config.credentials, TokenCredentials):
+            return flow  # no login call is made: nothing to pace
+        return _after(self._services.login_slot(self._config), flow)
+
+    def refresh(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
+        return self._inner.refresh(domains, session)
+
+    def logout(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
+        return self._inner.logout(domains, session)
+
+    def close(self) -> reactivex.Observable[None]:
+        return self._inner.close()
+
+    def open_socket(
+        self, domains: Domains, session: Session, on_message: OnMessage, on_close: OnClose
+    ) -> reactivex.Observable[Link]:
+        flow = self._inner.open_socket(domains, session, on_message, on_close)
+        return _after(self._services.socket_slot(self._config), flow)

@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import reactivex
-from reactivex import operators as ops
 
-from rx_lpagent.config import AgentConfig, TokenCredentials
+from rx_lpagent.config import AgentConfig
 from rx_lpagent.errors import NotConnectedError, SDKError, Service, redact
 from rx_lpagent.flows.backend import Domains, Link, OnClose, OnMessage, Session
 from rx_lpagent.rx import from_coroutine
@@ -31,7 +30,7 @@ from rx_lpagent.transport.messaging import (
     socket_transport_for,
 )
 
-__all__ = ["LiveBackend", "LiveLink", "SharedServices"]
+__all__ = ["LiveBackend", "LiveLink"]
 
 _log = logging.getLogger("rx_lpagent.transport")
 _T = TypeVar("_T")
@@ -55,56 +54,22 @@ def _login_session(session: Session) -> LoginSession:
     return session
 
 
-class SharedServices(Protocol):
-    """What the agents of one process can share (:class:`rx_lpagent.fleet.Fleet` provides it).
-
-    Each hook is cold and is subscribed once per attempt, so every attempt of every flow still
-    runs (and reports) its step; only the I/O behind it is shared or paced.
-    """
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        """The one HTTP session (and connector) of all agents; cookies stay per agent."""
-        ...
-
-    def domains(
-        self, config: AgentConfig, lookup: reactivex.Observable[Domains]
-    ) -> reactivex.Observable[Domains]:
-        """``lookup``'s answer, or a cached one for the same account and overrides."""
-        ...
-
-    def login_slot(self, config: AgentConfig) -> reactivex.Observable[None]:
-        """Emits once when this agent may send its login (LivePerson throttles logins)."""
-        ...
-
-    def socket_slot(self, config: AgentConfig) -> reactivex.Observable[None]:
-        """Emits once when this agent may open its messaging socket."""
-        ...
-
-
-def _after(
-    slot: reactivex.Observable[None], flow: reactivex.Observable[_T]
-) -> reactivex.Observable[_T]:
-    return slot.pipe(ops.take(1), ops.flat_map(lambda _: flow))
-
-
 class LiveBackend:
     """CSDS, login, refresh and the messaging socket against a real (or emulated) LivePerson.
 
-    ``shared`` (optional) shares the HTTP session, caches CSDS and paces logins and sockets.
+    ``http`` shares an aiohttp session (and its connector) among agents; it is not closed here,
+    and the login cookies stay in this backend's own jar (see :class:`RestClient`).
     """
 
-    def __init__(self, config: AgentConfig, shared: SharedServices | None = None) -> None:
+    def __init__(self, config: AgentConfig, *, http: aiohttp.ClientSession | None = None) -> None:
         self._config = config
-        self._shared = shared
-        self._rest = RestClient(config, session=None if shared is None else shared.http)
+        self._rest = RestClient(config, session=http)
 
     def _run(self, factory: Callable[[], Awaitable[_T]]) -> reactivex.Observable[_T]:
         return from_coroutine(factory)
 
     def domains(self) -> reactivex.Observable[Domains]:
-        lookup: reactivex.Observable[Domains] = self._run(self._rest.fetch_domains)
-        return lookup if self._shared is None else self._shared.domains(self._config, lookup)
+        return self._run(self._rest.fetch_domains)
 
     def login(self, domains: Domains) -> reactivex.Observable[Session]:
         async def login() -> Session:
@@ -114,10 +79,7 @@ class LiveBackend:
                 self._config.credentials,
             )
 
-        flow = self._run(login)
-        if self._shared is None or isinstance(self._config.credentials, TokenCredentials):
-            return flow
-        return _after(self._shared.login_slot(self._config), flow)
+        return self._run(login)
 
     def refresh(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
         async def refresh() -> None:
@@ -154,8 +116,7 @@ class LiveBackend:
             )
             return LiveLink(connection, on_message, on_close)
 
-        flow: reactivex.Observable[Link] = self._run(open_socket)
-        return flow if self._shared is None else _after(self._shared.socket_slot(config), flow)
+        return self._run(open_socket)
 
     def close(self) -> reactivex.Observable[None]:
         return self._run(self._rest.close)
