@@ -38,11 +38,18 @@ def _register_watch(parser: argparse.ArgumentParser) -> Callable[[argparse.Names
     return watch.register(parser)
 
 
+def _register_fleet(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from rx_lpagent.fleet import cli
+
+    return cli.register(parser)
+
+
 COMMANDS: dict[str, tuple[str, Register]] = {
     "demo": ("run the demo against the embedded emulator", _register_demo),
     "emulator": ("run the local LivePerson emulator until interrupted", _register_emulator),
     "watch": ("print a real account's events and notifications (LP_* variables)", _register_watch),
     "bench": ("run a benchmark (prints numbers and ratios)", _register_bench),
+    "fleet": ("run a fleet of agents (one worker of many with --zk)", _register_fleet),
 }
 
 

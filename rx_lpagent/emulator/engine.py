@@ -57,6 +57,7 @@ class Engine:
         count = self.sockets_per_agent[agent] = self.sockets_per_agent.get(agent, 0) + 1
         if count > self.peak_sockets_per_agent.get(agent, 0):
             self.peak_sockets_per_agent[agent] = count
+        self.changed.set()
 
     def unregister(self, connection: Connection) -> None:
         if self.connections.pop(connection, False) is None:
@@ -64,6 +65,7 @@ class Engine:
             self.sockets_per_agent[agent] -= 1
             if not self.sockets_per_agent[agent]:
                 del self.sockets_per_agent[agent]
+            self.changed.set()
 
     def connections_of(self, account: str) -> list[Connection]:
         return [c for c in self.connections if c.account == account and not c.closing]
