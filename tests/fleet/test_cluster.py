@@ -104,9 +104,11 @@ async def test_a_killed_workers_agents_move_and_no_agent_ever_has_two_sockets(
     config = fleet_file(emulator, tmp_path / "fleet.toml")
     workers = [await start_worker(zookeeper, config, f"worker-{n}") for n in range(WORKERS)]
     try:
-        everyone = lambda: (  # noqa: E731
-            len(emulator.engine.sockets_per_agent) == AGENTS and sockets_open(emulator) == AGENTS
-        )
+
+        def everyone() -> bool:
+            sockets = emulator.engine.sockets_per_agent
+            return len(sockets) == AGENTS and sockets_open(emulator) == AGENTS
+
         await emulator.wait_until(everyone, within=40.0)
         await asyncio.sleep(SESSION_TIMEOUT)  # all joined and settled: nothing moves any more
         assert everyone()
