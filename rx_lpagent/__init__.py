@@ -42,6 +42,7 @@ from rx_lpagent.events import (
     successes,
     under_location,
 )
+from rx_lpagent.fleet import Fleet, FleetEvent, FleetLimits
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import (
     RATE_LIMITED,
@@ -82,6 +83,9 @@ __all__ = [
     "Context",
     "Credentials",
     "ErrorEvent",
+    "Fleet",
+    "FleetEvent",
+    "FleetLimits",
     "Jitter",
     "LPAgentError",
     "Location",

@@ -175,7 +175,8 @@ class RestClient:
     async def _call(
         self, method: str, url: str, service: Service, what: str, body: object = None
     ) -> tuple[int, bytes, Mapping[str, str]]:
-        headers = {"Accept": "application/json"}
+        # the User-Agent here too: a session shared by a fleet carries no agent's headers
+        headers = {"Accept": "application/json", "User-Agent": self._config.user_agent}
         data: bytes | None = None
         if body is not None:
             data = _encoder.encode(body)
