@@ -60,7 +60,8 @@ class Engine:
         self.changed.set()
 
     def unregister(self, connection: Connection) -> None:
-        if self.connections.pop(connection, False) is None:
+        if connection in self.connections:
+            del self.connections[connection]
             agent = connection.agent.old_id
             self.sockets_per_agent[agent] -= 1
             if not self.sockets_per_agent[agent]:

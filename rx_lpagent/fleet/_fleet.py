@@ -27,6 +27,7 @@ from rx_lpagent.config import (
     TokenCredentials,
 )
 from rx_lpagent.events import AgentEvent, Context
+from rx_lpagent.fleet._pacing import RateLimit, now_seconds
 from rx_lpagent.fleet._services import FleetLimits, FleetServices
 from rx_lpagent.flows.backend import Backend
 from rx_lpagent.flows.live import LiveBackend
@@ -81,7 +82,8 @@ class Fleet:
 
     Use as ``async with Fleet() as fleet:``; :meth:`add` an :class:`AgentConfig` to start an
     agent (it connects after a random delay of up to ``limits.connect_jitter``), :meth:`remove`
-    to dispose it. Each agent keeps its own recovery, events and state.
+    to dispose it. Each agent keeps its own recovery, events and state. Agents added together
+    start connecting at the pace of ``limits.logins_per_process``.
     """
 
     def __init__(
@@ -107,6 +109,7 @@ class Fleet:
         self._http: aiohttp.ClientSession | None = None
         self._services: FleetServices | None = None
         self._closed = False
+        self._admissions = RateLimit(self.limits.logins_per_process)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -178,7 +181,13 @@ class Fleet:
             agent.state_changes.subscribe(lambda s: self._set_state(member, s))
         )
         scheduler = self._scheduler()
-        delay = self._rng.uniform(0, self.limits.connect_jitter)
+        # Admit connects at the login pace: an agent waiting here holds one timer, whereas a
+        # connect flow waiting for its login slot holds its whole pipeline (10,000 of those at
+        # once cost memory the allocator keeps).
+        now = now_seconds(scheduler)
+        delay = (
+            self._admissions.reserve(now) - now + self._rng.uniform(0, self.limits.connect_jitter)
+        )
         connecting = reactivex.timer(delay, scheduler=scheduler).pipe(
             ops.flat_map(lambda _: agent.connect())
         )
