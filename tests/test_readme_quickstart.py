@@ -23,6 +23,7 @@ def _script(section: str) -> str:
     [
         ("Quick start", ["'hello'"]),
         ("Messaging", ["subscribed: True", "published, sequence", "refused: 400"]),
+        ("Running a fleet", ["1234567/bot-0 Connect#CSDS", "1 CSDS lookup for 20 agents"]),
     ],
 )
 def test_the_example_runs(section: str, expected: list[str]) -> None:

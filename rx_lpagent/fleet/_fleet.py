@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -26,7 +27,7 @@ from rx_lpagent.config import (
     PasswordCredentials,
     TokenCredentials,
 )
-from rx_lpagent.events import AgentEvent, Context
+from rx_lpagent.events import AgentEvent, Connected, Context, ErrorEvent
 from rx_lpagent.fleet._pacing import RateLimit, now_seconds
 from rx_lpagent.fleet._services import FleetLimits, FleetServices
 from rx_lpagent.flows.backend import Backend
@@ -75,6 +76,8 @@ class _Member:
     agent: Agent
     state: AgentState
     subscriptions: CompositeDisposable
+    in_flight: bool = False
+    """Its connect was started and its first attempt has not ended yet."""
 
 
 class Fleet:
@@ -83,7 +86,8 @@ class Fleet:
     Use as ``async with Fleet() as fleet:``; :meth:`add` an :class:`AgentConfig` to start an
     agent (it connects after a random delay of up to ``limits.connect_jitter``), :meth:`remove`
     to dispose it. Each agent keeps its own recovery, events and state. Agents added together
-    start connecting at the pace of ``limits.logins_per_process``.
+    start connecting at the pace of ``limits.logins_per_process``, at most
+    ``limits.connects_in_flight`` first attempts at a time.
     """
 
     def __init__(
@@ -110,6 +114,8 @@ class Fleet:
         self._services: FleetServices | None = None
         self._closed = False
         self._admissions = RateLimit(self.limits.logins_per_process)
+        self._waiting: deque[AgentKey] = deque()
+        self._in_flight = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -173,31 +179,60 @@ class Fleet:
         self._members[key] = member
         self._set_state(member, AgentState.IDLE, counted=False)
         member.subscriptions.add(
-            agent.events.subscribe(
-                lambda event: self._events.emit(FleetEvent(key, event, event.context))
-            )
+            agent.events.subscribe(lambda event: self._on_event(key, member, event))
         )
         member.subscriptions.add(
             agent.state_changes.subscribe(lambda s: self._set_state(member, s))
         )
-        scheduler = self._scheduler()
-        # Admit connects at the login pace: an agent waiting here holds one timer, whereas a
-        # connect flow waiting for its login slot holds its whole pipeline (10,000 of those at
-        # once cost memory the allocator keeps).
-        now = now_seconds(scheduler)
-        delay = (
-            self._admissions.reserve(now) - now + self._rng.uniform(0, self.limits.connect_jitter)
-        )
-        connecting = reactivex.timer(delay, scheduler=scheduler).pipe(
-            ops.flat_map(lambda _: agent.connect())
-        )
-        member.subscriptions.add(
-            connecting.subscribe(
-                on_error=lambda error: _log.debug("agent %s did not connect: %r", key, error),
-                scheduler=scheduler,
-            )
-        )
+        self._waiting.append(key)
+        self._admit()
         return agent
+
+    def _admit(self) -> None:
+        """Start the connects of waiting agents while fewer than ``limits.connects_in_flight``
+        are under way, each at the login pace plus jitter.
+
+        Bounding the connects under way bounds the memory they hold: a connect flow holds its
+        whole pipeline until its first attempt ends, and a process slower than the login pace
+        would otherwise pile them up (10,000 at once cost memory the allocator then keeps).
+        """
+        scheduler = self._scheduler()
+        while self._waiting and self._in_flight < self.limits.connects_in_flight:
+            key = self._waiting.popleft()
+            member = self._members.get(key)
+            if member is None:
+                continue  # removed while it waited
+            now = now_seconds(scheduler)
+            delay = self._admissions.reserve(now) - now
+            delay += self._rng.uniform(0, self.limits.connect_jitter)
+            member.in_flight = True
+            self._in_flight += 1
+            self._connect_after(key, member, delay, scheduler)
+
+    def _connect_after(
+        self, key: AgentKey, member: _Member, delay: float, scheduler: abc.SchedulerBase
+    ) -> None:
+        def failed(error: Exception) -> None:
+            _log.debug("agent %s did not connect: %r", key, error)
+
+        connecting = reactivex.timer(delay, scheduler=scheduler).pipe(
+            ops.flat_map(lambda _: member.agent.connect()),
+            ops.finally_action(lambda: self._first_attempt_ended(member)),
+        )
+        member.subscriptions.add(connecting.subscribe(on_error=failed, scheduler=scheduler))
+
+    def _first_attempt_ended(self, member: _Member) -> None:
+        if member.in_flight:
+            member.in_flight = False
+            self._in_flight -= 1
+            if not self._closed:
+                self._admit()
+
+    def _on_event(self, key: AgentKey, member: _Member, event: AgentEvent) -> None:
+        if member.in_flight and isinstance(event, ErrorEvent | Connected):
+            # the first attempt ended; retries wait on cheap timers: admit the next agent
+            self._first_attempt_ended(member)
+        self._events.emit(FleetEvent(key, event, event.context))
 
     async def remove(self, key: AgentKey) -> None:
         """Dispose the agent of ``key`` (closing its socket) and forget it."""

@@ -42,6 +42,8 @@ class FleetLimits:
     reconnect_jitter: float = 1.0
     """Added at random, in [0, reconnect_jitter) s, to each agent's wait before reconnecting."""
     csds_ttl: float = DEFAULT_CSDS_TTL
+    connects_in_flight: int = 100
+    """At most this many agents of the fleet in their first connect attempt at once."""
 
 
 _CacheKey = tuple[str, str, tuple[tuple[str, str], ...]]

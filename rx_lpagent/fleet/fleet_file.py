@@ -176,7 +176,7 @@ def _limits(table: Mapping[str, Any]) -> FleetLimits:
                     int(table.get(f"{name}_burst", rate.burst)),
                 )
         elif name in table:
-            settings[name] = float(table[name])
+            settings[name] = type(getattr(defaults, name))(table[name])
     unknown = set(table) - {f.name for f in fields(FleetLimits)} - {f"{r}_burst" for r in _RATES}
     if unknown:
         raise ConfigurationError(f"fleet file: unknown [limits] keys {sorted(unknown)}")

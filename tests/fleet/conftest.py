@@ -68,3 +68,10 @@ def all_connected(count: int) -> Callable[[Mapping[AgentState, int]], bool]:
         return counts[AgentState.CONNECTED] == count
 
     return check
+
+
+async def add_all(fleet: Fleet, configs: list[AgentConfig]) -> Mapping[AgentState, int]:
+    """Add ``configs`` to ``fleet`` and wait until all of its agents are connected."""
+    for config in configs:
+        fleet.add(config)
+    return await wait_for_counts(fleet, all_connected(len(fleet)))

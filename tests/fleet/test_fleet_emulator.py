@@ -12,7 +12,14 @@ from rx_lpagent.agent import AgentState
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.events import AgentEvent, Location, SuccessEvent, at_location, under_location
 from rx_lpagent.fleet import Fleet, FleetEvent, FleetLimits, agent_key
-from tests.fleet.conftest import ACCOUNTS, FAST, all_connected, fleet_users, wait_for_counts
+from tests.fleet.conftest import (
+    ACCOUNTS,
+    FAST,
+    add_all,
+    all_connected,
+    fleet_users,
+    wait_for_counts,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -49,9 +56,7 @@ async def test_agents_share_one_session_and_one_csds_lookup_per_account(
         csds: list[AgentEvent] = []  # the location filters keep the events' static type
         fleet.events.subscribe(events.append)
         fleet.events.pipe(at_location(Location.CONNECT_CSDS)).subscribe(csds.append)
-        for config in configs:
-            fleet.add(config)
-        counts = await wait_for_counts(fleet, all_connected(COUNT))
+        counts = await add_all(fleet, configs)
         assert counts[AgentState.CONNECTING] == counts[AgentState.IDLE] == 0
 
         # every agent reported its own CSDS step; one lookup per account was made
@@ -75,9 +80,7 @@ async def test_after_a_mass_drop_every_agent_reconnects_with_the_cached_domains(
     async with Fleet(limits=LIMITS) as fleet:
         reconnect_csds: list[AgentEvent] = []
         fleet.events.pipe(at_location(Location.RECONNECT_CSDS)).subscribe(reconnect_csds.append)
-        for config in configs:
-            fleet.add(config)
-        await wait_for_counts(fleet, all_connected(COUNT))
+        await add_all(fleet, configs)
         closed = await emulator.faults.close_sockets(1006)
         assert closed == COUNT
         await wait_for_counts(fleet, lambda c: c[AgentState.CONNECTED] < COUNT, within=5)
@@ -94,9 +97,7 @@ async def test_agents_come_and_go_at_run_time_and_keep_their_own_cookies(
 ) -> None:
     configs = fleet_users(emulator, 6)
     async with Fleet(limits=LIMITS) as fleet:
-        for config in configs[:4]:
-            fleet.add(config)
-        await wait_for_counts(fleet, all_connected(4))
+        await add_all(fleet, configs[:4])
         refreshed: list[AgentEvent] = []
         fleet.events.pipe(under_location("RefreshSession")).subscribe(refreshed.append)
         for agent in fleet.agents.values():  # each refresh needs that agent's own session cookie

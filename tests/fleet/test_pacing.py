@@ -13,7 +13,7 @@ from rx_lpagent.errors import SDKError, ServerError, Service
 from rx_lpagent.fleet import Fleet, FleetLimits, FleetServices, Rate, RateLimit
 from rx_lpagent.fleet._pacing import slot
 from rx_lpagent.recovery import Recovery
-from tests.flows.scripted import ScriptedBackend
+from tests.flows.scripted import Answer, ScriptedBackend
 
 
 def config(user: str, account: str = "123") -> AgentConfig:
@@ -183,3 +183,38 @@ def _paced(asked: list[float], interval: float) -> list[float]:
 
 def _busy() -> SDKError:
     return ServerError("CSDS is busy", 503, Service.DOMAIN_NAMES)
+
+
+@pytest.mark.asyncio
+async def test_at_most_connects_in_flight_first_attempts_run_at_once() -> None:
+    scheduler = TestScheduler()
+    fast = Rate(1000.0, burst=1000)
+    limits = FleetLimits(
+        logins_per_process=fast,
+        logins_per_account=fast,
+        sockets_per_process=fast,
+        connect_jitter=0.0,
+        connects_in_flight=2,
+    )
+    backends: list[ScriptedBackend] = []
+
+    def make_backend(_: AgentConfig) -> ScriptedBackend:
+        backend = ScriptedBackend(scheduler)
+        backend.script["login"].append(Answer(delay=1.0))  # each login takes 1 s
+        backends.append(backend)
+        return backend
+
+    fleet = Fleet(limits=limits, scheduler=scheduler, backend=make_backend)
+    for number in range(6):
+        fleet.add(config(f"bot-{number}"))
+    scheduler.advance_to(10.0)
+    assert [backend.times("login") for backend in backends] == [
+        [0.0],
+        [0.0],
+        [1.0],
+        [1.0],
+        [2.0],
+        [2.0],
+    ]
+    assert fleet.counts[AgentState.CONNECTED] == 6
+    await fleet.close()
