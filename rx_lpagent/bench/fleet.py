@@ -29,7 +29,8 @@ import aiohttp
 
 from rx_lpagent.agent import AgentState
 from rx_lpagent.config import AgentConfig, PasswordCredentials
-from rx_lpagent.fleet import Fleet
+from rx_lpagent.events import AgentEvent, Location, at_location
+from rx_lpagent.fleet import AgentKey, Fleet, FleetEvent
 
 __all__ = ["main"]
 
@@ -156,6 +157,7 @@ class Figures:
     idle_cpu: float
     sessions: int
     reconnect_spread_s: float
+    attempts_spread_s: float
     reconnect_attempts: int
     reconnected_s: float
     peak_sockets: int
@@ -186,11 +188,20 @@ async def _run(args: argparse.Namespace) -> Figures:
         print(f"idle {args.idle:.0f} s: CPU {idle_cpu:.1%} of a core, RSS {rss_mb:.0f} MB")
 
         await _control(emulator.base_url, "DELETE", "calls")
+        started: dict[AgentKey, float] = {}  # each agent's first reconnect attempt, client side
+
+        def note(event: AgentEvent) -> None:
+            if isinstance(event, FleetEvent):
+                started.setdefault(event.agent, time.perf_counter())
+
+        watching = fleet.events.pipe(at_location(Location.RECONNECT_CSDS)).subscribe(note)
         dropped_at = time.perf_counter()
         await _control(emulator.base_url, "POST", "sockets/close", {"code": 1006})
         await asyncio.sleep(1.0)  # reconnects wait 1 s at least: the drop has been seen
         await _until(fleet, count, args.timeout)
         reconnected_s = time.perf_counter() - dropped_at
+        watching.dispose()
+        attempts_spread = max(started.values()) - min(started.values()) if started else 0.0
         calls = await _control(emulator.base_url, "GET", "calls")
         assert isinstance(calls, list)
         handshakes = sorted(call["time"] for call in calls if call["endpoint"] == "ws")
@@ -205,6 +216,7 @@ async def _run(args: argparse.Namespace) -> Figures:
         idle_cpu,
         sessions,
         spread,
+        attempts_spread,
         len(handshakes),
         reconnected_s,
         peak,
@@ -223,8 +235,10 @@ def report(figures: Figures) -> str:
             f"  idle CPU, keep-alive on {figures.idle_cpu:7.1%} of a core (< 5%)",
             f"  aiohttp sessions       {figures.sessions:8d}      (a few)",
             f"  first reconnects spread {figures.reconnect_spread_s:7.1f} s over "
-            f"{figures.reconnect_attempts:,} handshakes "
+            f"{figures.reconnect_attempts:,} socket handshakes the emulator saw "
             f"(>= {per_thousand:.1f} s: 1 s per 1,000 agents)",
+            f"  reconnect flows began  {figures.attempts_spread_s:8.1f} s apart, first to last "
+            "(client side: jitter)\n"
             f"  all connected again    {figures.reconnected_s:8.1f} s after the drop",
             f"  most sockets one agent user ever had at once: {figures.peak_sockets}",
         ]
