@@ -76,6 +76,7 @@ class _Member:
     agent: Agent
     state: AgentState
     subscriptions: CompositeDisposable
+    started: bool = False
     in_flight: bool = False
     """Its connect was started and its first attempt has not ended yet."""
 
@@ -200,8 +201,9 @@ class Fleet:
         while self._waiting and self._in_flight < self.limits.connects_in_flight:
             key = self._waiting.popleft()
             member = self._members.get(key)
-            if member is None:
-                continue  # removed while it waited
+            if member is None or member.started:
+                continue  # removed while it waited (and maybe added again since)
+            member.started = True
             now = now_seconds(scheduler)
             delay = self._admissions.reserve(now) - now
             delay += self._rng.uniform(0, self.limits.connect_jitter)

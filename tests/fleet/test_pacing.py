@@ -10,7 +10,7 @@ from reactivex.testing import TestScheduler
 from rx_lpagent.agent import AgentState
 from rx_lpagent.config import AgentConfig, PasswordCredentials, TokenCredentials
 from rx_lpagent.errors import SDKError, ServerError, Service
-from rx_lpagent.fleet import Fleet, FleetLimits, FleetServices, Rate, RateLimit
+from rx_lpagent.fleet import Fleet, FleetLimits, FleetServices, Rate, RateLimit, agent_key
 from rx_lpagent.fleet._pacing import slot
 from rx_lpagent.recovery import Recovery
 from tests.flows.scripted import Answer, ScriptedBackend
@@ -217,4 +217,32 @@ async def test_at_most_connects_in_flight_first_attempts_run_at_once() -> None:
         [2.0],
     ]
     assert fleet.counts[AgentState.CONNECTED] == 6
+    await fleet.close()
+
+
+@pytest.mark.asyncio
+async def test_an_agent_removed_while_waiting_and_added_again_connects_once() -> None:
+    scheduler = TestScheduler()
+    limits = FleetLimits(connect_jitter=0.0, connects_in_flight=1)
+    backends: dict[str, ScriptedBackend] = {}
+
+    def make_backend(made: AgentConfig) -> ScriptedBackend:
+        backend = ScriptedBackend(scheduler)
+        backend.script["login"].append(Answer(delay=1.0))
+        assert isinstance(made.credentials, PasswordCredentials)
+        backends[made.credentials.username] = backend
+        return backend
+
+    fleet = Fleet(limits=limits, scheduler=scheduler, backend=make_backend)
+    fleet.add(config("a"))
+    fleet.add(config("b"))
+    await fleet.remove(agent_key(config("b")))
+    fleet.add(config("b"))
+    fleet.add(config("c"))
+    scheduler.advance_to(10.0)
+    assert {name: backend.times("login") for name, backend in backends.items()} == {
+        "a": [0.0],
+        "b": [1.0],
+        "c": [2.0],
+    }
     await fleet.close()
