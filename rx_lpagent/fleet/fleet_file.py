@@ -14,6 +14,7 @@
     connect_jitter = 1.0
     reconnect_jitter = 1.0
     csds_ttl = 60.0
+    connects_in_flight = 100     # first connect attempts under way at once
 
     [defaults]                   # AgentConfig settings for every agent
     csds_domain = "adminlogin.liveperson.net"
