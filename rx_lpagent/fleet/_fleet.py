@@ -167,8 +167,8 @@ class Fleet:
         if key in self._members:
             raise ValueError(f"agent {key} is already in the fleet")
         recovery = self._recovery
-        if recovery is not None and self.limits.reconnect_jitter > 0:
-            wait = recovery.reconnect_after + self._rng.uniform(0, self.limits.reconnect_jitter)
+        if recovery is not None:
+            wait = recovery.reconnect_after + self._rng.uniform(0, self._reconnect_window())
             recovery = replace(recovery, reconnect_after=wait)
         agent = Agent(
             config,
@@ -188,6 +188,13 @@ class Fleet:
         self._waiting.append(key)
         self._admit()
         return agent
+
+    def _reconnect_window(self) -> float:
+        """How widely to spread the first reconnect attempts after a mass drop: at least
+        ``limits.reconnect_jitter``, and as long as the socket pace needs for every agent (the
+        attempts of a fleet that lost every socket then wait on timers, not in one queue)."""
+        pace = self.limits.sockets_per_process.per_second
+        return max(self.limits.reconnect_jitter, len(self._members) / pace)
 
     def _admit(self) -> None:
         """Start the connects of waiting agents while fewer than ``limits.connects_in_flight``

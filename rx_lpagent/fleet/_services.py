@@ -40,7 +40,8 @@ class FleetLimits:
     connect_jitter: float = 1.0
     """Each agent added starts connecting after a random delay in [0, connect_jitter) s."""
     reconnect_jitter: float = 1.0
-    """Added at random, in [0, reconnect_jitter) s, to each agent's wait before reconnecting."""
+    """Added at random to each agent's wait before reconnecting: up to ``reconnect_jitter`` s,
+    or up to (agents in the fleet) / ``sockets_per_process`` s when that is longer."""
     csds_ttl: float = DEFAULT_CSDS_TTL
     connects_in_flight: int = 100
     """At most this many agents of the fleet in their first connect attempt at once."""

@@ -126,7 +126,7 @@ async def test_the_fleet_jitters_connects_and_first_reconnects_and_paces_sockets
         sockets_per_process=Rate(10.0),
         logins_per_process=Rate(100.0, burst=100),
         connect_jitter=5.0,
-        reconnect_jitter=2.0,
+        reconnect_jitter=0.5,  # but 20 agents at 10 sockets/s want 2 s: the window grows
     )
     backends: list[ScriptedBackend] = []
 
@@ -146,8 +146,9 @@ async def test_the_fleet_jitters_connects_and_first_reconnects_and_paces_sockets
         fleet.add(config(f"bot-{number}"))
     draws = random.Random(7)
     reconnect_waits, connect_delays = [], []
-    for _ in range(20):
-        reconnect_waits.append(recovery.reconnect_after + draws.uniform(0, 2.0))
+    for number in range(20):  # the window: max(0.5 s, agents already in the fleet / 10 per s)
+        window = max(0.5, number / 10.0)
+        reconnect_waits.append(recovery.reconnect_after + draws.uniform(0, window))
         connect_delays.append(draws.uniform(0, 5.0))
 
     scheduler.advance_to(100.0)
