@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
+from typing import Any
 
 import pytest_asyncio
 
 from rx_lpagent.agent import AgentState
 from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.emulator import Emulator
-from rx_lpagent.fleet import Fleet, Rate
+from rx_lpagent.fleet import Fleet, FleetLimits, Rate
 
 ACCOUNTS = ("1234567", "7654321")
 
@@ -35,6 +37,12 @@ def fleet_users(emulator: Emulator, count: int) -> list[AgentConfig]:
 
 
 FAST = Rate(1000.0, burst=100)
+
+
+def fast_limits(**changes: Any) -> FleetLimits:
+    """Limits that hardly pace (``changes`` on top): for tests that are not about pacing."""
+    fast = FleetLimits(logins_per_account=FAST, logins_per_process=FAST, sockets_per_process=FAST)
+    return replace(fast, **changes)
 
 
 @pytest_asyncio.fixture

@@ -11,25 +11,19 @@ import pytest
 from rx_lpagent.agent import AgentState
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.events import AgentEvent, Location, SuccessEvent, at_location, under_location
-from rx_lpagent.fleet import Fleet, FleetEvent, FleetLimits, agent_key
+from rx_lpagent.fleet import Fleet, FleetEvent, agent_key
 from tests.fleet.conftest import (
     ACCOUNTS,
-    FAST,
     add_all,
     all_connected,
+    fast_limits,
     fleet_users,
     wait_for_counts,
 )
 
 pytestmark = pytest.mark.asyncio
 
-LIMITS = FleetLimits(
-    logins_per_account=FAST,
-    logins_per_process=FAST,
-    sockets_per_process=FAST,
-    connect_jitter=0.2,
-    reconnect_jitter=0.2,
-)
+LIMITS = fast_limits(connect_jitter=0.2, reconnect_jitter=0.2)
 COUNT = 30
 
 

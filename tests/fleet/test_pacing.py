@@ -13,6 +13,7 @@ from rx_lpagent.errors import SDKError, ServerError, Service
 from rx_lpagent.fleet import Fleet, FleetLimits, FleetServices, Rate, RateLimit, agent_key
 from rx_lpagent.fleet._pacing import slot
 from rx_lpagent.recovery import Recovery
+from tests.fleet.conftest import fast_limits
 from tests.flows.scripted import Answer, ScriptedBackend
 
 
@@ -189,14 +190,7 @@ def _busy() -> SDKError:
 @pytest.mark.asyncio
 async def test_at_most_connects_in_flight_first_attempts_run_at_once() -> None:
     scheduler = TestScheduler()
-    fast = Rate(1000.0, burst=1000)
-    limits = FleetLimits(
-        logins_per_process=fast,
-        logins_per_account=fast,
-        sockets_per_process=fast,
-        connect_jitter=0.0,
-        connects_in_flight=2,
-    )
+    limits = fast_limits(connect_jitter=0.0, connects_in_flight=2)
     backends: list[ScriptedBackend] = []
 
     def make_backend(_: AgentConfig) -> ScriptedBackend:
