@@ -160,6 +160,7 @@ class Figures:
     attempts_spread_s: float
     reconnect_attempts: int
     reconnected_s: float
+    peak_rss_mb: float
     peak_sockets: int
 
 
@@ -198,8 +199,12 @@ async def _run(args: argparse.Namespace) -> Figures:
         dropped_at = time.perf_counter()
         await _control(emulator.base_url, "POST", "sockets/close", {"code": 1006})
         await asyncio.sleep(1.0)  # reconnects wait 1 s at least: the drop has been seen
-        await _until(fleet, count, args.timeout)
+        try:
+            await _until(fleet, count, args.timeout)
+        except TimeoutError:
+            print(f"only {fleet.counts[AgentState.CONNECTED]:,} reconnected in {args.timeout} s")
         reconnected_s = time.perf_counter() - dropped_at
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         watching.dispose()
         attempts_spread = max(started.values()) - min(started.values()) if started else 0.0
         calls = await _control(emulator.base_url, "GET", "calls")
@@ -219,6 +224,7 @@ async def _run(args: argparse.Namespace) -> Figures:
         attempts_spread,
         len(handshakes),
         reconnected_s,
+        peak_rss_mb,
         peak,
     )
 
@@ -240,6 +246,7 @@ def report(figures: Figures) -> str:
             f"  reconnect flows began  {figures.attempts_spread_s:8.1f} s apart, first to last "
             "(client side: jitter)\n"
             f"  all connected again    {figures.reconnected_s:8.1f} s after the drop",
+            f"  peak RSS (any time)    {figures.peak_rss_mb:8.0f} MB",
             f"  most sockets one agent user ever had at once: {figures.peak_sockets}",
         ]
     )
