@@ -50,6 +50,7 @@ from rx_lpagent.events import (
     successes,
     under_location,
 )
+from rx_lpagent.fleet import Fleet, FleetEvent, FleetLimits
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import (
     RATE_LIMITED,
@@ -98,6 +99,9 @@ __all__ = [
     "Context",
     "Credentials",
     "ErrorEvent",
+    "Fleet",
+    "FleetEvent",
+    "FleetLimits",
     "Jitter",
     "LPAgentError",
     "Location",

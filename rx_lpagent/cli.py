@@ -46,12 +46,19 @@ def _register_soak(parser: argparse.ArgumentParser) -> Callable[[argparse.Namesp
     return soak.register(parser)
 
 
+def _register_fleet(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    from rx_lpagent.fleet import cli
+
+    return cli.register(parser)
+
+
 COMMANDS: dict[str, tuple[str, Register]] = {
     "demo": ("run the demo against the embedded emulator", _register_demo),
     "emulator": ("run the local LivePerson emulator until interrupted", _register_emulator),
     "watch": ("print a real account's events and notifications (LP_* variables)", _register_watch),
     "bench": ("run a benchmark (prints numbers and ratios)", _register_bench),
     "soak": ("chaos soak: one agent, random faults, counts of every outcome", _register_soak),
+    "fleet": ("run a fleet of agents (one worker of many with --zk)", _register_fleet),
 }
 
 

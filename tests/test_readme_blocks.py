@@ -26,7 +26,8 @@ EXPECTED_OUTPUT = {
     ],
     "Filtering events by location": ["refresh failed ('RefreshSession#REST', 503)"],
     "Testing your bot": ["exit status 0"],
-    "Delivery guarantees": ["received: ['one', 'two']"],  # (a section of another branch)
+    "Delivery guarantees": ["received: ['one', 'two']"],
+    "Running a fleet": ["1234567/bot-0 Connect#CSDS", "1 CSDS lookup for 20 agents"],
 }
 """What some blocks print, by the heading they sit under (the first block under it)."""
 

@@ -13,6 +13,8 @@ Never faulted and never recorded. All bodies are JSON.
 ``GET|POST|DELETE /_emulator/faults``                      armed faults / arm (a spec, a list or
                                                            ``{"faults": [...]}``) / disarm all
 ``POST /_emulator/sockets/close``                          ``{"code": 4401, "bearer"?}``
+``GET  /_emulator/sockets``                                ``{"open": {agent: n}, "peak":
+                                                           {agent: most open at once}}``
 ``POST /_emulator/sockets/half-open``                      ``{"halfOpen": true, "bearer"?}``
 ``POST /_emulator/sockets/malformed``                      ``{"frame"?, "bearer"?}``
 ``POST /_emulator/sessions/expire``                        ``{"what": "session"|"bearer",
@@ -162,6 +164,13 @@ async def close_sockets(request: web.Request) -> web.Response:
     return web.json_response({"closed": closed})
 
 
+async def socket_counts(request: web.Request) -> web.Response:
+    engine = request.app[CONTEXT].engine
+    return web.json_response(
+        {"open": engine.sockets_per_agent, "peak": engine.peak_sockets_per_agent}
+    )
+
+
 async def half_open(request: web.Request) -> web.Response:
     body = await _body(request)
     count = request.app[CONTEXT].faults.half_open(
@@ -229,6 +238,7 @@ def routes() -> list[web.RouteDef]:
         web.post(f"{prefix}/faults", add_faults),
         web.delete(f"{prefix}/faults", clear_faults),
         web.post(f"{prefix}/sockets/close", close_sockets),
+        web.get(f"{prefix}/sockets", socket_counts, allow_head=False),
         web.post(f"{prefix}/sockets/half-open", half_open),
         web.post(f"{prefix}/sockets/malformed", malformed),
         web.post(f"{prefix}/sessions/expire", expire),

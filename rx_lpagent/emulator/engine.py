@@ -40,6 +40,9 @@ class Engine:
         self.ring_timeout = ring_timeout
         # a dict keeps the sockets in the order they opened: routing ties go to the earliest
         self.connections: dict[Connection, None] = {}
+        self.sockets_per_agent: dict[str, int] = {}
+        """Open sockets per agent user (``account.userId``), and the most ever open at once:"""
+        self.peak_sockets_per_agent: dict[str, int] = {}
         self.rings: dict[str, Ring] = {}
         self.files: dict[str, bytes] = {}
         self._ring_timers: dict[str, asyncio.TimerHandle] = {}
@@ -50,9 +53,20 @@ class Engine:
     # sockets
     def register(self, connection: Connection) -> None:
         self.connections[connection] = None
+        agent = connection.agent.old_id
+        count = self.sockets_per_agent[agent] = self.sockets_per_agent.get(agent, 0) + 1
+        if count > self.peak_sockets_per_agent.get(agent, 0):
+            self.peak_sockets_per_agent[agent] = count
+        self.changed.set()
 
     def unregister(self, connection: Connection) -> None:
-        self.connections.pop(connection, None)
+        if connection in self.connections:
+            del self.connections[connection]
+            agent = connection.agent.old_id
+            self.sockets_per_agent[agent] -= 1
+            if not self.sockets_per_agent[agent]:
+                del self.sockets_per_agent[agent]
+            self.changed.set()
 
     def connections_of(self, account: str) -> list[Connection]:
         return [c for c in self.connections if c.account == account and not c.closing]

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+import aiohttp
 import reactivex
 
 from rx_lpagent.config import AgentConfig
@@ -54,11 +55,15 @@ def _login_session(session: Session) -> LoginSession:
 
 
 class LiveBackend:
-    """CSDS, login, refresh and the messaging socket against a real (or emulated) LivePerson."""
+    """CSDS, login, refresh and the messaging socket against a real (or emulated) LivePerson.
 
-    def __init__(self, config: AgentConfig) -> None:
+    ``http`` shares an aiohttp session (and its connector) among agents; it is not closed here,
+    and the login cookies stay in this backend's own jar (see :class:`RestClient`).
+    """
+
+    def __init__(self, config: AgentConfig, *, http: aiohttp.ClientSession | None = None) -> None:
         self._config = config
-        self._rest = RestClient(config)
+        self._rest = RestClient(config, session=http)
 
     def _run(self, factory: Callable[[], Awaitable[_T]]) -> reactivex.Observable[_T]:
         return from_coroutine(factory)

@@ -124,7 +124,9 @@ class RestClient:
     """Async client for CSDS and the login service, on one aiohttp session.
 
     Use as ``async with RestClient(config) as rest:`` (or call :meth:`close`). Pass ``session``
-    to share a session you own; it is then not closed here. Each call is bounded by
+    to share a session you own; it is then not closed here, and this client keeps the login
+    cookies in a jar of its own (agents sharing a session must not share their cookies: give
+    that session an ``aiohttp.DummyCookieJar``). Each call is bounded by
     ``config.request_timeout``.
     """
 
@@ -132,6 +134,7 @@ class RestClient:
         self._config = config
         self._session = session
         self._owns_session = session is None
+        self._own_jar = None if session is None else aiohttp.CookieJar(unsafe=True)
         self._timeout = aiohttp.ClientTimeout(total=config.request_timeout)
 
     @property
@@ -172,22 +175,27 @@ class RestClient:
     async def _call(
         self, method: str, url: str, service: Service, what: str, body: object = None
     ) -> tuple[int, bytes, Mapping[str, str]]:
-        headers = {"Accept": "application/json"}
+        # the User-Agent here too: a session shared by a fleet carries no agent's headers
+        headers = {"Accept": "application/json", "User-Agent": self._config.user_agent}
         data: bytes | None = None
         if body is not None:
             data = _encoder.encode(body)
             headers["Content-Type"] = "application/json"
+        jar = self._own_jar
         try:
             async with self.session.request(
                 method,
                 url,
                 data=data,
                 headers=headers,
+                cookies=None if jar is None else jar.filter_cookies(URL(url)),
                 timeout=self._timeout,
                 ssl=self._config.ssl or True,
                 allow_redirects=False,
             ) as response:
                 payload = await response.read()
+                if jar is not None:
+                    jar.update_cookies(response.cookies, response.url)
                 return response.status, payload, response.headers
         except Exception as exc:
             error = translate_exception(exc, service, what, timeout=self._config.request_timeout)
@@ -255,10 +263,11 @@ class RestClient:
 
     def has_session_cookie(self, agent_vep: str) -> bool:
         """Whether the jar holds a login session cookie for ``agent_vep`` (refresh precheck)."""
-        if self._session is None:
+        jar = self._own_jar or (None if self._session is None else self._session.cookie_jar)
+        if jar is None:
             return False
         url = URL(f"{self._config.http_scheme}://{agent_vep}/")
-        cookies = self._session.cookie_jar.filter_cookies(url)
+        cookies = jar.filter_cookies(url)
         return any(name.lower() == SESSION_COOKIE.lower() for name in cookies)
 
     async def _session_call(

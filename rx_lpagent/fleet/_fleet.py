@@ -1,0 +1,295 @@
+"""Many agents in one process, on shared resources, each with its own recovery and events."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import aiohttp
+import reactivex
+from reactivex import abc
+from reactivex import operators as ops
+from reactivex.disposable import CompositeDisposable
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+
+from rx_lpagent._bus import Bus
+from rx_lpagent.agent import DEFAULT_RECOVERY, Agent, AgentState
+from rx_lpagent.config import (
+    AgentConfig,
+    AppKeyCredentials,
+    AssertionCredentials,
+    PasswordCredentials,
+    TokenCredentials,
+)
+from rx_lpagent.events import AgentEvent, Connected, Context, ErrorEvent
+from rx_lpagent.fleet._pacing import RateLimit, now_seconds
+from rx_lpagent.fleet._services import FleetLimits, FleetServices
+from rx_lpagent.flows.backend import Backend
+from rx_lpagent.flows.live import LiveBackend
+from rx_lpagent.recovery import Recovery
+
+__all__ = ["AgentKey", "Fleet", "FleetEvent", "agent_key"]
+
+_log = logging.getLogger("rx_lpagent.fleet")
+
+
+class AgentKey(NamedTuple):
+    """Which agent user: the account and the login name (or user id, for token agents)."""
+
+    account: str
+    user: str
+
+    def __str__(self) -> str:
+        return f"{self.account}/{self.user}"
+
+
+def agent_key(config: AgentConfig) -> AgentKey:
+    """The agent user a config logs in as (an assertion is named by a digest, never shown)."""
+    credentials = config.credentials
+    if isinstance(credentials, PasswordCredentials | AppKeyCredentials):
+        return AgentKey(config.account_id, credentials.username)
+    if isinstance(credentials, TokenCredentials):
+        return AgentKey(config.account_id, credentials.user_id)
+    assert isinstance(credentials, AssertionCredentials)
+    digest = hashlib.sha256(credentials.assertion.encode()).hexdigest()[:16]
+    return AgentKey(config.account_id, f"assertion-{digest}")
+
+
+@dataclass(frozen=True, slots=True)
+class FleetEvent(AgentEvent):
+    """An agent's event on :attr:`Fleet.events`: ``event`` as the agent reported it, from
+    ``agent``; ``context`` is the event's own, so the location filters work unchanged."""
+
+    agent: AgentKey
+    event: AgentEvent
+    context: Context
+
+
+@dataclass
+class _Member:
+    agent: Agent
+    state: AgentState
+    subscriptions: CompositeDisposable
+    started: bool = False
+    in_flight: bool = False
+    """Its connect was started and its first attempt has not ended yet."""
+
+
+class Fleet:
+    """Runs many agents on one HTTP session, a CSDS cache and paced logins and sockets.
+
+    Use as ``async with Fleet() as fleet:``; :meth:`add` an :class:`AgentConfig` to start an
+    agent (it connects after a random delay of up to ``limits.connect_jitter``), :meth:`remove`
+    to dispose it. Each agent keeps its own recovery, events and state. Agents added together
+    start connecting at the pace of ``limits.logins_per_process``, at most
+    ``limits.connects_in_flight`` first attempts at a time.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: FleetLimits | None = None,
+        recovery: Recovery | None = DEFAULT_RECOVERY,
+        rng: random.Random | None = None,
+        scheduler: abc.SchedulerBase | None = None,
+        backend: Callable[[AgentConfig], Backend] | None = None,
+    ) -> None:
+        """``rng`` draws the jitter; ``scheduler`` (default: the running loop's) and ``backend``
+        (default: the live services on one shared HTTP session) are for tests."""
+        self._make_backend = backend
+        self.limits = limits or FleetLimits()
+        self._recovery = recovery
+        self._rng = rng or random.Random()
+        self._fixed_scheduler = scheduler
+        self._members: dict[AgentKey, _Member] = {}
+        self._events: Bus[FleetEvent] = Bus("fleet.events")
+        self._counts: dict[AgentState, int] = dict.fromkeys(AgentState, 0)
+        self._state: Bus[Mapping[AgentState, int]] = Bus("fleet.state")
+        self._http: aiohttp.ClientSession | None = None
+        self._services: FleetServices | None = None
+        self._closed = False
+        self._admissions = RateLimit(self.limits.logins_per_process)
+        self._waiting: deque[AgentKey] = deque()
+        self._in_flight = 0
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Fleet:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Dispose every agent, then close the shared session; streams complete."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.gather(*(self.remove(key) for key in list(self._members)))
+        if self._http is not None:
+            await self._http.close()
+        self._events.close()
+        self._state.close()
+
+    def _scheduler(self) -> abc.SchedulerBase:
+        if self._fixed_scheduler is None:
+            self._fixed_scheduler = AsyncIOScheduler(asyncio.get_running_loop())
+        return self._fixed_scheduler
+
+    def _backend(self, config: AgentConfig) -> Backend:
+        if self._services is None:
+            self._services = FleetServices(self.limits, self._scheduler())
+        if self._make_backend is not None:
+            return self._services.wrap(config, self._make_backend(config))
+        if self._http is None:
+            self._http = aiohttp.ClientSession(
+                # per-agent cookies live in each agent's REST client, never in the shared jar
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # every messaging socket holds a connection: no pool limit
+                connector=aiohttp.TCPConnector(limit=0),
+                trust_env=True,
+            )
+        return self._services.wrap(config, LiveBackend(config, http=self._http))
+
+    # -- agents ---------------------------------------------------------------------------------
+
+    def add(self, config: AgentConfig) -> Agent:
+        """Start an agent for ``config``; one agent per agent user (see :func:`agent_key`)."""
+        if self._closed:
+            raise RuntimeError("the fleet is closed")
+        key = agent_key(config)
+        if key in self._members:
+            raise ValueError(f"agent {key} is already in the fleet")
+        recovery = self._recovery
+        if recovery is not None:
+            # the fleet spreads its agents itself, over a window that grows with the fleet: each
+            # agent's own random spread would only add to it
+            wait = recovery.reconnect_after + self._rng.uniform(0, self._reconnect_window())
+            recovery = replace(recovery, reconnect_after=wait, reconnect_spread=0.0)
+        agent = Agent(
+            config,
+            recovery=recovery,
+            scheduler=self._fixed_scheduler,
+            backend=self._backend(config),
+        )
+        member = _Member(agent, AgentState.IDLE, CompositeDisposable())
+        self._members[key] = member
+        self._set_state(member, AgentState.IDLE, counted=False)
+        member.subscriptions.add(
+            agent.events.subscribe(lambda event: self._on_event(key, member, event))
+        )
+        member.subscriptions.add(
+            agent.state_changes.subscribe(lambda s: self._set_state(member, s))
+        )
+        self._waiting.append(key)
+        self._admit()
+        return agent
+
+    def _reconnect_window(self) -> float:
+        """How widely to spread the first reconnect attempts after a mass drop: at least
+        ``limits.reconnect_jitter``, and as long as the socket pace needs for every agent (the
+        attempts of a fleet that lost every socket then wait on timers, not in one queue)."""
+        pace = self.limits.sockets_per_process.per_second
+        return max(self.limits.reconnect_jitter, len(self._members) / pace)
+
+    def _admit(self) -> None:
+        """Start the connects of waiting agents while fewer than ``limits.connects_in_flight``
+        are under way, each at the login pace plus jitter.
+
+        Bounding the connects under way bounds the memory they hold: a connect flow holds its
+        whole pipeline until its first attempt ends, and a process slower than the login pace
+        would otherwise pile them up (10,000 at once cost memory the allocator then keeps).
+        """
+        scheduler = self._scheduler()
+        while self._waiting and self._in_flight < self.limits.connects_in_flight:
+            key = self._waiting.popleft()
+            member = self._members.get(key)
+            if member is None or member.started:
+                continue  # removed while it waited (and maybe added again since)
+            member.started = True
+            now = now_seconds(scheduler)
+            delay = self._admissions.reserve(now) - now
+            delay += self._rng.uniform(0, self.limits.connect_jitter)
+            member.in_flight = True
+            self._in_flight += 1
+            self._connect_after(key, member, delay, scheduler)
+
+    def _connect_after(
+        self, key: AgentKey, member: _Member, delay: float, scheduler: abc.SchedulerBase
+    ) -> None:
+        def failed(error: Exception) -> None:
+            _log.debug("agent %s did not connect: %r", key, error)
+
+        connecting = reactivex.timer(delay, scheduler=scheduler).pipe(
+            ops.flat_map(lambda _: member.agent.connect()),
+            ops.finally_action(lambda: self._first_attempt_ended(member)),
+        )
+        member.subscriptions.add(connecting.subscribe(on_error=failed, scheduler=scheduler))
+
+    def _first_attempt_ended(self, member: _Member) -> None:
+        if member.in_flight:
+            member.in_flight = False
+            self._in_flight -= 1
+            if not self._closed:
+                self._admit()
+
+    def _on_event(self, key: AgentKey, member: _Member, event: AgentEvent) -> None:
+        if member.in_flight and isinstance(event, ErrorEvent | Connected):
+            # the first attempt ended; retries wait on cheap timers: admit the next agent
+            self._first_attempt_ended(member)
+        self._events.emit(FleetEvent(key, event, event.context))
+
+    async def remove(self, key: AgentKey) -> None:
+        """Dispose the agent of ``key`` (closing its socket) and forget it."""
+        member = self._members.get(key)
+        if member is None:
+            return
+        await member.agent.dispose()
+        member.subscriptions.dispose()
+        if self._members.get(key) is member:
+            del self._members[key]
+            self._counts[member.state] -= 1
+            self._state.emit(dict(self._counts))
+
+    def _set_state(self, member: _Member, state: AgentState, *, counted: bool = True) -> None:
+        if counted:
+            self._counts[member.state] -= 1
+        member.state = state
+        self._counts[state] += 1
+        self._state.emit(dict(self._counts))
+
+    # -- views ----------------------------------------------------------------------------------
+
+    @property
+    def agents(self) -> Mapping[AgentKey, Agent]:
+        return {key: member.agent for key, member in self._members.items()}
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __iter__(self) -> Iterator[AgentKey]:
+        return iter(list(self._members))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._members
+
+    @property
+    def events(self) -> reactivex.Observable[FleetEvent]:
+        """Every agent's events, each tagged with its agent; completes when the fleet closes."""
+        return self._events
+
+    @property
+    def counts(self) -> Mapping[AgentState, int]:
+        """How many agents are in each state (every state listed, zeros included)."""
+        return dict(self._counts)
+
+    @property
+    def count_changes(self) -> reactivex.Observable[Mapping[AgentState, int]]:
+        """The counts after every change of an agent's state (hot)."""
+        return self._state
