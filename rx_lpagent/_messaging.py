@@ -159,6 +159,9 @@ class MessagingRequests:
                 return _nothing
             sent, unsubscribed = body, None
             if node_type == UNSUBSCRIBE_EX_CONVERSATIONS:
+                recreated = self._resubscriptions.being_recreated(_subscription_id(body) or "")
+                if recreated is not None:
+                    return _after(recreated, lambda: start(on_value, on_error, scheduler))
                 sent, unsubscribed = self._unsubscribe_body(body)
             wire_type, filled = fill_request(node_type, sent, identity)
 
@@ -234,8 +237,8 @@ class MessagingRequests:
         """The body with the id the server knows the subscription by now, and the caller's id."""
         if isinstance(body, msgspec.Struct):
             body = msgspec.to_builtins(body)
-        original = body.get("subscriptionId") if isinstance(body, Mapping) else None
-        if not isinstance(original, str) or not isinstance(body, Mapping):
+        original = _subscription_id(body)
+        if original is None or not isinstance(body, Mapping):
             return body, None
         return {**body, "subscriptionId": self._resubscriptions.current_id(original)}, original
 
@@ -289,16 +292,20 @@ class MessagingRequests:
 
         for original_id, sub in replay:
 
-            def moved(reply: Any, original_id: str | None = original_id) -> None:
+            def moved(
+                reply: Any, original_id: str | None = original_id, sub: Subscription = sub
+            ) -> None:
                 if original_id is not None:
                     old_id = self._resubscriptions.current_id(original_id)
                     self._resubscriptions.moved(original_id, reply)
                     if self._conversations is not None:
                         new_id = self._resubscriptions.current_id(original_id)
                         self._conversations.moved(old_id, new_id)
+                sub.recreated()
                 one_done()
 
-            def failed(error: Exception) -> None:
+            def failed(error: Exception, sub: Subscription = sub) -> None:
+                sub.recreated()
                 one_done()
                 if isinstance(error, TransportError) and not self.connected:
                     return  # the socket went away meanwhile: the next one re-creates it all
@@ -308,6 +315,8 @@ class MessagingRequests:
                     )
                 )
 
+            if original_id is not None:
+                sub.recreating()
             self._call(
                 sub.node_type, sub.body, sub.headers, sub.metadata, None, remember=False
             ).subscribe(moved, failed, scheduler=self._scheduler())
@@ -443,3 +452,30 @@ class MessagingRequests:
     ) -> reactivex.Observable[Any]:
         """``.ams.ms.token.GenerateDownloadToken`` (undocumented body, sent as given)."""
         return self.call(".ams.ms.token.GenerateDownloadToken", body, **options)
+
+
+def _subscription_id(body: object) -> str | None:
+    """The ``subscriptionId`` an unsubscribe names (a wire dict or a body struct)."""
+    if isinstance(body, msgspec.Struct):
+        body = msgspec.to_builtins(body)
+    original = body.get("subscriptionId") if isinstance(body, Mapping) else None
+    return original if isinstance(original, str) else None
+
+
+def _after(subscription: Subscription, resume: Callable[[], Cancel]) -> Cancel:
+    """Run ``resume`` once ``subscription`` is re-created; the result cancels either."""
+    cancel_resumed: Cancel = _nothing
+
+    def run() -> None:
+        nonlocal cancel_resumed
+        cancel_resumed = resume()
+
+    assert subscription.waiting is not None
+    subscription.waiting.append(run)
+
+    def cancel() -> None:
+        if subscription.waiting is not None and run in subscription.waiting:
+            subscription.waiting.remove(run)
+        cancel_resumed()
+
+    return cancel

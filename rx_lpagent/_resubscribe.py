@@ -2,11 +2,14 @@
 
 A subscription keeps the id the caller first got; after a reconnect it is re-created and the
 new server-side id is remembered behind the original, so ``unsubscribe_ex_conversations`` with
-the caller's id still works and the caller's notification streams just go on.
+the caller's id still works and the caller's notification streams just go on. An unsubscribe made
+while its subscription is being re-created waits for that to be answered (the server knows it
+only by the new id, which that answer brings).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = ["RESUBSCRIBED_TYPES", "Resubscriptions", "Subscription"]
@@ -30,6 +33,17 @@ class Subscription:
     headers: object = None
     metadata: object = None
     current_id: str | None = None
+    waiting: list[Callable[[], None]] | None = None
+    """While the subscription is being re-created: what runs once that is answered."""
+
+    def recreating(self) -> None:
+        self.waiting = []
+
+    def recreated(self) -> None:
+        """Answered (or failed): run what waited for it."""
+        waiting, self.waiting = self.waiting or [], None
+        for resume in waiting:
+            resume()
 
 
 @dataclass
@@ -53,6 +67,13 @@ class Resubscriptions:
         if subscription is None or subscription.current_id is None:
             return original_id
         return subscription.current_id
+
+    def being_recreated(self, original_id: str) -> Subscription | None:
+        """The subscription, if it is being re-created right now."""
+        subscription = self.by_original_id.get(original_id)
+        if subscription is None or subscription.waiting is None:
+            return None
+        return subscription
 
     def forget(self, original_id: str) -> None:
         """Stop re-creating a subscription (it was unsubscribed)."""

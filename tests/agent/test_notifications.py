@@ -233,6 +233,47 @@ async def test_an_unsubscribed_subscription_is_not_recreated(
         await agent.unsubscribe_ex_conversations({"subscriptionId": dropped})
 
 
+async def test_an_unsubscribe_sent_while_its_subscription_is_recreated_waits_for_it(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    """The caller's id must reach the server as the re-created subscription's new id, even when
+    the caller unsubscribes before the re-subscription is answered."""
+    rec = make_agent()
+    agent = rec.agent
+    await agent.connect()
+    kept = (await agent.subscribe_ex_conversations({"convState": ["OPEN"]})).subscription_id
+    emulator.faults.delay(".ams.aam.SubscribeExConversations", 0.3)  # the re-subscription
+    await emulator.faults.close_sockets(1001)
+    await reach(agent, AgentState.RECONNECTING)
+    await reach(agent, AgentState.CONNECTED)
+    await agent.unsubscribe_ex_conversations({"subscriptionId": kept})  # before: 400, not found
+    assert emulator.calls.count(".ams.aam.UnsubscribeExConversations") == 1
+    sent = emulator.calls.last(".ams.aam.UnsubscribeExConversations").body
+    assert sent["subscriptionId"] != kept  # the re-created subscription's id
+
+
+async def test_an_unsubscribe_waiting_for_its_recreated_subscription_can_be_cancelled(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    rec = make_agent()
+    agent = rec.agent
+    await agent.connect()
+    kept = (await agent.subscribe_ex_conversations({"convState": ["OPEN"]})).subscription_id
+    emulator.faults.delay(".ams.aam.SubscribeExConversations", 0.3)
+    await emulator.faults.close_sockets(1001)
+    await reach(agent, AgentState.RECONNECTING)
+    await reach(agent, AgentState.CONNECTED)
+    outcomes: list[object] = []
+    waiting = agent.unsubscribe_ex_conversations({"subscriptionId": kept}).subscribe(
+        outcomes.append, outcomes.append
+    )
+    waiting.dispose()  # before the re-subscription is answered
+    # a second one waits too, and runs after the first would have: only it is sent
+    await agent.unsubscribe_ex_conversations({"subscriptionId": kept})
+    assert emulator.calls.count(".ams.aam.UnsubscribeExConversations") == 1
+    assert outcomes == []
+
+
 async def test_a_failed_resubscription_is_reported(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
