@@ -66,7 +66,7 @@ class CloseWatch:
     def __init__(self, events: Bus[AgentEvent], state: StateCell[Any]) -> None:
         self._state = state
         self._last_error: SDKError | None = None
-        self._waiters: list[asyncio.Future[CloseReason]] = []
+        self._waiters: list[asyncio.Future[str]] = []
         events.subscribe(self._on_event)
         state.changes.subscribe(self._on_state)
 
@@ -77,24 +77,27 @@ class CloseWatch:
     def _on_state(self, state: object) -> None:
         if state not in (_CLOSED, _DISPOSED):
             return
-        reason = self.reason
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             if not waiter.done():
-                waiter.set_result(reason)
+                waiter.set_result(str(state))
 
     @property
     def reason(self) -> CloseReason:
-        state = str(self._state.value)
+        return self._reason(str(self._state.value))
+
+    def _reason(self, state: str) -> CloseReason:
         return CloseReason(state, None if state == _DISPOSED else self._last_error)
 
     async def wait(self) -> CloseReason:
         if self._state.value in (_CLOSED, _DISPOSED):
             return self.reason
-        waiter: asyncio.Future[CloseReason] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            return await waiter
+            # the agent settles its state before it reports why (its error event comes just
+            # after, in the same call): the reason is read when the waiter wakes, not before
+            return self._reason(await waiter)
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)

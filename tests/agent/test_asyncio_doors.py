@@ -197,3 +197,17 @@ async def test_wait_closed_returns_when_recovery_gives_up_with_the_reason(
     assert reason.state == AgentState.CLOSED
     assert isinstance(reason.error, RetriesExhaustedError)
     assert "503" in str(reason)
+
+
+async def test_wait_closed_without_recovery_names_the_close(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    """The state turns closed before the Socket#Close error is reported: the reason has it."""
+    agent = make_agent(recovery=None).agent
+    await agent.connect()
+    waiting = asyncio.ensure_future(agent.wait_closed())
+    await emulator.faults.close_sockets(1006)
+    reason = await asyncio.wait_for(waiting, 10)
+    assert reason.state == AgentState.CLOSED
+    assert reason.error is not None
+    assert reason.error.code == 1006
