@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 import reactivex
 from reactivex import abc
 from reactivex.disposable import Disposable
+from reactivex.internal import default_error, noop
 
 from rx_lpagent._isolation import OnRaise, guarded, log_raise
 
@@ -40,7 +41,7 @@ class Bus(reactivex.Observable[_T]):
         super().__init__()
         self._name = name
         self._on_raise = on_raise
-        self._observers: tuple[abc.ObserverBase[_T], ...] = ()
+        self._observers: tuple[_Subscription[_T], ...] = ()
         self._closed = False
         self._on_change = on_change
 
@@ -52,6 +53,24 @@ class Bus(reactivex.Observable[_T]):
     def closed(self) -> bool:
         return self._closed
 
+    def subscribe(  # the same call forms as Observable.subscribe, without its wrapping
+        self,
+        on_next: abc.ObserverBase[_T] | reactivex.typing.OnNext[_T] | None = None,
+        on_error: reactivex.typing.OnError | None = None,
+        on_completed: reactivex.typing.OnCompleted | None = None,
+        *,
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        """Subscribe as :meth:`reactivex.Observable.subscribe` does, minus its per-subscriber
+        wrapping (an auto-detaching observer, two disposables, three locks and a trampoline
+        run): a fleet holds several subscriptions per agent for as long as the agent lives,
+        and the garbage collector walks every one of them."""
+        if isinstance(on_next, abc.ObserverBase) or callable(getattr(on_next, "on_next", None)):
+            observer: abc.ObserverBase[_T] = on_next  # type: ignore[assignment]
+        else:
+            observer = _CallbackObserver(on_next, on_error, on_completed)
+        return self._subscribe_core(observer, scheduler)
+
     def _subscribe_core(
         self,
         observer: abc.ObserverBase[_T],
@@ -59,15 +78,15 @@ class Bus(reactivex.Observable[_T]):
     ) -> abc.DisposableBase:
         if self._closed:
             observer.on_completed()
-            return Disposable()
-        self._observers = (*self._observers, observer)
+            return _NOTHING_TO_DISPOSE
+        subscription = _Subscription(self, observer)
+        self._observers = (*self._observers, subscription)
         self._changed()
+        return subscription
 
-        def remove() -> None:
-            self._observers = tuple(o for o in self._observers if o is not observer)
-            self._changed()
-
-        return Disposable(remove)
+    def _remove(self, subscription: _Subscription[_T]) -> None:
+        self._observers = tuple(o for o in self._observers if o is not subscription)
+        self._changed()
 
     def _changed(self) -> None:
         if self._on_change is not None:
@@ -77,9 +96,11 @@ class Bus(reactivex.Observable[_T]):
         """Deliver ``value`` to every current subscriber; a raising subscriber is only reported."""
         if self._closed:
             return
-        for observer in self._observers:
+        for subscription in self._observers:
+            if subscription.bus is None:
+                continue  # disposed by an earlier subscriber of this value
             try:
-                observer.on_next(value)
+                subscription.observer.on_next(value)
             except Exception as error:
                 self._on_raise(self._name, error)
 
@@ -88,13 +109,60 @@ class Bus(reactivex.Observable[_T]):
         if self._closed:
             return
         self._closed = True
-        observers, self._observers = self._observers, ()
+        subscriptions, self._observers = self._observers, ()
         self._changed()
-        for observer in observers:
+        for subscription in subscriptions:
+            if subscription.bus is None:
+                continue
+            subscription.bus = None
             try:
-                observer.on_completed()
+                subscription.observer.on_completed()
             except Exception as error:
                 self._on_raise(self._name, error)
+
+
+class _Subscription(abc.DisposableBase, Generic[_T]):
+    """One subscriber of a :class:`Bus`, and what disposes it (once)."""
+
+    __slots__ = ("bus", "observer")
+
+    def __init__(self, bus: Bus[_T], observer: abc.ObserverBase[_T]) -> None:
+        self.bus: Bus[_T] | None = bus
+        self.observer = observer
+
+    def dispose(self) -> None:
+        bus, self.bus = self.bus, None
+        if bus is not None:
+            bus._remove(self)
+
+
+class _CallbackObserver(abc.ObserverBase[_T]):
+    """The callbacks of ``subscribe(on_next, on_error, on_completed)``; a bus never errors,
+    but an observer may be handed to anything."""
+
+    __slots__ = ("_on_completed", "_on_error", "_on_next")
+
+    def __init__(
+        self,
+        on_next: reactivex.typing.OnNext[_T] | None,
+        on_error: reactivex.typing.OnError | None,
+        on_completed: reactivex.typing.OnCompleted | None,
+    ) -> None:
+        self._on_next = on_next or noop
+        self._on_error = on_error or default_error
+        self._on_completed = on_completed or noop
+
+    def on_next(self, value: _T) -> None:
+        self._on_next(value)
+
+    def on_error(self, error: Exception) -> None:
+        self._on_error(error)
+
+    def on_completed(self) -> None:
+        self._on_completed()
+
+
+_NOTHING_TO_DISPOSE = Disposable()
 
 
 class StateCell(Generic[_T]):

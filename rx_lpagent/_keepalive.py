@@ -4,51 +4,100 @@ An answer in time means the socket lives; a failed answer is reported at ``KeepA
 and the keep-alive goes on; no answer within the timeout means the socket is half-open: that is
 reported at ``KeepAlive#Watchdog`` and handed to the agent, which drops and recovers it. A
 half-open socket is therefore noticed within ``interval + timeout``.
+
+Every connected agent pays a round of this every interval, so it runs on plain callbacks and
+one-shot timers (the loop's own in production): no Rx subscription, observer or disposable is
+made per round.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import reactivex
-from reactivex import abc
-
-from rx_lpagent._periodic import Periodic
-from rx_lpagent.errors import RequestTimeoutError, Service, TransportError
+from rx_lpagent._requests import Cancel, Timers
+from rx_lpagent.errors import RequestTimeoutError, SDKError, Service, TransportError
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.flows.report import as_sdk_error
+from rx_lpagent.protocol.frames import Response
 
-__all__ = ["KeepAlive"]
+__all__ = ["GetClock", "KeepAlive"]
+
+GetClock = Callable[[float, Callable[[Response], None], Callable[[SDKError], None]], Cancel]
+"""``get_clock(timeout, on_response, on_error)`` sends ``.GetClock``; returns what cancels it."""
+
+
+def _nothing() -> None:
+    pass
 
 
 class KeepAlive:
+    __slots__ = (
+        "_asking",
+        "_cancel",
+        "_emit",
+        "_get_clock",
+        "_interval",
+        "_on_half_open",
+        "_stopped",
+        "_timeout",
+        "_timers",
+    )
+
     def __init__(
         self,
-        scheduler: abc.SchedulerBase,
+        timers: Timers,
         interval: float,
         timeout: float,
         *,
-        get_clock: Callable[[float], reactivex.Observable[Any]],
+        get_clock: GetClock,
         emit: Callable[[AgentEvent], None],
         on_half_open: Callable[[], None],
     ) -> None:
+        self._timers = timers
+        self._interval = interval
         self._timeout = timeout
+        self._get_clock = get_clock
         self._emit = emit
         self._on_half_open = on_half_open
-        self._periodic = Periodic(scheduler, interval, lambda: get_clock(timeout), self._failed)
+        self._cancel: Cancel = _nothing
+        """Cancels the wait or the request under way."""
+        self._asking = False
+        self._stopped = False
 
     def start(self) -> None:
-        self._periodic.restart()
+        """Wait a whole interval, then ask (again and again until :meth:`stop`)."""
+        self._cancel()
+        self._wait()
 
     def stop(self) -> None:
-        self._periodic.stop()
+        self._stopped = True
+        cancel, self._cancel = self._cancel, _nothing
+        cancel()
 
-    def _failed(self, error: Exception) -> bool:
+    def _wait(self) -> None:
+        self._asking = False
+        self._cancel = _nothing if self._stopped else self._timers(self._interval, self._ask)
+
+    def _ask(self) -> None:
+        self._cancel = _nothing
+        if self._stopped:
+            return
+        self._asking = True
+        cancel = self._get_clock(self._timeout, self._answered, self._failed)
+        if self._asking:  # not answered at once (an answer has already set the next wait)
+            self._cancel = cancel
+
+    def _answered(self, _: Response) -> None:
+        self._wait()
+
+    def _failed(self, error: SDKError) -> None:
         if not isinstance(error, RequestTimeoutError):
             sdk_error = as_sdk_error(error, Service.MESSAGING)
             self._emit(ErrorEvent(sdk_error, Context(Location.KEEPALIVE_CLOCK)))
-            return True
+            self._wait()
+            return
+        self._asking = False
+        self._cancel = _nothing
         half_open = TransportError(
             f"no answer to the keep-alive within {self._timeout:g} s: the socket is half-open",
             None,
@@ -57,4 +106,3 @@ class KeepAlive:
         )
         self._emit(ErrorEvent(half_open, Context(Location.KEEPALIVE_WATCHDOG)))
         self._on_half_open()
-        return False

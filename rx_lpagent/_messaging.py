@@ -8,19 +8,17 @@ A reply with code >= 400 fails with :class:`~rx_lpagent.errors.RequestFailedErro
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict, Unpack
 
 import msgspec
 import reactivex
 from reactivex import abc
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._bus import Bus
 from rx_lpagent._conversation_view import ConversationView
 from rx_lpagent._ledger import DialogLedger, event_key
-from rx_lpagent._requests import Cancel, PendingRequests, Timers, loop_timers, scheduler_timers
+from rx_lpagent._requests import Cancel, PendingRequests, Timers, timers_for
 from rx_lpagent._resubscribe import (
     RESUBSCRIBED_TYPES,
     UNSUBSCRIBE_EX_CONVERSATIONS,
@@ -225,13 +223,7 @@ class MessagingRequests:
         )
 
     def _timers(self, scheduler: abc.SchedulerBase | None) -> Timers:
-        chosen = self._scheduler(scheduler)
-        if isinstance(chosen, AsyncIOScheduler):
-            try:
-                return loop_timers(asyncio.get_running_loop())
-            except RuntimeError:  # subscribed from outside the loop
-                pass
-        return scheduler_timers(chosen)
+        return timers_for(self._scheduler(scheduler))
 
     def _unsubscribe_body(self, body: object) -> tuple[object, str | None]:
         """The body with the id the server knows the subscription by now, and the caller's id."""

@@ -1,8 +1,10 @@
 """A job run every ``interval`` seconds after the previous run ended, on a scheduler.
 
-The agent's session refresh and keep-alive are both this: wait, run, then decide from the
-outcome whether to go on. The wait and the run sit in separate slots, so a run that ends at
-once (before ``subscribe`` returns) cannot cancel the wait it schedules.
+The agent's session refresh is this: wait, run, then decide from the outcome whether to go on.
+The wait is a one-shot timer (the loop's own in production, the scheduler's in virtual-time
+tests): every agent holds one for as long as it is connected, so it should cost little. A run
+that ends at once (before ``subscribe`` returns) has already scheduled the next wait, which
+the end of ``_tick`` leaves alone.
 """
 
 from __future__ import annotations
@@ -12,13 +14,20 @@ from typing import Any
 
 import reactivex
 from reactivex import abc
-from reactivex.disposable import SerialDisposable
+
+from rx_lpagent._requests import Cancel, timers_for
 
 __all__ = ["Periodic"]
 
 
+def _nothing() -> None:
+    pass
+
+
 class Periodic:
     """``job`` every ``interval`` s; ``go_on(error)`` decides after a failed run (True: go on)."""
+
+    __slots__ = ("_cancel_wait", "_go_on", "_interval", "_job", "_run", "_scheduler", "_stopped")
 
     def __init__(
         self,
@@ -31,27 +40,46 @@ class Periodic:
         self._interval = interval
         self._job = job
         self._go_on = go_on
-        self._wait = SerialDisposable()
-        self._run = SerialDisposable()
+        self._cancel_wait: Cancel = _nothing
+        self._run: abc.DisposableBase | None = None
         self._stopped = False
 
     def restart(self) -> None:
         """Cancel a wait or run under way and wait a whole interval again."""
         if self._stopped:
             return
-        self._run.disposable = None
-        self._wait.disposable = self._scheduler.schedule_relative(self._interval, self._tick)
+        self._end_run()
+        self._cancel_wait()
+        self._cancel_wait = timers_for(self._scheduler)(self._interval, self._tick)
 
     def stop(self) -> None:
         self._stopped = True
-        self._wait.dispose()
-        self._run.dispose()
+        cancel, self._cancel_wait = self._cancel_wait, _nothing
+        cancel()
+        self._end_run()
 
-    def _tick(self, _: abc.SchedulerBase, __: Any = None) -> None:
+    def _end_run(self) -> None:
+        run, self._run = self._run, None
+        if run is not None:
+            run.dispose()
+
+    def _tick(self) -> None:
+        self._cancel_wait = _nothing
+        if self._stopped:
+            return
+
         def failed(error: Exception) -> None:
             if self._go_on(error):
                 self.restart()
 
-        self._run.disposable = self._job().subscribe(
-            on_error=failed, on_completed=self.restart, scheduler=self._scheduler
+        self._keep(
+            self._job().subscribe(
+                on_error=failed, on_completed=self.restart, scheduler=self._scheduler
+            )
         )
+
+    def _keep(self, run: abc.DisposableBase) -> None:
+        if self._stopped:  # stopped by the run itself
+            run.dispose()
+        elif self._cancel_wait is _nothing:  # still running (an end would have set a wait)
+            self._run = run

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import reactivex
 from reactivex import abc
 from reactivex.disposable import Disposable
+from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._isolation import OnRaise, log_raise
 from rx_lpagent.config import positive_seconds
@@ -35,6 +36,7 @@ __all__ = [
     "loop_timers",
     "not_connected",
     "scheduler_timers",
+    "timers_for",
 ]
 
 _Waiter = tuple[Callable[[Response], None], Callable[[SDKError], None]]
@@ -64,6 +66,18 @@ def loop_timers(loop: asyncio.AbstractEventLoop) -> Timers:
         return loop.call_later(delay, fire).cancel
 
     return start
+
+
+def timers_for(scheduler: abc.SchedulerBase) -> Timers:
+    """The cheapest timers that keep ``scheduler``'s time: the running loop's own for an
+    :class:`AsyncIOScheduler` (no Rx objects per timer), the scheduler's otherwise (virtual
+    time in tests)."""
+    if isinstance(scheduler, AsyncIOScheduler):
+        try:
+            return loop_timers(asyncio.get_running_loop())
+        except RuntimeError:  # called from outside the loop
+            pass
+    return scheduler_timers(scheduler)
 
 
 class PendingRequests:

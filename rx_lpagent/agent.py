@@ -32,7 +32,7 @@ from rx_lpagent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
 from rx_lpagent._lifetime import completion, until_disposed
 from rx_lpagent._messaging import MessagingRequests
 from rx_lpagent._periodic import Periodic
-from rx_lpagent._requests import PendingRequests, not_connected
+from rx_lpagent._requests import PendingRequests, not_connected, timers_for
 from rx_lpagent._resubscribe import (
     Resubscriptions,
 )
@@ -673,12 +673,18 @@ class Agent(AgentAsyncio, MessagingRequests):
             )
             self._refresher.restart()
         if self._keepalive_interval is not None:
+            timers = timers_for(scheduler)
             self._keepalive = KeepAlive(
-                scheduler,
+                timers,
                 self._keepalive_interval,
                 self._keepalive_timeout,
-                get_clock=lambda timeout: self._pending.request(
-                    ".GetClock", {}, timeout=timeout, scheduler=scheduler
+                get_clock=lambda timeout, on_response, on_error: self._pending.start(
+                    ".GetClock",
+                    {},
+                    timeout=timeout,
+                    timers=timers,
+                    on_response=on_response,
+                    on_error=on_error,
                 ),
                 emit=self._events.emit,
                 on_half_open=self._drop_half_open,

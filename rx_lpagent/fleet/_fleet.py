@@ -33,6 +33,7 @@ from rx_lpagent.fleet._services import FleetLimits, FleetServices
 from rx_lpagent.flows.backend import Backend
 from rx_lpagent.flows.live import LiveBackend
 from rx_lpagent.recovery import Recovery
+from rx_lpagent.transport._proxy import env_proxy_session
 
 __all__ = ["AgentKey", "Fleet", "FleetEvent", "agent_key"]
 
@@ -148,12 +149,12 @@ class Fleet:
         if self._make_backend is not None:
             return self._services.wrap(config, self._make_backend(config))
         if self._http is None:
-            self._http = aiohttp.ClientSession(
+            # the environment's proxies, looked up once per origin (not per request)
+            self._http = env_proxy_session(
                 # per-agent cookies live in each agent's REST client, never in the shared jar
                 cookie_jar=aiohttp.DummyCookieJar(),
                 # every messaging socket holds a connection: no pool limit
                 connector=aiohttp.TCPConnector(limit=0),
-                trust_env=True,
             )
         return self._services.wrap(config, LiveBackend(config, http=self._http))
 

@@ -19,6 +19,7 @@ from aiohttp.http import WSMessageNoDecodeText
 
 from rx_lpagent.errors import NotConnectedError, Service
 from rx_lpagent.transport._errors import translate_exception
+from rx_lpagent.transport._proxy import proxy_for
 from rx_lpagent.transport.socket import (
     ABNORMAL_CLOSURE,
     DEFAULT_CLOSE_TIMEOUT,
@@ -53,9 +54,12 @@ class AiohttpSocketTransport:
         timeout: float = 10.0,  # noqa: ASYNC109 - the handshake bound, handed to the library
     ) -> AiohttpSocketConnection:
         try:
+            proxy, proxy_auth = proxy_for(self._session, url)
             async with asyncio.timeout(timeout):
                 ws = await self._session.ws_connect(
                     url,
+                    proxy=proxy,
+                    proxy_auth=proxy_auth,
                     ssl=ssl or True,
                     headers=dict(headers) if headers else None,
                     autoping=False,

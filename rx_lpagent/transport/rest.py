@@ -26,6 +26,7 @@ from rx_lpagent.config import (
 )
 from rx_lpagent.errors import SDKError, Service
 from rx_lpagent.transport._errors import error_from_response, translate_exception
+from rx_lpagent.transport._proxy import env_proxy_session, proxy_for
 from rx_lpagent.transport.urls import csds_url, login_service_url
 
 __all__ = ["SESSION_COOKIE", "LoginSession", "RestClient"]
@@ -145,12 +146,12 @@ class RestClient:
     def session(self) -> aiohttp.ClientSession:
         """The shared aiohttp session (created on first use, inside the running loop)."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(
+            # HTTPS_PROXY/NO_PROXY like the websockets transport, looked up once per origin
+            self._session = env_proxy_session(
                 # unsafe=True: keep cookies set by IP-address hosts (the emulator on 127.0.0.1)
                 cookie_jar=aiohttp.CookieJar(unsafe=True),
                 connector=aiohttp.TCPConnector(ssl=self._config.ssl or True),
                 headers={"User-Agent": self._config.user_agent},
-                trust_env=True,  # HTTPS_PROXY/NO_PROXY, like the websockets transport
             )
         return self._session
 
@@ -182,13 +183,18 @@ class RestClient:
             data = _encoder.encode(body)
             headers["Content-Type"] = "application/json"
         jar = self._own_jar
+        session = self.session
         try:
-            async with self.session.request(
+            target = URL(url)
+            proxy, proxy_auth = proxy_for(session, target)
+            async with session.request(
                 method,
-                url,
+                target,
                 data=data,
                 headers=headers,
-                cookies=None if jar is None else jar.filter_cookies(URL(url)),
+                proxy=proxy,
+                proxy_auth=proxy_auth,
+                cookies=None if jar is None else jar.filter_cookies(target),
                 timeout=self._timeout,
                 ssl=self._config.ssl or True,
                 allow_redirects=False,

@@ -63,6 +63,7 @@ async def test_agents_share_one_session_and_one_csds_lookup_per_account(
         sockets = await socket_counts(emulator)
         assert len(sockets["open"]) == COUNT
         assert set(sockets["peak"].values()) == {1}
+        gc.collect()  # closed sessions of earlier tests may wait in reference cycles
         sessions = [o for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession)]
         assert len(sessions) == 1  # the fleet's (socket_counts closed its own)
 
