@@ -14,7 +14,6 @@ from typing import Generic, TypeVar
 import reactivex
 from reactivex import abc
 from reactivex.disposable import Disposable
-from reactivex.internal import default_error, noop
 
 from rx_lpagent._isolation import OnRaise, guarded, log_raise
 
@@ -148,9 +147,9 @@ class _CallbackObserver(abc.ObserverBase[_T]):
         on_error: reactivex.typing.OnError | None,
         on_completed: reactivex.typing.OnCompleted | None,
     ) -> None:
-        self._on_next = on_next or noop
-        self._on_error = on_error or default_error
-        self._on_completed = on_completed or noop
+        self._on_next = on_next or _ignore
+        self._on_error = on_error or _raise
+        self._on_completed = on_completed or _ignore
 
     def on_next(self, value: _T) -> None:
         self._on_next(value)
@@ -160,6 +159,14 @@ class _CallbackObserver(abc.ObserverBase[_T]):
 
     def on_completed(self) -> None:
         self._on_completed()
+
+
+def _ignore(*_: object) -> None:
+    pass
+
+
+def _raise(error: Exception) -> None:
+    raise error  # as reactivex does for a subscriber that gave no on_error
 
 
 _NOTHING_TO_DISPOSE = Disposable()
