@@ -233,19 +233,27 @@ async def test_an_unsubscribed_subscription_is_not_recreated(
         await agent.unsubscribe_ex_conversations({"subscriptionId": dropped})
 
 
+async def reconnected_with_a_slow_resubscription(
+    make_agent: MakeAgent, emulator: Emulator
+) -> tuple[Agent, str]:
+    """An agent just reconnected whose conversations subscription (id returned) is still being
+    re-created: the emulator answers the re-subscription 0.3 s late."""
+    agent = make_agent().agent
+    await agent.connect()
+    kept = (await agent.subscribe_ex_conversations({"convState": ["OPEN"]})).subscription_id
+    emulator.faults.delay(".ams.aam.SubscribeExConversations", 0.3)
+    await emulator.faults.close_sockets(1001)
+    await reach(agent, AgentState.RECONNECTING)
+    await reach(agent, AgentState.CONNECTED)
+    return agent, kept
+
+
 async def test_an_unsubscribe_sent_while_its_subscription_is_recreated_waits_for_it(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
     """The caller's id must reach the server as the re-created subscription's new id, even when
     the caller unsubscribes before the re-subscription is answered."""
-    rec = make_agent()
-    agent = rec.agent
-    await agent.connect()
-    kept = (await agent.subscribe_ex_conversations({"convState": ["OPEN"]})).subscription_id
-    emulator.faults.delay(".ams.aam.SubscribeExConversations", 0.3)  # the re-subscription
-    await emulator.faults.close_sockets(1001)
-    await reach(agent, AgentState.RECONNECTING)
-    await reach(agent, AgentState.CONNECTED)
+    agent, kept = await reconnected_with_a_slow_resubscription(make_agent, emulator)
     await agent.unsubscribe_ex_conversations({"subscriptionId": kept})  # before: 400, not found
     assert emulator.calls.count(".ams.aam.UnsubscribeExConversations") == 1
     sent = emulator.calls.last(".ams.aam.UnsubscribeExConversations").body
@@ -255,14 +263,7 @@ async def test_an_unsubscribe_sent_while_its_subscription_is_recreated_waits_for
 async def test_an_unsubscribe_waiting_for_its_recreated_subscription_can_be_cancelled(
     make_agent: MakeAgent, emulator: Emulator
 ) -> None:
-    rec = make_agent()
-    agent = rec.agent
-    await agent.connect()
-    kept = (await agent.subscribe_ex_conversations({"convState": ["OPEN"]})).subscription_id
-    emulator.faults.delay(".ams.aam.SubscribeExConversations", 0.3)
-    await emulator.faults.close_sockets(1001)
-    await reach(agent, AgentState.RECONNECTING)
-    await reach(agent, AgentState.CONNECTED)
+    agent, kept = await reconnected_with_a_slow_resubscription(make_agent, emulator)
     outcomes: list[object] = []
     waiting = agent.unsubscribe_ex_conversations({"subscriptionId": kept}).subscribe(
         outcomes.append, outcomes.append
