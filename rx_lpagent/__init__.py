@@ -9,8 +9,8 @@ application configures logging, as libraries do.
 
 import logging as _logging
 
-from rx_lpagent._asyncio import CloseReason
 from rx_lpagent.agent import Agent, AgentState
+from rx_lpagent.agent._asyncio import CloseReason
 from rx_lpagent.config import (
     AgentConfig,
     AppKeyCredentials,

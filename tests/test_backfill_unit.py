@@ -11,8 +11,8 @@ import pytest
 import reactivex
 from reactivex.testing import TestScheduler
 
-from rx_lpagent._backfill import Backfill
-from rx_lpagent._ledger import DialogLedger
+from rx_lpagent.agent._backfill import Backfill
+from rx_lpagent.agent._ledger import DialogLedger
 from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.errors import BackfillError, ConfigurationError, MalformedFrameError, ServerError
 from rx_lpagent.events import AgentEvent, Backfilled, ErrorEvent, Retrying

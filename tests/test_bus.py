@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent.agent._bus import Bus, StateCell
 
 
 def test_a_raising_subscriber_does_not_break_the_stream(caplog: pytest.LogCaptureFixture) -> None:

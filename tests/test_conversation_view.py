@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from rx_lpagent._conversation_view import ConversationView
+from rx_lpagent.agent._conversation_view import ConversationView
 from rx_lpagent.protocol.frames import Notification
 
 EX = ".ams.aam.ExConversationChangeNotification"

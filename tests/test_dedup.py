@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rx_lpagent._dedup import DedupWindow
-from rx_lpagent._ledger import DialogLedger
+from rx_lpagent.agent._dedup import DedupWindow
+from rx_lpagent.agent._ledger import DialogLedger
 from rx_lpagent.protocol.frames import Notification
 
 ONLINE_EVENT = ".ams.ms.OnlineEventDistribution"

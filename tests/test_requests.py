@@ -4,7 +4,7 @@ import msgspec
 from reactivex.notification import OnError
 from reactivex.testing import TestScheduler
 
-from rx_lpagent._requests import PendingRequests, not_connected
+from rx_lpagent.agent._requests import PendingRequests, not_connected
 from rx_lpagent.errors import (
     NotConnectedError,
     RequestFailedError,

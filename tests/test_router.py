@@ -6,7 +6,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from rx_lpagent._router import MAX_CACHED_ROUTES, NotificationRouter
+from rx_lpagent.agent._router import MAX_CACHED_ROUTES, NotificationRouter
 from rx_lpagent.errors import MalformedFrameError
 from rx_lpagent.protocol import (
     AgentIdentity,

@@ -7,12 +7,12 @@ import io
 
 import pytest
 
-from rx_lpagent._console import LineConsole
 from rx_lpagent.cli import main
+from rx_lpagent.cli._console import LineConsole
+from rx_lpagent.cli.watch import watch
 from rx_lpagent.config import AgentConfig
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.recovery import Recovery
-from rx_lpagent.watch import watch
 
 FAST = Recovery().scaled(0.001)
 """The shipped policy in milliseconds: the retries show, the test stays short."""

@@ -33,9 +33,9 @@ import msgspec
 import websockets
 from websockets.asyncio.client import connect as websockets_connect
 
-from rx_lpagent._cli_support import Parser, plain, progress
 from rx_lpagent.agent import Agent
 from rx_lpagent.bench.emulator import Target, _in_process, _subprocess
+from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.config import AgentConfig, PasswordCredentials, TransportName
 from rx_lpagent.protocol import OnlineEventDistribution
 

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 
-from rx_lpagent._cli_support import Parser, plain, progress
+from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.protocol import (
     AgentIdentity,
     ContentEvent,

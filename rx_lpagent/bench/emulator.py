@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import aiohttp
 import msgspec
 
-from rx_lpagent._cli_support import Parser, plain, progress
+from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.emulator import Emulator
 
 __all__ = ["main", "measure"]

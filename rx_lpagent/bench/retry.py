@@ -17,7 +17,7 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable
 from reactivex.testing import TestScheduler
 
-from rx_lpagent._cli_support import Parser, plain, progress
+from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.errors import ServerError
 from rx_lpagent.rx import Backoff, retry_when, retry_with_backoff
 

@@ -29,7 +29,7 @@ import aiohttp
 import msgspec
 from aiohttp import web
 
-from rx_lpagent._cli_support import Parser, plain, progress
+from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.protocol import Notification, decode_frame
 from rx_lpagent.transport import (
     AiohttpSocketTransport,

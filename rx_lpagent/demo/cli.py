@@ -7,8 +7,8 @@ import asyncio
 import random
 from collections.abc import Callable
 
-from rx_lpagent._cli_support import CliError
-from rx_lpagent._console import LineConsole
+from rx_lpagent.cli._console import LineConsole
+from rx_lpagent.cli._support import CliError
 from rx_lpagent.demo.player import play
 from rx_lpagent.demo.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from rx_lpagent.demo.tally import Tally

@@ -9,8 +9,8 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 
-from rx_lpagent._console import Kind, LineConsole, describe_error, short_error
 from rx_lpagent.agent import Agent
+from rx_lpagent.cli._console import Kind, LineConsole, describe_error, short_error
 from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.demo.bot import EchoBot
 from rx_lpagent.demo.scenario import Scenario, Step

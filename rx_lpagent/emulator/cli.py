@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import msgspec
 
-from rx_lpagent._cli_support import CliError
+from rx_lpagent.cli._support import CliError
 from rx_lpagent.emulator.context import DEFAULT_IDLE_TIMEOUT
 from rx_lpagent.emulator.faults import FaultSpec, bundled_scenarios, load_scenario
 from rx_lpagent.emulator.server import Emulator

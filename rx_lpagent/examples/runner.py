@@ -25,7 +25,7 @@ from rx_lpagent import (
     LPAgentError,
     PasswordCredentials,
 )
-from rx_lpagent._cli_support import Parser, plain
+from rx_lpagent.cli._support import Parser, plain
 from rx_lpagent.emulator import Emulator
 
 __all__ = ["Bot", "Main", "Script", "main"]

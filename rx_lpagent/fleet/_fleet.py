@@ -18,8 +18,8 @@ from reactivex import operators as ops
 from reactivex.disposable import CompositeDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-from rx_lpagent._bus import Bus
 from rx_lpagent.agent import DEFAULT_RECOVERY, Agent, AgentState
+from rx_lpagent.agent._bus import Bus
 from rx_lpagent.config import (
     AgentConfig,
     AppKeyCredentials,
@@ -31,9 +31,9 @@ from rx_lpagent.events import AgentEvent, Connected, Context, ErrorEvent
 from rx_lpagent.fleet._pacing import RateLimit, now_seconds
 from rx_lpagent.fleet._services import FleetLimits, FleetServices
 from rx_lpagent.flows.backend import Backend
-from rx_lpagent.flows.live import LiveBackend
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.transport._proxy import env_proxy_session
+from rx_lpagent.transport.live import LiveBackend
 
 __all__ = ["AgentKey", "Fleet", "FleetEvent", "agent_key"]
 

@@ -1,6 +1,6 @@
 """What the flows need from the outside world, as observables.
 
-The production backend (:mod:`rx_lpagent.flows.live`) runs the REST calls and the socket on
+The production backend (:mod:`rx_lpagent.transport.live`) runs the REST calls and the socket on
 asyncio; tests can script one that answers in virtual time.
 """
 

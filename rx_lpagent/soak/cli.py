@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from typing import NoReturn
 
-from rx_lpagent._console import LineConsole
+from rx_lpagent.cli._console import LineConsole
 from rx_lpagent.soak.runner import HUNG_AFTER, Settings, SoakResult, soak
 
 __all__ = ["final_line", "passed", "register", "run"]

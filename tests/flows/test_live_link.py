@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from rx_lpagent.flows.live import LiveLink
+from rx_lpagent.transport.live import LiveLink
 from rx_lpagent.transport.socket import IncomingMessage, MessageHandler, SocketConnection
 
 pytestmark = pytest.mark.asyncio

@@ -13,13 +13,13 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from rx_lpagent.flows.live import LiveLink
 from rx_lpagent.transport import (
     AiohttpSocketTransport,
     IncomingMessage,
     SocketTransport,
     WebsocketsSocketTransport,
 )
+from rx_lpagent.transport.live import LiveLink
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _BAD_FRAME = b"\xc1\x01a"  # FIN + RSV1 (no extension negotiated) + text, 1 byte, unmasked

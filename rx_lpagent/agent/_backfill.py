@@ -25,7 +25,7 @@ from reactivex import abc
 from reactivex import operators as ops
 from reactivex.disposable import Disposable, SerialDisposable
 
-from rx_lpagent._ledger import ONLINE_EVENT, DialogLedger, event_key
+from rx_lpagent.agent._ledger import ONLINE_EVENT, DialogLedger, event_key
 from rx_lpagent.errors import BackfillError, MalformedFrameError, redact
 from rx_lpagent.events import AgentEvent, Backfilled, Context, ErrorEvent, Location, Retrying
 from rx_lpagent.flows.report import as_sdk_error

@@ -20,9 +20,9 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 
-from rx_lpagent._cli_support import plain
-from rx_lpagent._console import Kind, LineConsole, describe_error
 from rx_lpagent.agent import Agent
+from rx_lpagent.cli._console import Kind, LineConsole, describe_error
+from rx_lpagent.cli._support import plain
 from rx_lpagent.config import AgentConfig
 from rx_lpagent.demo.tally import Tally
 from rx_lpagent.errors import ConfigurationError

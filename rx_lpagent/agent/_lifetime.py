@@ -11,7 +11,7 @@ from reactivex import abc
 from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-from rx_lpagent._bus import Bus
+from rx_lpagent.agent._bus import Bus
 from rx_lpagent.errors import NotConnectedError
 
 __all__ = ["completion", "until_disposed"]

@@ -8,7 +8,7 @@ message on). After a reconnect every tracked dialog is *pending* until its backf
 events of a pending dialog are held, then delivered after the backfilled ones, all in sequence
 order and each once. Events without a sequence (chat states) or a dialog id pass straight through.
 
-The state is bounded: per dialog a :class:`~rx_lpagent._dedup.DedupWindow` (two integers), at
+The state is bounded: per dialog a :class:`~rx_lpagent.agent._dedup.DedupWindow` (two integers), at
 most ``max_dialogs`` dialogs (the oldest-tracked idle one is dropped to make room), and a dialog is
 dropped when a conversation notification says it (or its conversation) closed.
 """
@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable
 
 import msgspec
 
-from rx_lpagent._dedup import DEFAULT_WINDOW, DedupWindow
+from rx_lpagent.agent._dedup import DEFAULT_WINDOW, DedupWindow
 from rx_lpagent.protocol.frames import Notification, decode_body
 from rx_lpagent.protocol.notifications import (
     ConversationDetails,

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, overload
 
 import reactivex
 
-from rx_lpagent._bus import Bus, StateCell
+from rx_lpagent.agent._bus import Bus, StateCell
 from rx_lpagent.errors import SDKError, redact
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.protocol.frames import Notification

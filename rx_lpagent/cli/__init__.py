@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from rx_lpagent._cli_support import Parser, run_command
+from rx_lpagent.cli._support import Parser, run_command
 
 __all__ = ["COMMANDS", "main"]
 
@@ -35,7 +35,7 @@ def _register_bench(parser: argparse.ArgumentParser) -> Callable[[argparse.Names
 
 
 def _register_watch(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    from rx_lpagent import watch
+    from rx_lpagent.cli import watch
 
     return watch.register(parser)
 

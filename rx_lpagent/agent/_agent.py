@@ -21,24 +21,24 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-from rx_lpagent._asyncio import AgentAsyncio, CloseWatch
-from rx_lpagent._backfill import QUERY_MESSAGES, Backfill
-from rx_lpagent._bus import Bus, StateCell
-from rx_lpagent._conversation_view import ConversationView
-from rx_lpagent._eventlog import EventLog
 from rx_lpagent._isolation import isolated, log_raise
-from rx_lpagent._keepalive import KeepAlive
-from rx_lpagent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
-from rx_lpagent._lifetime import completion, until_disposed
-from rx_lpagent._messaging import MessagingRequests
-from rx_lpagent._periodic import Periodic
-from rx_lpagent._requests import PendingRequests, not_connected, timers_for
-from rx_lpagent._resubscribe import (
+from rx_lpagent.agent._asyncio import AgentAsyncio, CloseWatch
+from rx_lpagent.agent._backfill import QUERY_MESSAGES, Backfill
+from rx_lpagent.agent._bus import Bus, StateCell
+from rx_lpagent.agent._conversation_view import ConversationView
+from rx_lpagent.agent._eventlog import EventLog
+from rx_lpagent.agent._keepalive import KeepAlive
+from rx_lpagent.agent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
+from rx_lpagent.agent._lifetime import completion, until_disposed
+from rx_lpagent.agent._messaging import MessagingRequests
+from rx_lpagent.agent._periodic import Periodic
+from rx_lpagent.agent._requests import PendingRequests, not_connected, timers_for
+from rx_lpagent.agent._resubscribe import (
     Resubscriptions,
 )
-from rx_lpagent._retrying import RetryAnnouncer
-from rx_lpagent._router import NotificationRouter
-from rx_lpagent._single import SingleCall
+from rx_lpagent.agent._retrying import RetryAnnouncer
+from rx_lpagent.agent._router import NotificationRouter
+from rx_lpagent.agent._single import SingleCall
 from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.errors import (
     AuthenticationError,
@@ -60,7 +60,6 @@ from rx_lpagent.events import (
     Retrying,
 )
 from rx_lpagent.flows.backend import Backend, Domains, Link, Session
-from rx_lpagent.flows.live import LiveBackend
 from rx_lpagent.flows.report import as_sdk_error, reported
 from rx_lpagent.flows.steps import Opened, connect_steps, reconnect_steps, refresh_steps
 from rx_lpagent.protocol.frames import (
@@ -73,6 +72,7 @@ from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.transforms import NodeView
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RetriesExhaustedError
+from rx_lpagent.transport.live import LiveBackend
 
 __all__ = ["Agent", "AgentState"]
 
@@ -101,7 +101,7 @@ class Agent(AgentAsyncio, MessagingRequests):
     ``connect()``, ``reconnect()`` and ``refresh_session()`` are cold observables (also
     awaitable); outcomes of every step appear on :attr:`events`. The asyncio doors
     (``iter_events``, ``iter_notifications``, ``handle``, ``wait_closed``) are in
-    :class:`~rx_lpagent._asyncio.AgentAsyncio`.
+    :class:`~rx_lpagent.agent._asyncio.AgentAsyncio`.
     """
 
     def __init__(

@@ -15,18 +15,18 @@ import msgspec
 import reactivex
 from reactivex import abc
 
-from rx_lpagent._bus import Bus
-from rx_lpagent._conversation_view import ConversationView
-from rx_lpagent._ledger import DialogLedger, event_key
-from rx_lpagent._requests import Cancel, PendingRequests, Timers, timers_for
-from rx_lpagent._resubscribe import (
+from rx_lpagent.agent._bus import Bus
+from rx_lpagent.agent._conversation_view import ConversationView
+from rx_lpagent.agent._ledger import DialogLedger, event_key
+from rx_lpagent.agent._requests import Cancel, PendingRequests, Timers, timers_for
+from rx_lpagent.agent._resubscribe import (
     RESUBSCRIBED_TYPES,
     UNSUBSCRIBE_EX_CONVERSATIONS,
     Resubscriptions,
     Subscription,
 )
-from rx_lpagent._router import NotificationRouter
-from rx_lpagent._single import SingleCall
+from rx_lpagent.agent._router import NotificationRouter
+from rx_lpagent.agent._single import SingleCall
 from rx_lpagent.errors import (
     MalformedFrameError,
     NotConnectedError,

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import msgspec
 import reactivex
 
-from rx_lpagent._bus import Bus
 from rx_lpagent._isolation import OnRaise, log_raise
+from rx_lpagent.agent._bus import Bus
 from rx_lpagent.errors import MalformedFrameError
 from rx_lpagent.protocol.frames import Notification, decode_body
 from rx_lpagent.protocol.identity import AgentIdentity
