@@ -29,12 +29,13 @@ from rx_lpagent.agent._ledger import ONLINE_EVENT, DialogLedger, event_key
 from rx_lpagent.errors import BackfillError, MalformedFrameError, redact
 from rx_lpagent.events import AgentEvent, Backfilled, Context, ErrorEvent, Location, Retrying
 from rx_lpagent.flows.report import as_sdk_error
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol.frames import Notification, Response
 from rx_lpagent.recovery import Recovery
 
 __all__ = ["PAGE_SIZE", "QUERY_MESSAGES", "Backfill"]
 
-QUERY_MESSAGES = ".ams.ms.QueryMessages"
+QUERY_MESSAGES = wt.QUERY_MESSAGES
 PAGE_SIZE = 100
 """``maxQuantity`` of one history query."""
 _CONCURRENT_DIALOGS = 4

@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Iterable
 import msgspec
 
 from rx_lpagent.agent._dedup import DEFAULT_WINDOW, DedupWindow
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol.frames import Notification, decode_body
 from rx_lpagent.protocol.notifications import (
     ConversationDetails,
@@ -29,8 +30,8 @@ from rx_lpagent.protocol.notifications import (
 
 __all__ = ["EX_CONVERSATION", "ONLINE_EVENT", "DialogLedger", "EventKey", "event_key"]
 
-ONLINE_EVENT = ".ams.ms.OnlineEventDistribution"
-EX_CONVERSATION = ".ams.aam.ExConversationChangeNotification"
+ONLINE_EVENT = wt.ONLINE_EVENT_DISTRIBUTION
+EX_CONVERSATION = wt.EX_CONVERSATION_CHANGE_NOTIFICATION
 DEFAULT_MAX_DIALOGS = 10_000
 _CLOSED = "CLOSE"
 _DELETE = "DELETE"

@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from rx_lpagent.protocol import wire_types as wt
+
 __all__ = ["RESUBSCRIBED_TYPES", "Resubscriptions", "Subscription"]
 
-SET_AGENT_STATE = ".ams.routing.SetAgentState"
-UNSUBSCRIBE_EX_CONVERSATIONS = ".ams.aam.UnsubscribeExConversations"
+SET_AGENT_STATE = wt.SET_AGENT_STATE
+UNSUBSCRIBE_EX_CONVERSATIONS = wt.UNSUBSCRIBE_EX_CONVERSATIONS
 RESUBSCRIBED_TYPES = frozenset(
     {
-        ".ams.aam.SubscribeExConversations",
-        ".ams.routing.SubscribeRoutingTasks",
-        ".ams.routing.SubscribeAgentsState",
+        wt.SUBSCRIBE_EX_CONVERSATIONS,
+        wt.SUBSCRIBE_ROUTING_TASKS,
+        wt.SUBSCRIBE_AGENTS_STATE,
         SET_AGENT_STATE,
     }
 )

@@ -23,6 +23,7 @@ from rx_lpagent.protocol import (
     decode_frame,
     to_node_view,
 )
+from rx_lpagent.protocol import wire_types as wt
 
 __all__ = ["FRAME", "main", "register"]
 
@@ -32,7 +33,7 @@ _DIALOG = "816566d3-3825-4375-b2c6-82bcd000b623"
 FRAME: bytes = json.dumps(
     {
         "kind": "notification",
-        "type": ".ams.ms.OnlineEventDistribution",
+        "type": wt.ONLINE_EVENT_DISTRIBUTION,
         "body": {
             "sequence": 42,
             "originatorId": _CONSUMER,

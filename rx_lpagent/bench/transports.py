@@ -31,6 +31,7 @@ from aiohttp import web
 
 from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.protocol import Notification, decode_frame
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.transport import (
     AiohttpSocketTransport,
     IncomingMessage,
@@ -50,7 +51,7 @@ def notification_frames(count: int) -> list[bytes]:
     for sequence in range(count):
         frame = {
             "kind": "notification",
-            "type": ".ams.ms.OnlineEventDistribution",
+            "type": wt.ONLINE_EVENT_DISTRIBUTION,
             "body": {
                 "sequence": sequence,
                 "originatorId": "1bb11075bd2611b5c4d4d73bfbb156c8",

@@ -28,6 +28,7 @@ from typing import Any, Literal
 import msgspec
 
 from rx_lpagent.emulator.faults import SCENARIOS, FaultSpec, parse_faults
+from rx_lpagent.protocol import wire_types as wt
 
 __all__ = ["DEFAULT_SCENARIO", "Scenario", "Step", "StepAction", "load_scenario", "parse_scenario"]
 
@@ -120,7 +121,7 @@ DEFAULT_SCENARIO = parse_scenario(
             {
                 "at": 4.0,
                 "note": "a 429 burst: the next three replies are rate limited",
-                "faults": [{"endpoint": ".ams.ms.PublishEvent", "status": 429, "times": 3}],
+                "faults": [{"endpoint": wt.PUBLISH_EVENT, "status": 429, "times": 3}],
             },
             {
                 "at": 5.5,

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import WSMsgType
 
 from rx_lpagent.emulator.connection import Connection
-from rx_lpagent.emulator.engine import ONLINE_EVENT
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol.frames import encode
 
 __all__ = ["BENCH_DIALOG", "bench_frame_parts", "stream_notifications"]
@@ -30,7 +30,7 @@ def bench_frame_parts(dialog_id: str = BENCH_DIALOG) -> tuple[bytes, bytes]:
     frame = encode(
         {
             "kind": "notification",
-            "type": ONLINE_EVENT,
+            "type": wt.ONLINE_EVENT_DISTRIBUTION,
             "body": {
                 "sequence": _SEQUENCE_MARK,
                 "originatorId": "bench-consumer",

@@ -19,6 +19,7 @@ from rx_lpagent.emulator.answers import (
 from rx_lpagent.emulator.connection import Connection
 from rx_lpagent.emulator.engine import Engine
 from rx_lpagent.emulator.state import ROLES, Conversation, Dialog, now_ms
+from rx_lpagent.protocol import wire_types as wt
 
 __all__ = ["PARTICIPANT_ANSWERS", "update_conversation_field"]
 
@@ -58,7 +59,7 @@ def update_conversation_field(engine: Engine, connection: Connection, body: Any)
         engine.conversation_changed(conversation)
         if requeue:
             engine.route(conversation)
-    return Reply(200, "cm.UpdateConversationFieldResponse", answer)
+    return Reply(200, wt.UPDATE_CONVERSATION_FIELD_RESPONSE, answer)
 
 
 def _apply_field(

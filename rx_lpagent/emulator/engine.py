@@ -17,14 +17,11 @@ from typing import Any
 
 from rx_lpagent.emulator.connection import Connection, ExSubscription
 from rx_lpagent.emulator.state import AgentUser, Conversation, Ring, World, now_ms
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol.frames import encode
 
 __all__ = ["Engine", "notification"]
 
-EX_CONVERSATION = ".ams.aam.ExConversationChangeNotification"
-ROUTING_TASK = ".ams.routing.RoutingTaskNotification"
-AGENT_STATE = ".ams.routing.AgentStateNotification"
-ONLINE_EVENT = ".ams.ms.OnlineEventDistribution"
 PUBLISHING_ROLES = ("ASSIGNED_AGENT", "MANAGER", "CONTROLLER")
 
 
@@ -119,7 +116,7 @@ class Engine:
                 result = result or conversation.result(pids)
                 change = {"type": change_type, "result": result}
                 body = {"subscriptionId": sub.subscription_id, "changes": [change]}
-                connection.send(notification(EX_CONVERSATION, body))
+                connection.send(notification(wt.EX_CONVERSATION_CHANGE_NOTIFICATION, body))
 
     def snapshot(self, connection: Connection, sub: ExSubscription) -> bytes:
         account = self.world.accounts.get(connection.account)
@@ -133,7 +130,8 @@ class Engine:
                 sub.known.add(conversation.conv_id)
                 changes.append({"type": "UPSERT", "result": conversation.result(pids)})
         return notification(
-            EX_CONVERSATION, {"subscriptionId": sub.subscription_id, "changes": changes}
+            wt.EX_CONVERSATION_CHANGE_NOTIFICATION,
+            {"subscriptionId": sub.subscription_id, "changes": changes},
         )
 
     def add_event(
@@ -181,7 +179,7 @@ class Engine:
             )
         self._count_unread(conversation, originator_id, event)
         self.changed.set()
-        frame = notification(ONLINE_EVENT, body)
+        frame = notification(wt.ONLINE_EVENT_DISTRIBUTION, body)
         for connection in self.connections_of(conversation.account):
             if dialog_id in connection.dialogs or conversation.roles_of(connection.agent.old_id):
                 connection.send(frame)
@@ -301,7 +299,7 @@ class Engine:
                         "subscriptionId": sub_id,
                         "changes": [{"type": "UPSERT", "result": result}],
                     }
-                    connection.send(notification(ROUTING_TASK, body))
+                    connection.send(notification(wt.ROUTING_TASK_NOTIFICATION, body))
 
     def update_ring(self, agent: AgentUser, ring_id: str, state: str) -> str | None:
         """Accept or reject a ring; returns an error text or None."""
@@ -367,7 +365,9 @@ class Engine:
             }
             for agent in agents
         ]
-        return notification(AGENT_STATE, {"subscriptionId": sub_id, "changes": changes})
+        return notification(
+            wt.AGENT_STATE_NOTIFICATION, {"subscriptionId": sub_id, "changes": changes}
+        )
 
     # files
     def sign(self, relative_path: str, expires: int) -> str:

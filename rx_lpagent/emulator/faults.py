@@ -52,6 +52,7 @@ from typing import Any, Literal
 import msgspec
 
 from rx_lpagent.emulator.schemas import SCHEMAS
+from rx_lpagent.protocol import wire_types as wt
 
 __all__ = [
     "Action",
@@ -75,7 +76,7 @@ Action = Literal[
     "expire_session",
 ]
 
-DEFAULT_MALFORMED_FRAME = '{"kind":"notification","type":".ams.ms.OnlineEventDistribution",'
+DEFAULT_MALFORMED_FRAME = f'{{"kind":"notification","type":"{wt.ONLINE_EVENT_DISTRIBUTION}",'
 SOCKET_ACTIONS = frozenset({"close", "half_open", "malformed", "expire_bearer"})
 REST_ENDPOINTS = frozenset({"csds", "login", "refresh", "logout", "swift"})
 

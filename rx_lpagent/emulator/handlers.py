@@ -19,13 +19,10 @@ from rx_lpagent.emulator.connection import Connection, ExSubscription
 from rx_lpagent.emulator.conversation_fields import update_conversation_field
 from rx_lpagent.emulator.engine import PUBLISHING_ROLES, Engine, notification
 from rx_lpagent.emulator.state import AVAILABILITIES, now_ms
+from rx_lpagent.protocol import wire_types as wt
 
-__all__ = ["HANDLERS", "PUBLISH_EVENT", "BadRequest", "Reply", "publish_event"]
+__all__ = ["HANDLERS", "BadRequest", "Reply", "publish_event"]
 
-STRING_RESPONSE = ".ReqBody$StringResp"
-SUBSCRIBE_RESPONSE = ".ams.GenericSubscribe$Response"
-URL_RESPONSE = "ms.GenerateURLResponse"
-PUBLISH_EVENT = ".ams.ms.PublishEvent"
 UPLOAD_TYPES = {"JPG": "jpg", "JPEG": "jpeg", "PNG": "png", "GIF": "gif"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 PUBLISHABLE_EVENTS = frozenset(
@@ -36,7 +33,7 @@ Handler = Callable[[Engine, Connection, Any], Reply]
 
 
 def get_clock(engine: Engine, connection: Connection, body: Any) -> Reply:
-    return Reply(200, ".GetClock$Response", {"currentTime": now_ms()})
+    return Reply(200, wt.GET_CLOCK_RESPONSE, {"currentTime": now_ms()})
 
 
 def agent_request_conversation(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -46,9 +43,7 @@ def agent_request_conversation(engine: Engine, connection: Connection, body: Any
     conversation = engine.open_conversation(
         connection.account, consumer_id, str(skill), agent=connection.agent
     )
-    return Reply(
-        200, ".ams.cm.RequestConversationResponse", {"conversationId": conversation.conv_id}
-    )
+    return Reply(200, wt.REQUEST_CONVERSATION_RESPONSE, {"conversationId": conversation.conv_id})
 
 
 def subscribe_ex_conversations(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -71,7 +66,7 @@ def subscribe_ex_conversations(engine: Engine, connection: Connection, body: Any
     def send_snapshot() -> None:
         connection.send(engine.snapshot(connection, sub))
 
-    return Reply(200, SUBSCRIBE_RESPONSE, {"subscriptionId": sub.subscription_id}, send_snapshot)
+    return Reply(200, wt.SUBSCRIBE_RESPONSE, {"subscriptionId": sub.subscription_id}, send_snapshot)
 
 
 def _optional_int(body: dict[str, Any], key: str) -> int | None:
@@ -87,7 +82,7 @@ def unsubscribe_ex_conversations(engine: Engine, connection: Connection, body: A
     sub_id = _text(_object(body), "subscriptionId")
     if connection.ex_subscriptions.pop(sub_id, None) is None:
         raise BadRequest("Subscription not found")
-    return Reply(200, SUBSCRIBE_RESPONSE, {})
+    return Reply(200, wt.SUBSCRIBE_RESPONSE, {})
 
 
 def publish_event(
@@ -130,7 +125,7 @@ def publish_event(
         audience=None if audience is None else str(audience),
     )
     # a chat state is not stored: the service answers it with sequence 0
-    return Reply(200, ".ams.ms.PublishEventResponse", {"sequence": sequence or 0})
+    return Reply(200, wt.PUBLISH_EVENT_RESPONSE, {"sequence": sequence or 0})
 
 
 def update_ring_state(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -138,7 +133,7 @@ def update_ring_state(engine: Engine, connection: Connection, body: Any) -> Repl
     error = engine.update_ring(connection.agent, _text(body, "ringId"), _text(body, "ringState"))
     if error is not None:
         raise BadRequest(error)
-    return Reply(202, STRING_RESPONSE, "Ring state updated successfully")
+    return Reply(202, wt.STRING_RESPONSE, "Ring state updated successfully")
 
 
 def subscribe_routing_tasks(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -150,20 +145,18 @@ def subscribe_routing_tasks(engine: Engine, connection: Connection, body: Any) -
 
     def after() -> None:
         connection.send(
-            notification(
-                ".ams.routing.RoutingTaskNotification", {"subscriptionId": sub_id, "changes": []}
-            )
+            notification(wt.ROUTING_TASK_NOTIFICATION, {"subscriptionId": sub_id, "changes": []})
         )
         engine.route_waiting(connection.account)
 
-    return Reply(200, SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id}, after)
+    return Reply(200, wt.SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id}, after)
 
 
 def update_routing_task_subscription(engine: Engine, connection: Connection, body: Any) -> Reply:
     sub_id = body.get("subscriptionId") if isinstance(body, dict) else None
     if sub_id is None and connection.routing_subscriptions:
         sub_id = next(iter(connection.routing_subscriptions))
-    return Reply(200, SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id})
+    return Reply(200, wt.SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id})
 
 
 def get_user_profile(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -172,7 +165,7 @@ def get_user_profile(engine: Engine, connection: Connection, body: Any) -> Reply
     consumer = account.consumers.get(str(consumer_id))
     if consumer is None:
         raise BadRequest("Consumer not found", 404)
-    return Reply(200, ".ams.userprofile.GetUserProfile$Response", consumer.profile)
+    return Reply(200, wt.GET_USER_PROFILE_RESPONSE, consumer.profile)
 
 
 def set_agent_state(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -185,7 +178,7 @@ def set_agent_state(engine: Engine, connection: Connection, body: Any) -> Reply:
     if target is not None:
         agent = agent_by_user_id(engine, connection, target, "agentUserId")
     engine.set_agent_state(agent, availability, str(body.get("description", "")))
-    return Reply(202, STRING_RESPONSE, "Agent state updated successfully")
+    return Reply(202, wt.STRING_RESPONSE, "Agent state updated successfully")
 
 
 def subscribe_agents_state(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -201,7 +194,7 @@ def subscribe_agents_state(engine: Engine, connection: Connection, body: Any) ->
     def after() -> None:
         connection.send(engine.agent_state_notification(sub_id, agents))
 
-    return Reply(200, SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id}, after)
+    return Reply(200, wt.SUBSCRIBE_RESPONSE, {"subscriptionId": sub_id}, after)
 
 
 def query_messages(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -232,7 +225,7 @@ def query_messages(engine: Engine, connection: Connection, body: Any) -> Reply:
     if limit is not None:
         events = events[:limit]
     connection.dialogs.add(dialog_id)
-    return Reply(200, ".ams.ms.QueryMessages$Response", events)
+    return Reply(200, wt.QUERY_MESSAGES_RESPONSE, events)
 
 
 def _sequence(body: dict[str, Any], key: str, default: Any) -> int | None:
@@ -246,7 +239,7 @@ def _sequence(body: dict[str, Any], key: str, default: Any) -> int | None:
 
 def generate_download_url(engine: Engine, connection: Connection, body: Any) -> Reply:
     relative_path = _text(_object(body), "relativePath")
-    return Reply(200, URL_RESPONSE, engine.file_url(relative_path))
+    return Reply(200, wt.GENERATE_URL_RESPONSE, engine.file_url(relative_path))
 
 
 def generate_upload_url(engine: Engine, connection: Connection, body: Any) -> Reply:
@@ -260,28 +253,28 @@ def generate_upload_url(engine: Engine, connection: Connection, body: Any) -> Re
     relative_path = (
         f"/v1/AUTH_async-images/{connection.account}/{uuid.uuid4()}.{UPLOAD_TYPES[file_type]}"
     )
-    return Reply(200, URL_RESPONSE, engine.file_url(relative_path))
+    return Reply(200, wt.GENERATE_URL_RESPONSE, engine.file_url(relative_path))
 
 
 def generate_download_token(engine: Engine, connection: Connection, body: Any) -> Reply:
-    return Reply(200, ".ams.ms.token.GenerateDownloadTokenResponse", {"token": uuid.uuid4().hex})
+    return Reply(200, wt.GENERATE_DOWNLOAD_TOKEN_RESPONSE, {"token": uuid.uuid4().hex})
 
 
 HANDLERS: dict[str, Handler] = {
-    ".GetClock": get_clock,
-    ".ams.cm.AgentRequestConversation": agent_request_conversation,
-    ".ams.aam.SubscribeExConversations": subscribe_ex_conversations,
-    ".ams.aam.UnsubscribeExConversations": unsubscribe_ex_conversations,
-    ".ams.cm.UpdateConversationField": update_conversation_field,
-    PUBLISH_EVENT: publish_event,
-    ".ams.routing.UpdateRingState": update_ring_state,
-    ".ams.routing.SubscribeRoutingTasks": subscribe_routing_tasks,
-    ".ams.routing.UpdateRoutingTaskSubscription": update_routing_task_subscription,
-    ".ams.userprofile.GetUserProfile": get_user_profile,
-    ".ams.routing.SetAgentState": set_agent_state,
-    ".ams.routing.SubscribeAgentsState": subscribe_agents_state,
-    ".ams.ms.QueryMessages": query_messages,
-    ".ams.ms.GenerateURLForDownloadFile": generate_download_url,
-    ".ams.ms.GenerateURLForUploadFile": generate_upload_url,
-    ".ams.ms.token.GenerateDownloadToken": generate_download_token,
+    wt.GET_CLOCK: get_clock,
+    wt.AGENT_REQUEST_CONVERSATION: agent_request_conversation,
+    wt.SUBSCRIBE_EX_CONVERSATIONS: subscribe_ex_conversations,
+    wt.UNSUBSCRIBE_EX_CONVERSATIONS: unsubscribe_ex_conversations,
+    wt.UPDATE_CONVERSATION_FIELD: update_conversation_field,
+    wt.PUBLISH_EVENT: publish_event,
+    wt.UPDATE_RING_STATE: update_ring_state,
+    wt.SUBSCRIBE_ROUTING_TASKS: subscribe_routing_tasks,
+    wt.UPDATE_ROUTING_TASK_SUBSCRIPTION: update_routing_task_subscription,
+    wt.GET_USER_PROFILE: get_user_profile,
+    wt.SET_AGENT_STATE: set_agent_state,
+    wt.SUBSCRIBE_AGENTS_STATE: subscribe_agents_state,
+    wt.QUERY_MESSAGES: query_messages,
+    wt.GENERATE_URL_FOR_DOWNLOAD_FILE: generate_download_url,
+    wt.GENERATE_URL_FOR_UPLOAD_FILE: generate_upload_url,
+    wt.GENERATE_DOWNLOAD_TOKEN: generate_download_token,
 }

@@ -20,8 +20,6 @@ from rx_lpagent.emulator.context import CONTEXT, FAULT_NAMES, EmulatorContext
 from rx_lpagent.emulator.faults import SOCKET_ACTIONS, FaultSpec
 from rx_lpagent.emulator.handlers import (
     HANDLERS,
-    PUBLISH_EVENT,
-    STRING_RESPONSE,
     BadRequest,
     Reply,
     publish_event,
@@ -35,6 +33,7 @@ from rx_lpagent.emulator.schemas import (
     validate_body,
     validate_metadata,
 )
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol.frames import encode
 
 __all__ = ["API_VERSIONS", "messaging_socket"]
@@ -173,21 +172,21 @@ def _answer(
             connection.session.session_valid = False
     status = next((spec for spec in faults if spec.action in ("status", "respond")), None)
     if status is not None and status.action == "respond":
-        reply = Reply(status.status, STRING_RESPONSE, status.body)
+        reply = Reply(status.status, wt.STRING_RESPONSE, status.body)
     elif status is not None:
-        reply = Reply(status.status, STRING_RESPONSE, _status_text(status.status))
+        reply = Reply(status.status, wt.STRING_RESPONSE, _status_text(status.status))
     elif frame.type not in HANDLERS:
-        reply = Reply(400, STRING_RESPONSE, f"Unknown request type: {frame.type}")
+        reply = Reply(400, wt.STRING_RESPONSE, f"Unknown request type: {frame.type}")
     else:
         connection.hold()
         try:
             reply = _handle(ctx, connection, frame)
         except BadRequest as exc:
-            reply = Reply(exc.code, STRING_RESPONSE, str(exc))
+            reply = Reply(exc.code, wt.STRING_RESPONSE, str(exc))
         except InvalidBody as exc:
-            reply = Reply(400, STRING_RESPONSE, str(exc))
+            reply = Reply(400, wt.STRING_RESPONSE, str(exc))
         except Exception as exc:  # a bug must answer 500, never kill the socket
-            reply = Reply(500, STRING_RESPONSE, f"Internal error: {type(exc).__name__}")
+            reply = Reply(500, wt.STRING_RESPONSE, f"Internal error: {type(exc).__name__}")
     ctx.calls.record(replace(record, code=reply.code))
     connection.send(
         encode(
@@ -207,7 +206,7 @@ def _answer(
 
 def _handle(ctx: EmulatorContext, connection: Connection, frame: InboundRequest) -> Reply:
     validate_body(frame.type, frame.body)
-    if frame.type == PUBLISH_EVENT:
+    if frame.type == wt.PUBLISH_EVENT:
         # the service keeps a publish's request metadata on the event it stores and distributes
         metadata = validate_metadata(frame.metadata)
         return publish_event(ctx.engine, connection, frame.body, metadata)

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from rx_lpagent.protocol import wire_types as wt
+
 __all__ = ["InboundRequest", "InvalidBody", "decode_request", "validate_body"]
 
 
@@ -193,23 +195,23 @@ class MetadataEntry(_Body):
 
 
 SCHEMAS: dict[str, Any] = {
-    ".GetClock": dict[str, Any],
-    ".ams.cm.AgentRequestConversation": AgentRequestConversation,
-    ".ams.aam.SubscribeExConversations": SubscribeExConversations,
-    ".ams.aam.UnsubscribeExConversations": UnsubscribeExConversations,
-    ".ams.cm.UpdateConversationField": UpdateConversationField,
-    ".ams.ms.PublishEvent": PublishEvent,
-    ".ams.routing.UpdateRingState": UpdateRingState,
-    ".ams.routing.SubscribeRoutingTasks": SubscribeRoutingTasks,
-    ".ams.routing.UpdateRoutingTaskSubscription": dict[str, Any],
+    wt.GET_CLOCK: dict[str, Any],
+    wt.AGENT_REQUEST_CONVERSATION: AgentRequestConversation,
+    wt.SUBSCRIBE_EX_CONVERSATIONS: SubscribeExConversations,
+    wt.UNSUBSCRIBE_EX_CONVERSATIONS: UnsubscribeExConversations,
+    wt.UPDATE_CONVERSATION_FIELD: UpdateConversationField,
+    wt.PUBLISH_EVENT: PublishEvent,
+    wt.UPDATE_RING_STATE: UpdateRingState,
+    wt.SUBSCRIBE_ROUTING_TASKS: SubscribeRoutingTasks,
+    wt.UPDATE_ROUTING_TASK_SUBSCRIPTION: dict[str, Any],
     # the body is the bare consumer id
-    ".ams.userprofile.GetUserProfile": str,
-    ".ams.routing.SetAgentState": SetAgentState,
-    ".ams.routing.SubscribeAgentsState": SubscribeAgentsState,
-    ".ams.ms.QueryMessages": QueryMessages,
-    ".ams.ms.GenerateURLForDownloadFile": GenerateURLForDownloadFile,
-    ".ams.ms.GenerateURLForUploadFile": GenerateURLForUploadFile,
-    ".ams.ms.token.GenerateDownloadToken": dict[str, Any],
+    wt.GET_USER_PROFILE: str,
+    wt.SET_AGENT_STATE: SetAgentState,
+    wt.SUBSCRIBE_AGENTS_STATE: SubscribeAgentsState,
+    wt.QUERY_MESSAGES: QueryMessages,
+    wt.GENERATE_URL_FOR_DOWNLOAD_FILE: GenerateURLForDownloadFile,
+    wt.GENERATE_URL_FOR_UPLOAD_FILE: GenerateURLForUploadFile,
+    wt.GENERATE_DOWNLOAD_TOKEN: dict[str, Any],
 }
 """Wire type -> the schema its body must fit."""
 

@@ -6,6 +6,7 @@
 * :mod:`.messaging_events`: dialog events (ContentEvent ...), decoded lazily.
 * :mod:`.values`: the closed value sets as StrEnum constants (decoding stays lenient).
 * :mod:`.wire`: the shared conventions (camelCase, unknown fields, one-or-many lists).
+* :mod:`.wire_types`: every ``type`` string of the protocol, the one place they are spelled.
 * :mod:`.transforms` and :mod:`.filling`: the Node SDK's view, inbound and outbound.
 """
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol._js import js_truthy
 from rx_lpagent.protocol.identity import AgentIdentity
 
@@ -80,26 +81,26 @@ def _subscribe_agents_state(body: dict[str, Any], identity: AgentIdentity) -> No
 _Filler = Callable[[dict[str, Any], AgentIdentity], None]
 
 _FILLERS: dict[str, tuple[str, _Filler]] = {
-    ".ams.routing.SetAgentState": (".ams.routing.SetAgentState", _set_agent_state),
-    ".ams.cm.UpdateConversationField": (
-        ".ams.cm.UpdateConversationField",
+    wt.SET_AGENT_STATE: (wt.SET_AGENT_STATE, _set_agent_state),
+    wt.UPDATE_CONVERSATION_FIELD: (
+        wt.UPDATE_CONVERSATION_FIELD,
         _update_conversation_field,
     ),
-    ".ams.routing.SubscribeRoutingTasks": (
-        ".ams.routing.SubscribeRoutingTasks",
+    wt.SUBSCRIBE_ROUTING_TASKS: (
+        wt.SUBSCRIBE_ROUTING_TASKS,
         _subscribe_routing_tasks,
     ),
-    ".ams.aam.SubscribeExConversations": (
-        ".ams.aam.SubscribeExConversations",
+    wt.SUBSCRIBE_EX_CONVERSATIONS: (
+        wt.SUBSCRIBE_EX_CONVERSATIONS,
         _subscribe_ex_conversations,
     ),
-    "ms.SubscribeMessagingEvents": (".ams.ms.QueryMessages", _subscribe_messaging_events),
-    ".ams.cm.AgentRequestConversation": (
-        ".ams.cm.AgentRequestConversation",
+    wt.NODE_SUBSCRIBE_MESSAGING_EVENTS: (wt.QUERY_MESSAGES, _subscribe_messaging_events),
+    wt.AGENT_REQUEST_CONVERSATION: (
+        wt.AGENT_REQUEST_CONVERSATION,
         _agent_request_conversation,
     ),
-    ".ams.routing.SubscribeAgentsState": (
-        ".ams.routing.SubscribeAgentsState",
+    wt.SUBSCRIBE_AGENTS_STATE: (
+        wt.SUBSCRIBE_AGENTS_STATE,
         _subscribe_agents_state,
     ),
 }

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from rx_lpagent.errors import MalformedFrameError
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol.messaging_events import (
     ContentEvent,
     MessagingEvent,
@@ -228,10 +229,10 @@ class RingUpdated(WireStruct):
 
 
 NOTIFICATION_TYPES: dict[str, type[WireStruct]] = {
-    ".ams.aam.ExConversationChangeNotification": ExConversationChangeNotification,
-    ".ams.routing.RoutingTaskNotification": RoutingTaskNotification,
-    ".ams.routing.AgentStateNotification": AgentStateNotification,
-    ".ams.ms.OnlineEventDistribution": OnlineEventDistribution,
-    ".ams.routing.RingUpdated": RingUpdated,
+    wt.EX_CONVERSATION_CHANGE_NOTIFICATION: ExConversationChangeNotification,
+    wt.ROUTING_TASK_NOTIFICATION: RoutingTaskNotification,
+    wt.AGENT_STATE_NOTIFICATION: AgentStateNotification,
+    wt.ONLINE_EVENT_DISTRIBUTION: OnlineEventDistribution,
+    wt.RING_UPDATED: RingUpdated,
 }
 """Raw wire type -> body struct (decode with :func:`~rx_lpagent.protocol.decode_body`)."""

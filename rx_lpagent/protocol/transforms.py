@@ -30,6 +30,7 @@ from typing import Any
 import msgspec
 
 from rx_lpagent.errors import MalformedFrameError
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol._js import UNDEFINED, JSTypeError, js_delete, js_get, js_string, js_truthy
 from rx_lpagent.protocol.filling import fill_request
 from rx_lpagent.protocol.frames import Notification
@@ -43,8 +44,6 @@ __all__ = [
     "to_node_view",
     "user_profile_to_sdes",
 ]
-
-MESSAGING_EVENT_NOTIFICATION = "ms.MessagingEventNotification"
 
 
 class NodeView(msgspec.Struct, frozen=True):
@@ -115,7 +114,7 @@ def _ex_conversation_change(body: Any, identity: AgentIdentity) -> NodeView:
     for change in _array(body, "changes"):
         if js_truthy(change) and js_truthy(js_get(change, "result")):
             _ex_conversation(js_get(change, "result"), identity, warnings)
-    return NodeView("cqm.ExConversationChangeNotification", body, tuple(warnings))
+    return NodeView(wt.NODE_EX_CONVERSATION_CHANGE_NOTIFICATION, body, tuple(warnings))
 
 
 def _ex_conversation(result: Any, identity: AgentIdentity, warnings: list[str]) -> None:
@@ -171,13 +170,13 @@ def _routing_task(body: Any, identity: AgentIdentity) -> NodeView:
         for ring in _array(result, "ringsDetails"):
             for key in ("brandId", "convId", "consumerId", "skillId"):
                 js_delete(ring, key)
-    return NodeView("routing.RoutingTaskNotification", body)
+    return NodeView(wt.NODE_ROUTING_TASK_NOTIFICATION, body)
 
 
 def _agent_state(body: Any, identity: AgentIdentity) -> NodeView:
     for change in _array(body, "changes"):
         js_delete(js_get(change, "result"), "agentUserId")
-    return NodeView("routing.AgentStateNotification", body)
+    return NodeView(wt.NODE_AGENT_STATE_NOTIFICATION, body)
 
 
 def _as_message_change(event: Any, identity: AgentIdentity) -> Any:
@@ -191,7 +190,7 @@ def _as_message_change(event: Any, identity: AgentIdentity) -> Any:
 def _messaging_notification(dialog_id: Any, changes: list[Any]) -> NodeView:
     body: dict[str, Any] = {} if dialog_id is UNDEFINED else {"dialogId": dialog_id}
     body["changes"] = changes
-    return NodeView(MESSAGING_EVENT_NOTIFICATION, body)
+    return NodeView(wt.NODE_MESSAGING_EVENT_NOTIFICATION, body)
 
 
 def _online_event(body: Any, identity: AgentIdentity) -> NodeView:
@@ -200,15 +199,15 @@ def _online_event(body: Any, identity: AgentIdentity) -> NodeView:
 
 
 def _ring_updated(body: Any, identity: AgentIdentity) -> NodeView:
-    return NodeView("deprecated", None)
+    return NodeView(wt.NODE_DEPRECATED, None)
 
 
 _INBOUND = {
-    ".ams.aam.ExConversationChangeNotification": _ex_conversation_change,
-    ".ams.routing.RoutingTaskNotification": _routing_task,
-    ".ams.routing.AgentStateNotification": _agent_state,
-    ".ams.ms.OnlineEventDistribution": _online_event,
-    ".ams.routing.RingUpdated": _ring_updated,
+    wt.EX_CONVERSATION_CHANGE_NOTIFICATION: _ex_conversation_change,
+    wt.ROUTING_TASK_NOTIFICATION: _routing_task,
+    wt.AGENT_STATE_NOTIFICATION: _agent_state,
+    wt.ONLINE_EVENT_DISTRIBUTION: _online_event,
+    wt.RING_UPDATED: _ring_updated,
 }
 
 _BAD_INPUT = (

@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from rx_lpagent.emulator import Faults
+from rx_lpagent.protocol import wire_types as wt
 
 __all__ = ["FAULTS", "Fault", "pick"]
 
-REQUEST_TYPE = ".GetClock"
+REQUEST_TYPE = wt.GET_CLOCK
 """The request type the soak sends, and the one its 429/5xx answers are armed on."""
 
 
