@@ -70,6 +70,7 @@ from rx_lpagent.protocol.frames import (
 )
 from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.transforms import NodeView
+from rx_lpagent.protocol.wire_types import GET_CLOCK
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RetriesExhaustedError
 from rx_lpagent.transport.live import LiveBackend
@@ -679,7 +680,7 @@ class Agent(AgentAsyncio, MessagingRequests):
                 self._keepalive_interval,
                 self._keepalive_timeout,
                 get_clock=lambda timeout, on_response, on_error: self._pending.start(
-                    ".GetClock",
+                    GET_CLOCK,
                     {},
                     timeout=timeout,
                     timers=timers,

@@ -11,26 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rx_lpagent.protocol import wire_types as wt
+from rx_lpagent.protocol.request_specs import RequestSpec
 
 __all__ = ["RESUBSCRIBED_TYPES", "Resubscriptions", "Subscription"]
 
-SET_AGENT_STATE = wt.SET_AGENT_STATE
-UNSUBSCRIBE_EX_CONVERSATIONS = wt.UNSUBSCRIBE_EX_CONVERSATIONS
 RESUBSCRIBED_TYPES = frozenset(
     {
         wt.SUBSCRIBE_EX_CONVERSATIONS,
         wt.SUBSCRIBE_ROUTING_TASKS,
         wt.SUBSCRIBE_AGENTS_STATE,
-        SET_AGENT_STATE,
+        wt.SET_AGENT_STATE,
     }
 )
+"""Wire types of the requests re-created after a reconnect."""
 
 
 @dataclass
 class Subscription:
-    node_type: str
+    spec: RequestSpec[Any, Any]
     body: object
     headers: object = None
     metadata: object = None
@@ -55,7 +56,7 @@ class Resubscriptions:
 
     def remember(self, subscription: Subscription, reply: object) -> None:
         """Note a request that succeeded, if it is one to re-create after a reconnect."""
-        if subscription.node_type == SET_AGENT_STATE:
+        if subscription.spec.wire_type == wt.SET_AGENT_STATE:
             self.agent_state = subscription
             return
         subscription_id = getattr(reply, "subscription_id", None)

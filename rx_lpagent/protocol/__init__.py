@@ -1,7 +1,9 @@
 """The pure protocol core: frames, request and notification bodies, codecs. No I/O, no awaits.
 
 * :mod:`.frames`: the three frame kinds and the one decode entry point.
-* :mod:`.requests`: bodies and replies of the 16 requests, and ``REQUEST_TYPES``.
+* :mod:`.requests`: bodies and replies of the 16 requests.
+* :mod:`.request_specs`: the typed table of the 16 requests (wire, body and reply types), and
+  ``REQUEST_TYPES``.
 * :mod:`.notifications`: raw notification bodies, and ``NOTIFICATION_TYPES``.
 * :mod:`.messaging_events`: dialog events (ContentEvent ...), decoded lazily.
 * :mod:`.values`: the closed value sets as StrEnum constants (decoding stays lenient).
@@ -42,8 +44,8 @@ from rx_lpagent.protocol.notifications import (
     RingUpdated,
     RoutingTaskNotification,
 )
+from rx_lpagent.protocol.request_specs import REQUEST_TYPES, RequestSpec, decode_response_body
 from rx_lpagent.protocol.requests import (
-    REQUEST_TYPES,
     AgentRequestConversation,
     ConversationField,
     ConversationStateField,
@@ -58,7 +60,6 @@ from rx_lpagent.protocol.requests import (
     PublishEvent,
     PublishEventResponse,
     QueryMessages,
-    RequestSpec,
     SetAgentState,
     SkillField,
     SubscribeAgentsState,
@@ -70,7 +71,6 @@ from rx_lpagent.protocol.requests import (
     UpdateConversationField,
     UpdateRingState,
     UserProfile,
-    decode_response_body,
 )
 from rx_lpagent.protocol.transforms import (
     NodeView,

@@ -1,25 +1,22 @@
 """Typed bodies of the 16 requests of the Node SDK (PROTOCOL.md section 3.1) and their replies.
 
-Build a body, encode it with :func:`~rx_lpagent.protocol.encode_request`; decode a reply with
-:func:`decode_response_body`. Optional fields default to ``None`` (or empty) and are left off the
-wire. Fields the Node SDK fills itself (``channelType``, ``brandId``, ``agentId``...) are optional
-here too: :func:`~rx_lpagent.protocol.transforms.fill_request` adds them.
+Build a body, encode it with :func:`~rx_lpagent.protocol.encode_request`; which body and reply
+belong to which request is :mod:`~rx_lpagent.protocol.request_specs`' table. Optional fields
+default to ``None`` (or empty) and are left off the wire. Fields the Node SDK fills itself
+(``channelType``, ``brandId``, ``agentId``...) are optional here too:
+:func:`~rx_lpagent.protocol.transforms.fill_request` adds them.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 
-from rx_lpagent.errors import MalformedFrameError
-from rx_lpagent.protocol.frames import decode_body
 from rx_lpagent.protocol.messaging_events import MessagingEvent
-from rx_lpagent.protocol.notifications import OnlineEventDistribution
 from rx_lpagent.protocol.wire import OneOrMany, WireStruct, as_list
 
 __all__ = [
-    "REQUEST_TYPES",
     "AgentRequestConversation",
     "AuthenticatedData",
     "CSATRateField",
@@ -37,7 +34,6 @@ __all__ = [
     "PublishEvent",
     "PublishEventResponse",
     "QueryMessages",
-    "RequestSpec",
     "SetAgentState",
     "SkillField",
     "SubscribeAgentsState",
@@ -50,7 +46,6 @@ __all__ = [
     "UpdateConversationField",
     "UpdateRingState",
     "UserProfile",
-    "decode_response_body",
 ]
 
 
@@ -256,130 +251,3 @@ class UserProfile(WireStruct):
     private_data: PrivateData | None = None
     authenticated_data: AuthenticatedData | None = None
     claims: ProfileClaims | None = None
-
-
-class RequestSpec(NamedTuple):
-    """One request type: wire type, body and reply types, and its names."""
-
-    wire_type: str
-    """The ``type`` sent on the socket."""
-    body_type: Any
-    response_type: Any
-    """Type of a success reply's body (``str`` for 202 string replies, ``Any`` if undocumented)."""
-    node_type: str
-    """The type the Node SDK method starts from (differs only for subscribeMessagingEvents)."""
-    node_method: str
-    """The Node SDK method name, e.g. ``publishEvent``."""
-    method_name: str
-    """The snake_case name, e.g. ``publish_event``."""
-
-
-def _spec(
-    wire_type: str, body: Any, response: Any, method: str, *, node_type: str | None = None
-) -> RequestSpec:
-    node_type = node_type or wire_type
-    node_method = node_type.rsplit(".", 1)[-1]
-    node_method = node_method[0].lower() + node_method[1:]
-    return RequestSpec(wire_type, body, response, node_type, node_method, method)
-
-
-REQUEST_TYPES: dict[str, RequestSpec] = {
-    spec.wire_type: spec
-    for spec in (
-        _spec(".GetClock", GetClock, GetClockResponse, "get_clock"),
-        _spec(
-            ".ams.cm.AgentRequestConversation",
-            AgentRequestConversation,
-            Any,
-            "agent_request_conversation",
-        ),
-        _spec(
-            ".ams.aam.SubscribeExConversations",
-            SubscribeExConversations,
-            SubscribeResponse,
-            "subscribe_ex_conversations",
-        ),
-        _spec(
-            ".ams.aam.UnsubscribeExConversations",
-            UnsubscribeExConversations,
-            Any,
-            "unsubscribe_ex_conversations",
-        ),
-        _spec(
-            ".ams.cm.UpdateConversationField",
-            UpdateConversationField,
-            Any,
-            "update_conversation_field",
-        ),
-        _spec(".ams.ms.PublishEvent", PublishEvent, PublishEventResponse, "publish_event"),
-        _spec(".ams.routing.UpdateRingState", UpdateRingState, str, "update_ring_state"),
-        _spec(
-            ".ams.routing.SubscribeRoutingTasks",
-            SubscribeRoutingTasks,
-            SubscribeResponse,
-            "subscribe_routing_tasks",
-        ),
-        _spec(
-            ".ams.routing.UpdateRoutingTaskSubscription",
-            dict[str, Any],
-            Any,
-            "update_routing_task_subscription",
-        ),
-        _spec(".ams.userprofile.GetUserProfile", str, UserProfile, "get_user_profile"),
-        _spec(".ams.routing.SetAgentState", SetAgentState, str, "set_agent_state"),
-        _spec(
-            ".ams.routing.SubscribeAgentsState",
-            SubscribeAgentsState,
-            SubscribeResponse,
-            "subscribe_agents_state",
-        ),
-        _spec(
-            ".ams.ms.QueryMessages",
-            QueryMessages,
-            list[OnlineEventDistribution],
-            "subscribe_messaging_events",
-            node_type="ms.SubscribeMessagingEvents",
-        ),
-        _spec(
-            ".ams.ms.GenerateURLForDownloadFile",
-            GenerateURLForDownloadFile,
-            GeneratedURL,
-            "generate_url_for_download_file",
-        ),
-        _spec(
-            ".ams.ms.GenerateURLForUploadFile",
-            GenerateURLForUploadFile,
-            GeneratedURL,
-            "generate_url_for_upload_file",
-        ),
-        _spec(
-            ".ams.ms.token.GenerateDownloadToken",
-            dict[str, Any],
-            Any,
-            "generate_download_token",
-        ),
-    )
-}
-"""Wire type -> :class:`RequestSpec`, for the 16 requests (``ms.SubscribeMessagingEvents`` is
-keyed by what it sends, ``.ams.ms.QueryMessages``)."""
-
-_LIST_ITEM_TYPES: dict[Any, Any] = {
-    list[OnlineEventDistribution]: list[OnlineEventDistribution] | OnlineEventDistribution,
-}
-
-
-def decode_response_body(wire_type: str, raw: msgspec.Raw | bytes) -> Any | MalformedFrameError:
-    """A success reply's body, typed by the request's :class:`RequestSpec`. Never raises.
-
-    A list reply that arrives as its bare element comes back as a one-element list; the
-    body of an unknown request type comes back as plain JSON values.
-    """
-    spec = REQUEST_TYPES.get(wire_type)
-    response_type = Any if spec is None else spec.response_type
-    lenient_type = _LIST_ITEM_TYPES.get(response_type)
-    if lenient_type is None:
-        return decode_body(raw, response_type)
-    result = decode_body(raw, lenient_type)
-    if isinstance(result, MalformedFrameError):
-        return result
-    return as_list(result)

@@ -14,6 +14,7 @@ from rx_lpagent.emulator import Emulator
 from rx_lpagent.errors import MalformedFrameError, SDKError
 from rx_lpagent.events import Closed, ErrorEvent
 from rx_lpagent.protocol import ExConversationChangeNotification, decode_frame
+from rx_lpagent.protocol.request_specs import GET_CLOCK
 from tests.agent.conftest import MakeAgent
 from tests.agent.waiting import error_at, first, settled
 
@@ -98,7 +99,7 @@ async def test_request_methods_never_raise_at_call_time(
         lambda: agent.request(".GetClock", {}, headers=Unencodable()),
         lambda: agent.publish_event(Unencodable()),  # type: ignore[arg-type]
         lambda: agent.update_conversation_field(Unencodable()),  # type: ignore[arg-type]
-        lambda: agent.call(".GetClock", {}, metadata=Unencodable()),
+        lambda: agent.call(GET_CLOCK, {}, metadata=Unencodable()),
         lambda: agent.get_clock(timeout="5"),  # type: ignore[arg-type]
     ]
     before_connect = [make() for make in calls]  # nothing runs (or raises) until awaited

@@ -42,6 +42,7 @@ from rx_lpagent.protocol import (
     UpdateRingState,
     decode_body,
     decode_frame,
+    decode_response_body,
     encode,
     encode_request,
 )
@@ -52,7 +53,6 @@ from rx_lpagent.protocol.requests import (
     SubscribeResponse,
     TempUrlParams,
     UserProfile,
-    decode_response_body,
 )
 
 CONV = "816566d3-3825-4375-b2c6-82bcd000b623"

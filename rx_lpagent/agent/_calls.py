@@ -1,0 +1,306 @@
+"""What a typed request does around the socket: fill, send, decode, remember, re-create.
+
+:func:`send` runs one :class:`~rx_lpagent.protocol.request_specs.RequestSpec` on the host's
+current socket: it fills the body as the Node SDK does, decodes the reply as the spec says,
+notes what must be re-created after a reconnect, and replays a history query's events to the
+Node-view stream. :func:`resubscribe` re-creates all of that on a new socket.
+
+The host (the Agent) is whatever satisfies :class:`MessagingHost`: these functions read its
+socket-level state through that interface and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+import msgspec
+import reactivex
+from reactivex import abc
+
+from rx_lpagent.agent._bus import Bus
+from rx_lpagent.agent._conversation_view import ConversationView
+from rx_lpagent.agent._ledger import DialogLedger, event_key
+from rx_lpagent.agent._requests import Cancel, PendingRequests, timers_for
+from rx_lpagent.agent._resubscribe import RESUBSCRIBED_TYPES, Resubscriptions, Subscription
+from rx_lpagent.agent._router import NotificationRouter
+from rx_lpagent.agent._single import SingleCall
+from rx_lpagent.errors import (
+    MalformedFrameError,
+    NotConnectedError,
+    RequestFailedError,
+    RequestTimeoutError,
+    Service,
+    TransportError,
+)
+from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
+from rx_lpagent.flows.report import as_sdk_error
+from rx_lpagent.protocol import wire_types as wt
+from rx_lpagent.protocol.filling import fill_request
+from rx_lpagent.protocol.frames import Response
+from rx_lpagent.protocol.identity import AgentIdentity
+from rx_lpagent.protocol.request_specs import RequestSpec
+from rx_lpagent.protocol.transforms import query_messages_to_node_view
+
+__all__ = ["MessagingHost", "resubscribe", "send", "start_request"]
+
+_R = TypeVar("_R")
+
+_history_decoder = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+class MessagingHost(Protocol):
+    """What the agent provides to its requests: who it is, its current socket's pending
+    requests, where outcomes are reported, and the state re-created after a reconnect."""
+
+    _events: Bus[AgentEvent]
+    _pending: PendingRequests
+    """The current socket's requests (a refusing stand-in while there is no socket)."""
+    _request_timeout: float
+    _router: NotificationRouter
+    _resubscriptions: Resubscriptions
+    _ledger: DialogLedger | None
+    _conversations: ConversationView | None
+
+    @property
+    def identity(self) -> AgentIdentity | None: ...
+
+    @property
+    def connected(self) -> bool: ...
+
+    def _scheduler(self, scheduler: abc.SchedulerBase | None = None) -> abc.SchedulerBase: ...
+
+    def _report_transform(self, error: MalformedFrameError) -> None: ...
+
+    def _callback_raised(self, where: str, error: Exception) -> None: ...
+
+
+def _nothing() -> None:
+    pass
+
+
+def send(
+    host: MessagingHost,
+    spec: RequestSpec[Any, _R],
+    body: object,
+    *,
+    headers: object,
+    metadata: object,
+    timeout: float | None,
+    remember: bool,
+) -> reactivex.Observable[_R]:
+    """A cold observable of ``spec``'s typed reply to ``body`` (filled as the Node SDK does);
+    ``remember``: note it for re-creation after a reconnect, if it is of a kind re-created."""
+    node_type = spec.node_type
+
+    def start(
+        on_value: Callable[[_R], None],
+        on_error: Callable[[Exception], None],
+        scheduler: abc.SchedulerBase | None,
+    ) -> Cancel:
+        identity = host.identity
+        if identity is None or not host.connected:
+            on_error(NotConnectedError())
+            return _nothing
+        sent, unsubscribed = body, None
+        if node_type == wt.UNSUBSCRIBE_EX_CONVERSATIONS:
+            recreated = host._resubscriptions.being_recreated(_subscription_id(body) or "")
+            if recreated is not None:
+                return _after(recreated, lambda: start(on_value, on_error, scheduler))
+            sent, unsubscribed = _unsubscribe_body(host._resubscriptions, body)
+        wire_type, filled = fill_request(node_type, sent, identity)
+
+        def typed(response: Response) -> None:
+            reply = spec.decode_reply(response.body)
+            if isinstance(reply, MalformedFrameError):
+                on_error(reply)
+                return
+            if node_type == wt.NODE_SUBSCRIBE_MESSAGING_EVENTS:
+                _replay_history(host, filled, response, identity)
+            if remember and wire_type in RESUBSCRIBED_TYPES:
+                host._resubscriptions.remember(Subscription(spec, body, headers, metadata), reply)
+            if unsubscribed is not None:  # only once it is gone: a failed one stays
+                host._resubscriptions.forget(unsubscribed)
+                if host._conversations is not None and isinstance(sent, Mapping):
+                    host._conversations.forget(str(sent.get("subscriptionId")))
+            on_value(reply)
+
+        return start_request(
+            host,
+            wire_type,
+            filled,
+            headers=headers,
+            metadata=metadata,
+            timeout=timeout,
+            on_response=typed,
+            on_error=on_error,
+            scheduler=scheduler,
+        )
+
+    return SingleCall(start, host._callback_raised)
+
+
+def start_request(
+    host: MessagingHost,
+    type_: str,
+    body: object,
+    *,
+    headers: object,
+    metadata: object,
+    timeout: float | None,
+    on_response: Callable[[Response], None],
+    on_error: Callable[[Exception], None],
+    scheduler: abc.SchedulerBase | None,
+) -> Cancel:
+    """Send on the host's current socket; failures are also reported on its events."""
+
+    def failed(error: Exception) -> None:
+        _report_request_error(host._events, error)
+        on_error(error)
+
+    return host._pending.start(
+        type_,
+        body,
+        timeout=host._request_timeout if timeout is None else timeout,
+        timers=timers_for(host._scheduler(scheduler)),
+        on_response=on_response,
+        on_error=failed,
+        headers=headers,
+        metadata=metadata,
+    )
+
+
+def resubscribe(host: MessagingHost, on_done: Callable[[], None] = _nothing) -> None:
+    """Re-create, on the new socket, what the caller subscribed to through the agent;
+    ``on_done`` runs once every one of them was answered (or failed)."""
+    resubscriptions = host._resubscriptions
+    replay = resubscriptions.to_replay()
+    remaining = len(replay)
+    if not remaining:
+        on_done()
+
+    def one_done() -> None:
+        nonlocal remaining
+        remaining -= 1
+        if remaining == 0:
+            on_done()
+
+    for original_id, sub in replay:
+
+        def moved(
+            reply: Any, original_id: str | None = original_id, sub: Subscription = sub
+        ) -> None:
+            if original_id is not None:
+                old_id = resubscriptions.current_id(original_id)
+                resubscriptions.moved(original_id, reply)
+                if host._conversations is not None:
+                    new_id = resubscriptions.current_id(original_id)
+                    host._conversations.moved(old_id, new_id)
+            sub.recreated()
+            one_done()
+
+        def failed(error: Exception, sub: Subscription = sub) -> None:
+            sub.recreated()
+            one_done()
+            if isinstance(error, TransportError) and not host.connected:
+                return  # the socket went away meanwhile: the next one re-creates it all
+            host._events.emit(
+                ErrorEvent(as_sdk_error(error, Service.MESSAGING), Context(Location.RESUBSCRIBE))
+            )
+
+        if original_id is not None:
+            sub.recreating()
+        again = send(
+            host,
+            sub.spec,
+            sub.body,
+            headers=sub.headers,
+            metadata=sub.metadata,
+            timeout=None,
+            remember=False,
+        )
+        again.subscribe(moved, failed, scheduler=host._scheduler())
+
+
+def _report_request_error(events: Bus[AgentEvent], error: Exception) -> None:
+    if isinstance(error, RequestTimeoutError):
+        events.emit(ErrorEvent(error, Context(Location.REQUEST_TIMEOUT)))
+    elif isinstance(error, RequestFailedError):
+        events.emit(ErrorEvent(error, Context(Location.REQUEST_FAILED)))
+
+
+def _unsubscribe_body(resubscriptions: Resubscriptions, body: object) -> tuple[object, str | None]:
+    """The body with the id the server knows the subscription by now, and the caller's id."""
+    if isinstance(body, msgspec.Struct):
+        body = msgspec.to_builtins(body)
+    original = _subscription_id(body)
+    if original is None or not isinstance(body, Mapping):
+        return body, None
+    return {**body, "subscriptionId": resubscriptions.current_id(original)}, original
+
+
+def _subscription_id(body: object) -> str | None:
+    """The ``subscriptionId`` an unsubscribe names (a wire dict or a body struct)."""
+    if isinstance(body, msgspec.Struct):
+        body = msgspec.to_builtins(body)
+    original = body.get("subscriptionId") if isinstance(body, Mapping) else None
+    return original if isinstance(original, str) else None
+
+
+def _after(subscription: Subscription, resume: Callable[[], Cancel]) -> Cancel:
+    """Run ``resume`` once ``subscription`` is re-created; the result cancels either."""
+    cancel_resumed: Cancel = _nothing
+
+    def run() -> None:
+        nonlocal cancel_resumed
+        cancel_resumed = resume()
+
+    assert subscription.waiting is not None
+    subscription.waiting.append(run)
+
+    def cancel() -> None:
+        if subscription.waiting is not None and run in subscription.waiting:
+            subscription.waiting.remove(run)
+        cancel_resumed()
+
+    return cancel
+
+
+def _replay_history(
+    host: MessagingHost, query: object, response: Response, identity: AgentIdentity
+) -> None:
+    if host._ledger is not None:
+        _note_history(host._ledger, query, response)
+    view = query_messages_to_node_view(response.body, identity)
+    if isinstance(view, MalformedFrameError):
+        host._report_transform(view)
+    elif view is not None:
+        host._router.emit_node_view(view)
+
+
+def _note_history(ledger: DialogLedger, query: object, response: Response) -> None:
+    """The caller's own history query: its dialog is one to backfill after a reconnect,
+    even if it has no events yet (they may come while the socket is down)."""
+    try:
+        events = _history_decoder.decode(response.body)
+    except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
+        events = [response.body]  # one bare event counts as a list of one
+    sequences: dict[str, list[int]] = {}
+    asked, since = _asked_dialog(query)
+    if asked:
+        sequences[asked] = []
+    for raw in events:
+        key = event_key(raw)
+        if key is not None and key.sequence is not None:
+            sequences.setdefault(key.dialog_id, []).append(key.sequence)
+    for dialog_id, seen in sequences.items():
+        ledger.note_history(dialog_id, seen, since=since if dialog_id == asked else None)
+
+
+def _asked_dialog(query: object) -> tuple[str, int | None]:
+    """The dialog id and ``newerThanSequence`` of a history query body ("" if it has none)."""
+    if not isinstance(query, Mapping):
+        return "", None
+    dialog_id, newer = query.get("dialogId"), query.get("newerThanSequence")
+    since = newer if isinstance(newer, int) and not isinstance(newer, bool) else None
+    return (dialog_id if isinstance(dialog_id, str) else ""), since
