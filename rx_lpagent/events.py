@@ -5,7 +5,7 @@ Every step of a flow reports a :class:`SuccessEvent` or an :class:`ErrorEvent` w
 exactly the Node SDK's strings; the rest are rx_lpagent's own, for the places the Node SDK reports
 nothing (the socket, keep-alive, requests, frames, notifications, recovery)::
 
-    agent.events.pipe(under_location("RefreshSession"), errors()).subscribe(alert)
+    agent.events.pipe(under_location("RefreshSession"), failures()).subscribe(alert)
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = [
     "Retrying",
     "SuccessEvent",
     "at_location",
-    "errors",
+    "failures",
     "matching_location",
     "of_kind",
     "successes",
@@ -248,8 +248,9 @@ def of_kind(
     return narrow
 
 
-def errors() -> Callable[[reactivex.Observable[AgentEvent]], reactivex.Observable[ErrorEvent]]:
-    """Keep :class:`ErrorEvent` only."""
+def failures() -> Callable[[reactivex.Observable[AgentEvent]], reactivex.Observable[ErrorEvent]]:
+    """Keep :class:`ErrorEvent` only. (Not named ``errors``: that is the
+    :mod:`rx_lpagent.errors` module, which a top-level name must not shadow.)"""
     return of_kind(ErrorEvent)
 
 

@@ -13,7 +13,7 @@ from rx_lpagent.events import (
     Location,
     SuccessEvent,
     at_location,
-    errors,
+    failures,
     matching_location,
     of_kind,
     successes,
@@ -110,7 +110,7 @@ def test_kind_filters_are_typed() -> None:
     def code_of(event: ErrorEvent) -> int | None:
         return event.error.code
 
-    source.pipe(errors(), ops.map(code_of)).subscribe(codes.append)
+    source.pipe(failures(), ops.map(code_of)).subscribe(codes.append)
     assert codes == [503, 503]
     assert len(_run(successes())) == 2
     closed = _run(of_kind(Closed))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import re
 
 import rx_lpagent
@@ -28,3 +30,15 @@ def test_every_exported_name_exists_and_nothing_else_is_public() -> None:
         if not name.startswith("_") and not isinstance(getattr(rx_lpagent, name), type(re))
     }
     assert public == set(rx_lpagent.__all__)
+
+
+def test_the_errors_module_is_not_shadowed() -> None:
+    from rx_lpagent import errors
+
+    assert errors is importlib.import_module("rx_lpagent.errors")
+    assert rx_lpagent.errors.SDKError is rx_lpagent.SDKError
+
+
+def test_no_public_name_is_also_a_module() -> None:
+    for name in rx_lpagent.__all__:
+        assert importlib.util.find_spec(f"rx_lpagent.{name}") is None, name

@@ -25,7 +25,7 @@ from rx_lpagent import (
     AgentState,
     ErrorEvent,
     Recovery,
-    errors,
+    failures,
     retry_with_backoff,
     under_location,
 )
@@ -87,13 +87,13 @@ def install_recipe(agent: Agent) -> reactivex.abc.DisposableBase:
 
     connection_trouble: reactivex.Observable[Any] = agent.events.pipe(
         under_location("Connect", "Reconnect"),
-        errors(),
+        failures(),
         ops.filter(worth_a_reconnect),
         ops.flat_map_latest(reconnect),  # a newer failure replaces a pending reconnect
     )
     refresh_trouble: reactivex.Observable[Any] = agent.events.pipe(
         under_location("RefreshSession"),
-        errors(),
+        failures(),
         ops.filter(worth_a_retry),
         ops.flat_map_latest(refresh),
     )
