@@ -13,16 +13,13 @@ method's ``self`` says so, and mypy checks it wherever a method is used).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypedDict, TypeVar, Unpack
 
 import reactivex
-from reactivex import abc
 
 from rx_lpagent.agent._calls import MessagingHost, resubscribe, send, start_request
-from rx_lpagent.agent._requests import Cancel
 from rx_lpagent.protocol import request_specs as specs
-from rx_lpagent.protocol.frames import Response
 from rx_lpagent.protocol.notifications import OnlineEventDistribution
 from rx_lpagent.protocol.request_specs import RequestSpec
 from rx_lpagent.protocol.requests import (
@@ -64,10 +61,6 @@ class RequestOptions(TypedDict, total=False):
 Body = Mapping[str, Any]
 
 
-def _nothing() -> None:
-    pass
-
-
 def _send(
     host: MessagingHost, spec: RequestSpec[_B, _R], body: _B | Body, options: RequestOptions
 ) -> reactivex.Observable[_R]:
@@ -98,35 +91,9 @@ class MessagingRequests:
         the spec says. For a request type the library does not know, use ``request``."""
         return _send(self, spec, {} if body is None else body, options)
 
-    def _start_request(
-        self: MessagingHost,
-        type_: str,
-        body: object,
-        *,
-        headers: object,
-        metadata: object,
-        timeout: float | None,
-        on_response: Callable[[Response], None],
-        on_error: Callable[[Exception], None],
-        scheduler: abc.SchedulerBase | None,
-    ) -> Cancel:
-        """Send on the current socket; failures are also reported on ``events``."""
-        return start_request(
-            self,
-            type_,
-            body,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-            on_response=on_response,
-            on_error=on_error,
-            scheduler=scheduler,
-        )
-
-    def _resubscribe(self: MessagingHost, on_done: Callable[[], None] = _nothing) -> None:
-        """Re-create, on the new socket, what the caller subscribed to through the agent;
-        ``on_done`` runs once every one of them was answered (or failed)."""
-        resubscribe(self, on_done)
+    # what the host's own requests and reconnects use (``request``, attaching a new socket)
+    _start_request = start_request
+    _resubscribe = resubscribe
 
     def get_clock(
         self: MessagingHost, **options: Unpack[RequestOptions]
