@@ -14,7 +14,8 @@ import reactivex
 __all__ = ["Backend", "Domains", "Link", "OnClose", "OnMessage", "Session"]
 
 Domains = Mapping[str, str]
-"""service name -> host[:port], as CSDS lists them (with the config's overrides applied)."""
+"""service name -> host[:port], as CSDS lists them; the backend decides from them (and the
+config's overrides) which host serves each call."""
 
 
 class Session(Protocol):
@@ -56,7 +57,7 @@ class Backend(Protocol):
     """The I/O the flows compose. Every method is cold: nothing happens until subscribed."""
 
     def domains(self) -> reactivex.Observable[Domains]:
-        """CSDS lookup, with the configured overrides applied."""
+        """CSDS lookup: what CSDS lists for the account."""
         ...
 
     def login(self, domains: Domains) -> reactivex.Observable[Session]:
