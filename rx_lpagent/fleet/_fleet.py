@@ -30,9 +30,9 @@ from rx_lpagent.config import (
 from rx_lpagent.events import AgentEvent, Connected, Context, ErrorEvent
 from rx_lpagent.fleet._pacing import RateLimit, now_seconds
 from rx_lpagent.fleet._services import FleetLimits, FleetServices
-from rx_lpagent.flows.backend import Backend
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.transport import HttpSession, shared_http_session
+from rx_lpagent.transport.backend import Backend
 
 __all__ = ["AgentKey", "Fleet", "FleetEvent", "agent_key"]
 

@@ -18,7 +18,7 @@ from reactivex import operators as ops
 from rx_lpagent._endpoints import Endpoints
 from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.fleet._pacing import Rate, RateLimit, now_seconds, slot
-from rx_lpagent.flows.backend import Backend, Domains, Link, OnClose, OnMessage, Session
+from rx_lpagent.transport.backend import Backend, Domains, Link, OnClose, OnMessage, Session
 
 __all__ = ["DEFAULT_CSDS_TTL", "FleetLimits", "FleetServices"]
 

@@ -16,7 +16,6 @@ import reactivex
 from rx_lpagent._endpoints import Endpoints
 from rx_lpagent.config import Credentials
 from rx_lpagent.errors import NotConnectedError, SDKError, Service, redact
-from rx_lpagent.flows.backend import Domains, Link, OnClose, OnMessage, Session
 from rx_lpagent.rx import from_coroutine
 from rx_lpagent.transport import (
     ABNORMAL_CLOSURE,
@@ -24,6 +23,7 @@ from rx_lpagent.transport import (
     RestClient,
     SocketConnection,
 )
+from rx_lpagent.transport.backend import Domains, Link, OnClose, OnMessage, Session
 from rx_lpagent.transport.messaging import open_messaging_socket, socket_transport_for
 
 __all__ = ["LiveBackend", "LiveLink"]
