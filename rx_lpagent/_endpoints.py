@@ -21,7 +21,7 @@ from rx_lpagent.errors import ConfigurationError, SDKError, Service
 
 __all__ = [
     "AGENT_VEP",
-    "Endpoint",
+    "CsdsAddress",
     "Endpoints",
     "ServiceHosts",
     "check_account_id",
@@ -47,7 +47,7 @@ _CSDS_FORMS = (
 )
 
 
-class Endpoint(NamedTuple):
+class CsdsAddress(NamedTuple):
     """A parsed csds_domain: ``host[:port]`` as it goes into URLs (IPv6 in brackets)."""
 
     authority: str
@@ -58,7 +58,7 @@ def _has_control_or_space(text: str) -> bool:
     return any(char.isspace() or not char.isprintable() for char in text)
 
 
-def parse_csds(csds_domain: str) -> Endpoint:
+def parse_csds(csds_domain: str) -> CsdsAddress:
     """The host[:port] and scheme of a csds_domain setting; ConfigurationError if it is not one."""
     if not csds_domain.strip():
         raise ConfigurationError("AgentConfig: csds_domain must be a host name or an http(s) URL")
@@ -95,7 +95,7 @@ def parse_csds(csds_domain: str) -> Endpoint:
     authority = f"[{host}]" if ":" in host else host
     if port is not None:
         authority += f":{port}"
-    return Endpoint(authority, _SCHEMES[url.scheme])
+    return CsdsAddress(authority, _SCHEMES[url.scheme])
 
 
 class ServiceHosts(NamedTuple):
