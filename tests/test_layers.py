@@ -194,3 +194,15 @@ def test_protocol_imports_nothing_that_does_io() -> None:
 def test_the_walk_sees_each_form_of_import(source: str, imported: str) -> None:
     """Lazy, TYPE_CHECKING, relative: each form resolves to what it imports."""
     assert imported in {name for name, _ in _imports_in(source, "rx_lpagent.protocol")}
+
+
+def test_the_transport_never_sees_the_whole_config() -> None:
+    """The transport is handed plain values (hosts, TLS context, timeouts, headers), never an
+    AgentConfig: the config's settings are translated once, above it (agent/_live.py)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in _sources(PACKAGE / "transport")
+        for imported, line in _imports(path)
+        if imported == "rx_lpagent.config.AgentConfig"
+    ]
+    assert found == []
