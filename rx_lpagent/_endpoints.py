@@ -1,21 +1,41 @@
-"""Checks of the settings that end up in URLs and headers, so a bad one fails at construction
-(a :class:`ConfigurationError` naming the field) instead of as a retried network error.
+"""Where an agent connects, decided once and without I/O: :class:`Endpoints` (parsed from the
+config when it is built) and :func:`service_hosts`, the one place that says which host serves
+which service.
 
-``csds_domain`` is parsed once per distinct value, with yarl (which aiohttp brings).
+The checks of the settings that end up in URLs and headers live here too, so a bad one fails
+at construction (a :class:`ConfigurationError` naming the field) instead of as a retried network
+error. ``csds_domain`` is parsed with yarl (which aiohttp brings).
 """
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Final, NamedTuple
 
+import msgspec
 import yarl
 
-from rx_lpagent.errors import ConfigurationError
+from rx_lpagent.errors import ConfigurationError, SDKError, Service
 
-__all__ = ["Endpoint", "check_account_id", "check_header_value", "check_host", "parse_csds"]
+__all__ = [
+    "AGENT_VEP",
+    "CsdsAddress",
+    "Endpoints",
+    "ServiceHosts",
+    "check_account_id",
+    "check_header_value",
+    "check_host",
+    "parse_csds",
+    "require_host",
+    "service_hosts",
+]
+
+AGENT_VEP: Final = "agentVep"
+"""The CSDS service name of the login service (login, refresh, logout)."""
+
+_MESSAGING_FALLBACK: Final = {"facadeMsg": "asyncMessagingEnt", "asyncMessagingEnt": "facadeMsg"}
 
 _SCHEMES = {"https": True, "http": False}
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
@@ -27,7 +47,7 @@ _CSDS_FORMS = (
 )
 
 
-class Endpoint(NamedTuple):
+class CsdsAddress(NamedTuple):
     """A parsed csds_domain: ``host[:port]`` as it goes into URLs (IPv6 in brackets)."""
 
     authority: str
@@ -38,8 +58,7 @@ def _has_control_or_space(text: str) -> bool:
     return any(char.isspace() or not char.isprintable() for char in text)
 
 
-@functools.lru_cache(maxsize=64)
-def parse_csds(csds_domain: str) -> Endpoint:
+def parse_csds(csds_domain: str) -> CsdsAddress:
     """The host[:port] and scheme of a csds_domain setting; ConfigurationError if it is not one."""
     if not csds_domain.strip():
         raise ConfigurationError("AgentConfig: csds_domain must be a host name or an http(s) URL")
@@ -76,7 +95,73 @@ def parse_csds(csds_domain: str) -> Endpoint:
     authority = f"[{host}]" if ":" in host else host
     if port is not None:
         authority += f":{port}"
-    return Endpoint(authority, _SCHEMES[url.scheme])
+    return CsdsAddress(authority, _SCHEMES[url.scheme])
+
+
+class ServiceHosts(NamedTuple):
+    """The host[:port] of each service an agent uses; None where no host is known."""
+
+    login: str | None
+    messaging: str | None
+
+
+def service_hosts(
+    csds: Mapping[str, str], overrides: Mapping[str, str], messaging_service: str
+) -> ServiceHosts:
+    """Which host serves each service: the ``domains`` override, else what CSDS lists.
+
+    Login is ``agentVep``'s host. Messaging is ``messaging_service``'s host, else the other
+    messaging name's (facadeMsg in SDK >= 1.4.5, asyncMessagingEnt before: accounts may list
+    either). An empty host counts as none.
+    """
+    merged = {**csds, **overrides}
+    messaging = merged.get(messaging_service) or None
+    other = _MESSAGING_FALLBACK.get(messaging_service)
+    if messaging is None and other is not None:
+        messaging = merged.get(other) or None
+    return ServiceHosts(login=merged.get(AGENT_VEP) or None, messaging=messaging)
+
+
+def require_host(host: str | None, service: str) -> str:
+    """``host``, or the error saying CSDS (and ``domains``) named none for ``service``."""
+    if not host:
+        raise SDKError(
+            f"could not fetch domains: no {service!r} domain for this account",
+            None,
+            Service.DOMAIN_NAMES,
+        )
+    return host
+
+
+class Endpoints(msgspec.Struct, frozen=True):
+    """Where an agent connects, from its config: the CSDS host[:port] (IPv6 in brackets),
+    whether every service is reached over TLS (https/wss) or plain (http/ws), the ``domains``
+    overrides (sorted pairs) and the messaging service it prefers."""
+
+    csds: str
+    secure: bool = True
+    overrides: tuple[tuple[str, str], ...] = ()
+    messaging_service: str = "facadeMsg"
+
+    @property
+    def http_scheme(self) -> str:
+        return "https" if self.secure else "http"
+
+    @property
+    def ws_scheme(self) -> str:
+        return "wss" if self.secure else "ws"
+
+    def hosts(self, csds: Mapping[str, str]) -> ServiceHosts:
+        """:func:`service_hosts` for what CSDS answered, with these overrides and preference."""
+        return service_hosts(csds, dict(self.overrides), self.messaging_service)
+
+    def login_host(self, csds: Mapping[str, str]) -> str:
+        """The login service's host, or an SDKError (DOMAIN_NAMES) if there is none."""
+        return require_host(self.hosts(csds).login, AGENT_VEP)
+
+    def messaging_host(self, csds: Mapping[str, str]) -> str:
+        """The messaging socket's host, or an SDKError (DOMAIN_NAMES) if there is none."""
+        return require_host(self.hosts(csds).messaging, self.messaging_service)
 
 
 def _check_host_name(host: str, what: str, *, bracketed: bool) -> None:

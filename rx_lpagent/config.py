@@ -21,7 +21,13 @@ from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
-from rx_lpagent._endpoints import check_account_id, check_header_value, check_host, parse_csds
+from rx_lpagent._endpoints import (
+    Endpoints,
+    check_account_id,
+    check_header_value,
+    check_host,
+    parse_csds,
+)
 from rx_lpagent._sealed import concealed, seal
 from rx_lpagent.errors import ConfigurationError
 
@@ -171,7 +177,9 @@ def _positive(name: str, value: object, *, optional: bool) -> None:
         raise ConfigurationError(f"AgentConfig: {name} must be {allowed}, got {value!r}")
 
 
-class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
+# dict=True: the parsed endpoints are kept beside the fields (not one of them), set once in
+# __post_init__; structs with a __dict__ can crash msgspec < 0.21 on Python 3.13 (pyproject)
+class AgentConfig(msgspec.Struct, frozen=True, kw_only=False, dict=True):
     """Everything the agent needs before connecting. Validated at construction; never connects.
 
     ``csds_domain`` is a bare host (HTTPS and WSS), ``https://host`` (the same), or
@@ -185,6 +193,9 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
     every reconnect, the dialog events missed while the socket was down and de-duplicates
     dialog events per sequence; ``backfill_limit`` caps the events one backfill fetches per
     dialog (README "Delivery guarantees").
+
+    :attr:`endpoints` is ``csds_domain`` (with ``domains`` and ``messaging_service``) parsed
+    once, at construction.
     """
 
     account_id: str
@@ -214,7 +225,7 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
             raise ConfigurationError(
                 "AgentConfig: csds_domain must be a host name or an http(s) URL"
             )
-        secure = parse_csds(self.csds_domain).secure
+        csds, secure = parse_csds(self.csds_domain)
         if self.ssl is not None and not isinstance(self.ssl, SSLContext):
             raise ConfigurationError("AgentConfig: ssl must be an ssl.SSLContext or None")
         if self.ssl is not None and not secure:
@@ -260,6 +271,13 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
                 "AgentConfig: backfill_limit must be a positive number of events, "
                 f"got {self.backfill_limit!r}"
             )
+        overrides = tuple(sorted(self.domains.items()))
+        endpoints = Endpoints(csds, secure, overrides, self.messaging_service)
+        msgspec.structs.force_setattr(self, "_endpoints", endpoints)
+
+    def __copy__(self) -> AgentConfig:
+        # immutable, like a tuple (msgspec's copy would drop the endpoints kept beside the fields)
+        return self
 
     def __hash__(self) -> int:
         # a frozen config is usable as a key even though ``domains`` is a dict
@@ -271,22 +289,29 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False):
         )
 
     @property
+    def endpoints(self) -> Endpoints:
+        """Where this agent connects: ``csds_domain``, ``domains`` and ``messaging_service``,
+        parsed and checked once when the config was built."""
+        endpoints: Endpoints = self.__dict__["_endpoints"]
+        return endpoints
+
+    @property
     def secure(self) -> bool:
         """True for HTTPS/WSS (the default), False for a plain ``http://`` csds_domain."""
-        return parse_csds(self.csds_domain).secure
+        return self.endpoints.secure
 
     @property
     def csds_host(self) -> str:
         """The CSDS host[:port], without scheme."""
-        return parse_csds(self.csds_domain).authority
+        return self.endpoints.csds
 
     @property
     def http_scheme(self) -> str:
-        return "https" if self.secure else "http"
+        return self.endpoints.http_scheme
 
     @property
     def ws_scheme(self) -> str:
-        return "wss" if self.secure else "ws"
+        return self.endpoints.ws_scheme
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> AgentConfig:

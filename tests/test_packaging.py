@@ -27,9 +27,10 @@ def test_the_websockets_transport_imports_it_when_chosen() -> None:
     done = _python(
         "import sys\n"
         "from rx_lpagent import AgentConfig, PasswordCredentials\n"
-        "from rx_lpagent.transport import RestClient, socket_transport_for\n"
+        "from rx_lpagent.agent._live import rest_client\n"
+        "from rx_lpagent.transport import socket_transport_for\n"
         "config = AgentConfig('1', PasswordCredentials('u', 'p'), transport='websockets')\n"
-        "print(type(socket_transport_for(config, RestClient(config))).__name__)\n"
+        "print(type(socket_transport_for(config.transport, rest_client(config))).__name__)\n"
         "print('websockets' in sys.modules)"
     )
     assert done.returncode == 0, done.stderr

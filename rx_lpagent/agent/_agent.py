@@ -30,6 +30,7 @@ from rx_lpagent.agent._eventlog import EventLog
 from rx_lpagent.agent._keepalive import KeepAlive
 from rx_lpagent.agent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
 from rx_lpagent.agent._lifetime import completion, until_disposed
+from rx_lpagent.agent._live import live_backend
 from rx_lpagent.agent._messaging import MessagingRequests
 from rx_lpagent.agent._periodic import Periodic
 from rx_lpagent.agent._requests import PendingRequests, not_connected, timers_for
@@ -73,7 +74,6 @@ from rx_lpagent.protocol.transforms import NodeView
 from rx_lpagent.protocol.wire_types import GET_CLOCK
 from rx_lpagent.recovery import Recovery
 from rx_lpagent.rx import RetriesExhaustedError
-from rx_lpagent.transport.live import LiveBackend
 
 __all__ = ["Agent", "AgentState"]
 
@@ -121,7 +121,7 @@ class Agent(AgentAsyncio, MessagingRequests):
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
         self.config = config
-        self._backend: Backend = LiveBackend(config) if backend is None else backend
+        self._backend: Backend = live_backend(config) if backend is None else backend
         self._account_id = config.account_id
         self._request_timeout = config.request_timeout
         self._refresh_interval = config.refresh_interval

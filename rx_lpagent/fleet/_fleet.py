@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-import aiohttp
 import reactivex
 from reactivex import abc
 from reactivex import operators as ops
@@ -20,6 +19,7 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent.agent import DEFAULT_RECOVERY, Agent, AgentState
 from rx_lpagent.agent._bus import Bus
+from rx_lpagent.agent._live import live_backend
 from rx_lpagent.config import (
     AgentConfig,
     AppKeyCredentials,
@@ -30,10 +30,9 @@ from rx_lpagent.config import (
 from rx_lpagent.events import AgentEvent, Connected, Context, ErrorEvent
 from rx_lpagent.fleet._pacing import RateLimit, now_seconds
 from rx_lpagent.fleet._services import FleetLimits, FleetServices
-from rx_lpagent.flows.backend import Backend
 from rx_lpagent.recovery import Recovery
-from rx_lpagent.transport._proxy import env_proxy_session
-from rx_lpagent.transport.live import LiveBackend
+from rx_lpagent.transport import HttpSession, shared_http_session
+from rx_lpagent.transport.backend import Backend
 
 __all__ = ["AgentKey", "Fleet", "FleetEvent", "agent_key"]
 
@@ -112,7 +111,7 @@ class Fleet:
         self._events: Bus[FleetEvent] = Bus("fleet.events")
         self._counts: dict[AgentState, int] = dict.fromkeys(AgentState, 0)
         self._state: Bus[Mapping[AgentState, int]] = Bus("fleet.state")
-        self._http: aiohttp.ClientSession | None = None
+        self._http: HttpSession | None = None
         self._services: FleetServices | None = None
         self._closed = False
         self._admissions = RateLimit(self.limits.logins_per_process)
@@ -149,14 +148,8 @@ class Fleet:
         if self._make_backend is not None:
             return self._services.wrap(config, self._make_backend(config))
         if self._http is None:
-            # the environment's proxies, looked up once per origin (not per request)
-            self._http = env_proxy_session(
-                # per-agent cookies live in each agent's REST client, never in the shared jar
-                cookie_jar=aiohttp.DummyCookieJar(),
-                # every messaging socket holds a connection: no pool limit
-                connector=aiohttp.TCPConnector(limit=0),
-            )
-        return self._services.wrap(config, LiveBackend(config, http=self._http))
+            self._http = shared_http_session()
+        return self._services.wrap(config, live_backend(config, http=self._http))
 
     # -- agents ---------------------------------------------------------------------------------
 

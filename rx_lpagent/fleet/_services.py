@@ -15,9 +15,10 @@ import reactivex
 from reactivex import abc
 from reactivex import operators as ops
 
+from rx_lpagent._endpoints import Endpoints
 from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.fleet._pacing import Rate, RateLimit, now_seconds, slot
-from rx_lpagent.flows.backend import Backend, Domains, Link, OnClose, OnMessage, Session
+from rx_lpagent.transport.backend import Backend, Domains, Link, OnClose, OnMessage, Session
 
 __all__ = ["DEFAULT_CSDS_TTL", "FleetLimits", "FleetServices"]
 
@@ -47,7 +48,9 @@ class FleetLimits:
     """At most this many agents of the fleet in their first connect attempt at once."""
 
 
-_CacheKey = tuple[str, str, tuple[tuple[str, str], ...]]
+_CacheKey = tuple[str, Endpoints]
+"""An account and where it connects (CSDS host and scheme; overrides and messaging preference
+too, in case a backend's answer depends on them)."""
 
 
 class FleetServices:
@@ -69,11 +72,7 @@ class FleetServices:
     def domains(
         self, config: AgentConfig, lookup: reactivex.Observable[Domains]
     ) -> reactivex.Observable[Domains]:
-        key: _CacheKey = (
-            config.csds_host,
-            config.account_id,
-            tuple(sorted(config.domains.items())),
-        )
+        key: _CacheKey = (config.account_id, config.endpoints)
 
         def cached_or_lookup(_: abc.SchedulerBase | None) -> reactivex.Observable[Domains]:
             hit = self._cache.get(key)

@@ -6,7 +6,7 @@ so they run unchanged on asyncio against a real service and in virtual time agai
 backend.
 """
 
-from rx_lpagent.flows.backend import Backend, Domains, Link, Session
 from rx_lpagent.flows.report import as_sdk_error, reported
+from rx_lpagent.transport.backend import Backend, Domains, Link, Session
 
 __all__ = ["Backend", "Domains", "Link", "Session", "as_sdk_error", "reported"]

@@ -13,8 +13,8 @@ from reactivex import operators as ops
 
 from rx_lpagent.errors import AuthenticationError, SDKError, Service
 from rx_lpagent.events import AgentEvent, Location
-from rx_lpagent.flows.backend import Backend, Domains, Link, Session
 from rx_lpagent.flows.report import reported
+from rx_lpagent.transport.backend import Backend, Domains, Link, Session
 
 __all__ = ["connect_steps", "reconnect_steps", "refresh_steps"]
 

@@ -6,15 +6,19 @@ sees aiohttp or websockets types. websockets is imported only when that transpor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import aiohttp
 
 from rx_lpagent.transport.aiohttp_socket import AiohttpSocketConnection, AiohttpSocketTransport
-from rx_lpagent.transport.messaging import (
-    open_messaging_socket,
-    require_domain,
-    socket_transport_for,
+from rx_lpagent.transport.messaging import open_messaging_socket, socket_transport_for
+from rx_lpagent.transport.rest import (
+    SESSION_COOKIE,
+    LoginSession,
+    RestClient,
+    login_body,
+    shared_http_session,
 )
-from rx_lpagent.transport.rest import SESSION_COOKIE, LoginSession, RestClient, login_body
 from rx_lpagent.transport.socket import (
     ABNORMAL_CLOSURE,
     NORMAL_CLOSURE,
@@ -31,6 +35,10 @@ if TYPE_CHECKING:
         WebsocketsSocketTransport,
     )
 
+HttpSession: TypeAlias = aiohttp.ClientSession
+"""An HTTP session agents can share (see :func:`shared_http_session`), for the layers above,
+which never import aiohttp."""
+
 _LAZY = {"WebsocketsSocketConnection", "WebsocketsSocketTransport"}
 
 __all__ = [
@@ -39,6 +47,7 @@ __all__ = [
     "SESSION_COOKIE",
     "AiohttpSocketConnection",
     "AiohttpSocketTransport",
+    "HttpSession",
     "IncomingMessage",
     "LoginSession",
     "MessageHandler",
@@ -52,7 +61,7 @@ __all__ = [
     "login_service_url",
     "messaging_url",
     "open_messaging_socket",
-    "require_domain",
+    "shared_http_session",
     "socket_transport_for",
 ]
 

@@ -11,12 +11,11 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-import aiohttp
 import reactivex
 
-from rx_lpagent.config import AgentConfig
+from rx_lpagent._endpoints import Endpoints
+from rx_lpagent.config import Credentials
 from rx_lpagent.errors import NotConnectedError, SDKError, Service, redact
-from rx_lpagent.flows.backend import Domains, Link, OnClose, OnMessage, Session
 from rx_lpagent.rx import from_coroutine
 from rx_lpagent.transport import (
     ABNORMAL_CLOSURE,
@@ -24,28 +23,13 @@ from rx_lpagent.transport import (
     RestClient,
     SocketConnection,
 )
-from rx_lpagent.transport.messaging import (
-    open_messaging_socket,
-    require_domain,
-    socket_transport_for,
-)
+from rx_lpagent.transport.backend import Domains, Link, OnClose, OnMessage, Session
+from rx_lpagent.transport.messaging import open_messaging_socket, socket_transport_for
 
 __all__ = ["LiveBackend", "LiveLink"]
 
 _log = logging.getLogger("rx_lpagent.transport")
 _T = TypeVar("_T")
-
-AGENT_VEP = "agentVep"
-_MESSAGING_FALLBACK = {"facadeMsg": "asyncMessagingEnt", "asyncMessagingEnt": "facadeMsg"}
-
-
-def _with_messaging_fallback(domains: Domains, service: str) -> Domains:
-    """``domains``, where a missing messaging service is served by the other name's host
-    (facadeMsg in SDK >= 1.4.5, asyncMessagingEnt before: accounts may list either)."""
-    other = _MESSAGING_FALLBACK.get(service)
-    if domains.get(service) or other is None or not domains.get(other):
-        return domains
-    return {**domains, service: domains[other]}
 
 
 def _login_session(session: Session) -> LoginSession:
@@ -57,47 +41,66 @@ def _login_session(session: Session) -> LoginSession:
 class LiveBackend:
     """CSDS, login, refresh and the messaging socket against a real (or emulated) LivePerson.
 
-    ``http`` shares an aiohttp session (and its connector) among agents; it is not closed here,
-    and the login cookies stay in this backend's own jar (see :class:`RestClient`).
+    It is given plain values: the REST client (whose scheme, TLS context, User-Agent and
+    per-call bound the socket's handshake shares), where to connect (``endpoints``: the hosts
+    of each call come from ``endpoints.hosts``), whose account and credentials, the messaging
+    API version and the socket ``transport`` (``"aiohttp"`` or ``"websockets"``). A REST
+    client on a shared session keeps the login cookies in its own jar (see
+    :class:`RestClient`).
     """
 
-    def __init__(self, config: AgentConfig, *, http: aiohttp.ClientSession | None = None) -> None:
-        self._config = config
-        self._rest = RestClient(config, session=http)
+    def __init__(
+        self,
+        rest: RestClient,
+        endpoints: Endpoints,
+        account: str,
+        credentials: Credentials,
+        *,
+        api_version: str = "2.1",
+        transport: str = "aiohttp",
+    ) -> None:
+        self._rest = rest
+        self._endpoints = endpoints
+        self._account = account
+        self._credentials = credentials
+        self._api_version = api_version
+        self._transport = transport
+        self._headers = {"User-Agent": rest.user_agent}
 
     def _run(self, factory: Callable[[], Awaitable[_T]]) -> reactivex.Observable[_T]:
         return from_coroutine(factory)
 
     def domains(self) -> reactivex.Observable[Domains]:
-        return self._run(self._rest.fetch_domains)
+        async def domains() -> Domains:
+            return await self._rest.fetch_domains(self._account)
+
+        return self._run(domains)
 
     def login(self, domains: Domains) -> reactivex.Observable[Session]:
         async def login() -> Session:
             return await self._rest.login(
-                require_domain(domains, AGENT_VEP),
-                self._config.account_id,
-                self._config.credentials,
+                self._endpoints.login_host(domains), self._account, self._credentials
             )
 
         return self._run(login)
 
     def refresh(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
         async def refresh() -> None:
-            agent_vep = require_domain(domains, AGENT_VEP)
+            agent_vep = self._endpoints.login_host(domains)
             if not self._rest.has_session_cookie(agent_vep):
                 raise SDKError(
                     "cannot refresh: the login session cookie is missing",
                     None,
                     Service.REFRESH_SESSION,
                 )
-            await self._rest.refresh(agent_vep, self._config.account_id, _login_session(session))
+            await self._rest.refresh(agent_vep, self._account, _login_session(session))
 
         return self._run(refresh)
 
     def logout(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
         async def logout() -> None:
             await self._rest.logout(
-                require_domain(domains, AGENT_VEP), self._config.account_id, _login_session(session)
+                self._endpoints.login_host(domains), self._account, _login_session(session)
             )
 
         return self._run(logout)
@@ -105,14 +108,17 @@ class LiveBackend:
     def open_socket(
         self, domains: Domains, session: Session, on_message: OnMessage, on_close: OnClose
     ) -> reactivex.Observable[Link]:
-        config = self._config
-
         async def open_socket() -> Link:
             connection = await open_messaging_socket(
-                config,
-                socket_transport_for(config, self._rest),
-                _with_messaging_fallback(domains, config.messaging_service),
+                socket_transport_for(self._transport, self._rest),
+                self._endpoints.messaging_host(domains),
+                self._account,
                 _login_session(session).bearer,
+                api_version=self._api_version,
+                secure=self._rest.secure,
+                ssl=self._rest.ssl,
+                headers=self._headers,
+                timeout=self._rest.request_timeout,
             )
             return LiveLink(connection, on_message, on_close)
 

@@ -9,6 +9,7 @@ failure leaves here as an rx_lpagent error (see :mod:`rx_lpagent.errors`) naming
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from ssl import SSLContext
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,7 +18,6 @@ import msgspec
 from yarl import URL
 
 from rx_lpagent.config import (
-    AgentConfig,
     AppKeyCredentials,
     AssertionCredentials,
     Credentials,
@@ -29,7 +29,7 @@ from rx_lpagent.transport._errors import error_from_response, translate_exceptio
 from rx_lpagent.transport._proxy import env_proxy_session, proxy_for
 from rx_lpagent.transport.urls import csds_url, login_service_url
 
-__all__ = ["SESSION_COOKIE", "LoginSession", "RestClient"]
+__all__ = ["SESSION_COOKIE", "LoginSession", "RestClient", "shared_http_session"]
 
 SESSION_COOKIE = "Session_id"
 """The login session cookie (its casing varies between sources; lookups ignore case)."""
@@ -121,26 +121,63 @@ def _ttl(value: str | int | None) -> int | None:
         return None
 
 
+def shared_http_session() -> aiohttp.ClientSession:
+    """One HTTP session for many agents (a fleet): no cookies of its own (each agent's
+    :class:`RestClient` keeps its login cookies in a jar of its own) and no pool limit (every
+    messaging socket holds a connection); proxies from the environment, looked up once per
+    origin. Close it when the agents are gone."""
+    return env_proxy_session(
+        cookie_jar=aiohttp.DummyCookieJar(), connector=aiohttp.TCPConnector(limit=0)
+    )
+
+
 class RestClient:
     """Async client for CSDS and the login service, on one aiohttp session.
 
-    Use as ``async with RestClient(config) as rest:`` (or call :meth:`close`). Pass ``session``
-    to share a session you own; it is then not closed here, and this client keeps the login
-    cookies in a jar of its own (agents sharing a session must not share their cookies: give
-    that session an ``aiohttp.DummyCookieJar``). Each call is bounded by
-    ``config.request_timeout``.
+    ``csds`` is the CSDS host[:port]; ``secure`` chooses https (else plain http) for every call;
+    ``ssl`` is a custom TLS context; each call is bounded by ``request_timeout`` seconds and
+    sends ``user_agent``. Use as ``async with RestClient(host) as rest:`` (or call
+    :meth:`close`). Pass ``session`` to share a session you own; it is then not closed here,
+    and this client keeps the login cookies in a jar of its own (agents sharing a session must
+    not share their cookies: give that session an ``aiohttp.DummyCookieJar``, as
+    :func:`shared_http_session` does).
     """
 
-    def __init__(self, config: AgentConfig, *, session: aiohttp.ClientSession | None = None):
-        self._config = config
+    def __init__(
+        self,
+        csds: str,
+        *,
+        secure: bool = True,
+        ssl: SSLContext | None = None,
+        user_agent: str = "rx_lpagent",
+        request_timeout: float = 10.0,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._csds = csds
+        self._secure = secure
+        self._ssl = ssl
+        self._user_agent = user_agent
+        self._request_timeout = request_timeout
         self._session = session
         self._owns_session = session is None
         self._own_jar = None if session is None else aiohttp.CookieJar(unsafe=True)
-        self._timeout = aiohttp.ClientTimeout(total=config.request_timeout)
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
 
     @property
-    def config(self) -> AgentConfig:
-        return self._config
+    def secure(self) -> bool:
+        return self._secure
+
+    @property
+    def ssl(self) -> SSLContext | None:
+        return self._ssl
+
+    @property
+    def user_agent(self) -> str:
+        return self._user_agent
+
+    @property
+    def request_timeout(self) -> float:
+        return self._request_timeout
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -150,8 +187,8 @@ class RestClient:
             self._session = env_proxy_session(
                 # unsafe=True: keep cookies set by IP-address hosts (the emulator on 127.0.0.1)
                 cookie_jar=aiohttp.CookieJar(unsafe=True),
-                connector=aiohttp.TCPConnector(ssl=self._config.ssl or True),
-                headers={"User-Agent": self._config.user_agent},
+                connector=aiohttp.TCPConnector(ssl=self._ssl or True),
+                headers={"User-Agent": self._user_agent},
             )
         return self._session
 
@@ -177,7 +214,7 @@ class RestClient:
         self, method: str, url: str, service: Service, what: str, body: object = None
     ) -> tuple[int, bytes, Mapping[str, str]]:
         # the User-Agent here too: a session shared by a fleet carries no agent's headers
-        headers = {"Accept": "application/json", "User-Agent": self._config.user_agent}
+        headers = {"Accept": "application/json", "User-Agent": self._user_agent}
         data: bytes | None = None
         if body is not None:
             data = _encoder.encode(body)
@@ -196,7 +233,7 @@ class RestClient:
                 proxy_auth=proxy_auth,
                 cookies=None if jar is None else jar.filter_cookies(target),
                 timeout=self._timeout,
-                ssl=self._config.ssl or True,
+                ssl=self._ssl or True,
                 allow_redirects=False,
             ) as response:
                 payload = await response.read()
@@ -204,15 +241,15 @@ class RestClient:
                     jar.update_cookies(response.cookies, response.url)
                 return response.status, payload, response.headers
         except Exception as exc:
-            error = translate_exception(exc, service, what, timeout=self._config.request_timeout)
+            error = translate_exception(exc, service, what, timeout=self._request_timeout)
         # outside the except block: no library exception (URL, cookies) rides along as context
         raise error from error.error
 
-    async def fetch_domains(self, account: str | None = None) -> dict[str, str]:
-        """``{service: host}`` from CSDS, with ``config.domains`` applied on top."""
-        account = self._config.account_id if account is None else account
+    async def fetch_domains(self, account: str) -> dict[str, str]:
+        """``{service: host}`` as CSDS lists them for ``account`` (which host serves what is
+        :func:`rx_lpagent._endpoints.service_hosts`'s to decide)."""
         what = "could not fetch domains"
-        url = csds_url(self._config.csds_host, account, secure=self._config.secure)
+        url = csds_url(self._csds, account, secure=self._secure)
         status, payload, headers = await self._call("GET", url, Service.DOMAIN_NAMES, what)
         error = error_from_response(status, payload, headers, Service.DOMAIN_NAMES, what)
         if error is not None:
@@ -226,16 +263,14 @@ class RestClient:
             entries = [entries]
         if not entries:
             raise SDKError(f"{what}: no baseURIs for account {account}", None, Service.DOMAIN_NAMES)
-        domains = {entry.service: entry.baseURI for entry in entries}
-        domains.update(self._config.domains)
-        return domains
+        return {entry.service: entry.baseURI for entry in entries}
 
     async def login(self, agent_vep: str, account: str, credentials: Credentials) -> LoginSession:
         """Log in and return the session. Bearer-token credentials make no call at all."""
         if isinstance(credentials, TokenCredentials):
             return LoginSession(bearer=credentials.token, user_id=credentials.user_id)
         what = "login failed"
-        url = login_service_url(agent_vep, account, "login", secure=self._config.secure)
+        url = login_service_url(agent_vep, account, "login", secure=self._secure)
         status, payload, headers = await self._call(
             "POST", url, Service.LOGIN, what, login_body(credentials)
         )
@@ -272,7 +307,7 @@ class RestClient:
         jar = self._own_jar or (None if self._session is None else self._session.cookie_jar)
         if jar is None:
             return False
-        url = URL(f"{self._config.http_scheme}://{agent_vep}/")
+        url = URL(f"{'https' if self._secure else 'http'}://{agent_vep}/")
         cookies = jar.filter_cookies(url)
         return any(name.lower() == SESSION_COOKIE.lower() for name in cookies)
 
@@ -286,7 +321,7 @@ class RestClient:
                 None,
                 service,
             )
-        url = login_service_url(agent_vep, account, action, secure=self._config.secure)
+        url = login_service_url(agent_vep, account, action, secure=self._secure)
         body: dict[str, Any] = {"csrf": session.csrf}
         status, payload, headers = await self._call("POST", url, service, what, body)
         error = error_from_response(status, payload, headers, service, what)

@@ -11,12 +11,13 @@ import pytest_asyncio
 from aiohttp import web
 
 from rx_lpagent.agent import Agent, AgentState
+from rx_lpagent.agent._live import rest_client
 from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.errors import SDKError, TransportError
 from rx_lpagent.events import AgentEvent, ErrorEvent
 from rx_lpagent.rx import RetriesExhaustedError
-from rx_lpagent.transport import RestClient, messaging_url, socket_transport_for
+from rx_lpagent.transport import messaging_url, socket_transport_for
 from tests.agent.conftest import FAST_RECOVERY
 
 pytest.importorskip("trustme")
@@ -114,10 +115,12 @@ async def test_a_wrong_host_name_fails_at_once(
     assert not error.retryable
     assert "AgentConfig(ssl=" in str(error)
     assert attempts == ["Connect#CSDS"]
-    async with RestClient(config) as rest:
+    async with rest_client(config) as rest:
         url = messaging_url(host, "123", "S3CRET-BEARER", secure=True)
         with pytest.raises(TransportError) as socket_error:
-            await socket_transport_for(config, rest).connect(url, ssl=context, timeout=5.0)
+            await socket_transport_for(config.transport, rest).connect(
+                url, ssl=context, timeout=5.0
+            )
     assert not socket_error.value.retryable
     assert "AgentConfig(ssl=" in str(socket_error.value)
     for chained in chain(socket_error.value):
@@ -136,15 +139,15 @@ async def test_with_the_ca_everything_works(tls_emulator: Emulator, transport: s
 @pytest.mark.asyncio
 async def test_a_refused_handshake_chains_no_secret(emulator: Emulator, transport: str) -> None:
     config = config_for(emulator, transport)
-    async with RestClient(config) as rest:
-        domains = await rest.fetch_domains()
+    async with rest_client(config) as rest:
+        domains = await rest.fetch_domains(config.account_id)
         session = await rest.login(domains["agentVep"], config.account_id, config.credentials)
         secrets = [session.bearer]
         cookies = [cookie.value for cookie in rest.session.cookie_jar]
         secrets += [value for value in cookies if len(value) > 6]
         bad_bearer = "B3ARER-" + session.bearer[::-1]
         secrets.append(bad_bearer)
-        transport_ = socket_transport_for(config, rest)
+        transport_ = socket_transport_for(config.transport, rest)
         refused = messaging_url(domains["facadeMsg"], config.account_id, bad_bearer, secure=False)
         good = messaging_url(domains["facadeMsg"], config.account_id, session.bearer, secure=False)
         not_found = good.replace("/ws_api/", "/no_such_path/")
@@ -160,9 +163,9 @@ async def test_a_refused_handshake_chains_no_secret(emulator: Emulator, transpor
 @pytest.mark.asyncio
 async def test_an_invalid_url_is_not_retried(emulator: Emulator, transport: str) -> None:
     config = config_for(emulator, transport)
-    async with RestClient(config) as rest:
+    async with rest_client(config) as rest:
         with pytest.raises(SDKError) as caught:
-            await socket_transport_for(config, rest).connect(
+            await socket_transport_for(config.transport, rest).connect(
                 "ws://bad host:99999/ws_api/brand/S3CRET", timeout=5.0
             )
     assert not caught.value.retryable

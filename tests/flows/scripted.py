@@ -20,9 +20,9 @@ from reactivex.testing import TestScheduler
 from rx_lpagent.agent import Agent
 from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.errors import SDKError, TransportError
-from rx_lpagent.flows.backend import Domains, Link, OnClose, OnMessage, Session
 from rx_lpagent.protocol import Request, Response, decode_frame, encode
 from rx_lpagent.recovery import Recovery
+from rx_lpagent.transport.backend import Domains, Link, OnClose, OnMessage, Session
 
 
 @dataclass(frozen=True)

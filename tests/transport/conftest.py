@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from rx_lpagent.agent._live import rest_client
 from rx_lpagent.config import (
     AgentConfig,
     AppKeyCredentials,
@@ -260,7 +261,7 @@ async def fake_lp(lp_frames: dict[str, Any]) -> AsyncIterator[FakeLivePerson]:
 
 @pytest_asyncio.fixture
 async def rest(fake_lp: FakeLivePerson) -> AsyncIterator[RestClient]:
-    async with RestClient(fake_lp.config()) as client:
+    async with rest_client(fake_lp.config()) as client:
         yield client
 
 

@@ -9,6 +9,8 @@ import msgspec
 import pytest
 import pytest_asyncio
 
+from rx_lpagent._endpoints import require_host
+from rx_lpagent.agent._live import rest_client
 from rx_lpagent.config import (
     AgentConfig,
     AppKeyCredentials,
@@ -32,7 +34,6 @@ from rx_lpagent.transport import (
     RestClient,
     SocketConnection,
     open_messaging_socket,
-    require_domain,
     socket_transport_for,
 )
 
@@ -64,14 +65,22 @@ class Agent:
         self.arrived = asyncio.Event()
 
     async def login(self) -> tuple[dict[str, str], LoginSession]:
-        domains = await self.rest.fetch_domains()
+        domains = await self.rest.fetch_domains(self.config.account_id)
         credentials = self.config.credentials
         session = await self.rest.login(domains["agentVep"], self.config.account_id, credentials)
         return domains, session
 
     async def open_socket(self, domains: dict[str, str], bearer: str) -> SocketConnection:
-        transport = socket_transport_for(self.config, self.rest)
-        return await open_messaging_socket(self.config, transport, domains, bearer)
+        config = self.config
+        return await open_messaging_socket(
+            socket_transport_for(config.transport, self.rest),
+            config.endpoints.messaging_host(domains),
+            config.account_id,
+            bearer,
+            secure=config.secure,
+            ssl=config.ssl,
+            timeout=config.request_timeout,
+        )
 
     def on_message(self, message: IncomingMessage) -> None:
         frame = decode_frame(message)
@@ -92,7 +101,7 @@ class Agent:
 @pytest_asyncio.fixture
 async def agent(emu: Emulator, transport_name: str) -> AsyncIterator[Agent]:
     config = _config(emu, transport_name)
-    async with RestClient(config) as rest:
+    async with rest_client(config) as rest:
         yield Agent(config, rest)
 
 
@@ -137,8 +146,8 @@ async def test_every_login_kind(emu: Emulator) -> None:
     ]
     for credentials in kinds:
         config = _config(emu, "aiohttp", credentials)
-        async with RestClient(config) as rest:
-            domains = await rest.fetch_domains()
+        async with rest_client(config) as rest:
+            domains = await rest.fetch_domains(config.account_id)
             session = await rest.login(domains["agentVep"], emu.account, credentials)
         assert session.csrf is not None
         assert session.user_id
@@ -167,7 +176,7 @@ async def test_rest_faults_become_our_errors(emu: Emulator, agent: Agent) -> Non
 @pytest.mark.asyncio
 async def test_bad_credentials_are_401(emu: Emulator, transport_name: str) -> None:
     config = _config(emu, transport_name, PasswordCredentials(emu.username, "wrong"))
-    async with RestClient(config) as rest:
+    async with rest_client(config) as rest:
         with pytest.raises(AuthenticationError) as caught:
             await Agent(config, rest).login()
     assert caught.value.code == 401
@@ -251,7 +260,7 @@ async def test_a_notification_stream_arrives_whole(emu: Emulator, agent: Agent) 
 @pytest.mark.asyncio
 async def test_the_older_messaging_service_works_too(emu: Emulator) -> None:
     config = msgspec.structs.replace(_config(emu, "aiohttp"), messaging_service="asyncMessagingEnt")
-    async with RestClient(config) as rest:
+    async with rest_client(config) as rest:
         agent = Agent(config, rest)
         domains, session = await agent.login()
         connection = await agent.open_socket(domains, session.bearer)
@@ -261,7 +270,7 @@ async def test_the_older_messaging_service_works_too(emu: Emulator) -> None:
 
 def test_a_missing_domain_is_named() -> None:
     with pytest.raises(SDKError, match="no 'facadeMsg' domain") as caught:
-        require_domain({"agentVep": "h"}, "facadeMsg")
+        require_host(None, "facadeMsg")
     assert caught.value.service == Service.DOMAIN_NAMES
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from rx_lpagent._endpoints import ServiceHosts
+from rx_lpagent.agent._live import rest_client
 from rx_lpagent.config import Credentials, PasswordCredentials, TokenCredentials
 from rx_lpagent.errors import (
     AuthenticationError,
@@ -47,18 +49,19 @@ async def test_fetch_domains_maps_services_to_hosts(
 
 @pytest.mark.asyncio
 async def test_domains_override_wins(fake_lp: FakeLivePerson) -> None:
+    """The client returns what CSDS says; the config's endpoints put the overrides on top."""
     config = fake_lp.config(domains={"facadeMsg": "ws.example:1", "extra": "x.example"})
-    async with RestClient(config) as rest:
-        domains = await rest.fetch_domains()
-    assert domains["facadeMsg"] == "ws.example:1"
-    assert domains["extra"] == "x.example"
-    assert domains["agentVep"] == fake_lp.host
+    async with rest_client(config) as rest:
+        domains = await rest.fetch_domains(ACCOUNT)
+    assert domains["facadeMsg"] == fake_lp.host
+    assert "extra" not in domains
+    assert config.endpoints.hosts(domains) == ServiceHosts(fake_lp.host, "ws.example:1")
 
 
 @pytest.mark.asyncio
 async def test_fixture_csds_payload_parses(fake_lp: FakeLivePerson, rest: RestClient) -> None:
     fake_lp.fail_next("csds", 200, fake_lp.frames["csds_response"])
-    domains = await rest.fetch_domains()
+    domains = await rest.fetch_domains(ACCOUNT)
     assert domains["asyncMessagingEnt"] == "va.msg.liveperson.net"
     assert len(domains) == 5
 
@@ -66,7 +69,7 @@ async def test_fixture_csds_payload_parses(fake_lp: FakeLivePerson, rest: RestCl
 @pytest.mark.asyncio
 async def test_a_single_base_uri_may_come_bare(fake_lp: FakeLivePerson, rest: RestClient) -> None:
     fake_lp.fail_next("csds", 200, {"baseURIs": {"service": "agentVep", "baseURI": "h"}})
-    assert await rest.fetch_domains() == {"agentVep": "h"}
+    assert await rest.fetch_domains(ACCOUNT) == {"agentVep": "h"}
 
 
 @pytest.mark.asyncio
@@ -76,7 +79,7 @@ async def test_a_200_without_base_uris_is_an_error(
 ) -> None:
     fake_lp.fail_next("csds", 200, body)
     with pytest.raises(SDKError, match="could not fetch domains") as caught:
-        await rest.fetch_domains()
+        await rest.fetch_domains(ACCOUNT)
     assert caught.value.service == Service.DOMAIN_NAMES
     assert not caught.value.retryable
 
@@ -85,7 +88,7 @@ async def test_a_200_without_base_uris_is_an_error(
 async def test_csds_garbage_is_an_error(fake_lp: FakeLivePerson, rest: RestClient) -> None:
     fake_lp.fail_next("csds", 200, b"<html>")
     with pytest.raises(SDKError, match="could not fetch domains: invalid"):
-        await rest.fetch_domains()
+        await rest.fetch_domains(ACCOUNT)
 
 
 @pytest.mark.asyncio
@@ -98,7 +101,7 @@ async def test_csds_statuses_map_to_families(
 ) -> None:
     fake_lp.fail_next("csds", status)
     with pytest.raises(family) as caught:
-        await rest.fetch_domains()
+        await rest.fetch_domains(ACCOUNT)
     assert type(caught.value) is family
     assert caught.value.code == status
     assert caught.value.service == Service.DOMAIN_NAMES
@@ -109,16 +112,16 @@ async def test_csds_statuses_map_to_families(
 async def test_retry_after_is_parsed(fake_lp: FakeLivePerson, rest: RestClient) -> None:
     fake_lp.fail_next("csds", 503, headers={"Retry-After": "7"})
     with pytest.raises(ServerError) as caught:
-        await rest.fetch_domains()
+        await rest.fetch_domains(ACCOUNT)
     assert caught.value.retry_after == 7.0
 
 
 @pytest.mark.asyncio
 async def test_refused_connection_is_a_transport_error(fake_lp: FakeLivePerson) -> None:
     config = fake_lp.config(csds_domain=f"http://127.0.0.1:{_free_port()}")
-    async with RestClient(config) as rest:
+    async with rest_client(config) as rest:
         with pytest.raises(TransportError) as caught:
-            await rest.fetch_domains()
+            await rest.fetch_domains(ACCOUNT)
     assert caught.value.service == Service.DOMAIN_NAMES
     assert caught.value.retryable
     assert "could not fetch domains" in str(caught.value)
@@ -127,9 +130,9 @@ async def test_refused_connection_is_a_transport_error(fake_lp: FakeLivePerson) 
 @pytest.mark.asyncio
 async def test_a_slow_answer_times_out(fake_lp: FakeLivePerson) -> None:
     fake_lp.fail_next("csds", 200, fake_lp.frames["csds_response"], delay=1.0)
-    async with RestClient(fake_lp.config(request_timeout=0.05)) as rest:
+    async with rest_client(fake_lp.config(request_timeout=0.05)) as rest:
         with pytest.raises(RequestTimeoutError) as caught:
-            await rest.fetch_domains()
+            await rest.fetch_domains(ACCOUNT)
     assert caught.value.service == Service.DOMAIN_NAMES
     assert caught.value.timeout == 0.05
     assert caught.value.retryable
@@ -166,7 +169,7 @@ async def test_login_sends_the_body_of_each_credential_kind(
 
 @pytest.mark.asyncio
 async def test_login_sends_the_user_agent(fake_lp: FakeLivePerson) -> None:
-    async with RestClient(fake_lp.config(user_agent="my-bot/1.0")) as rest:
+    async with rest_client(fake_lp.config(user_agent="my-bot/1.0")) as rest:
         await rest.login(fake_lp.host, ACCOUNT, PasswordCredentials(USERNAME, PASSWORD))
     headers = next(headers for name, _, headers in fake_lp.calls if name == "login")
     assert headers["User-Agent"] == "my-bot/1.0"

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from rx_lpagent.agent._live import rest_client
 from rx_lpagent.config import PasswordCredentials
 from rx_lpagent.errors import Service, TransportError
-from rx_lpagent.transport import RestClient, messaging_url, socket_transport_for
+from rx_lpagent.transport import messaging_url, socket_transport_for
 from tests.transport.conftest import ACCOUNT, PASSWORD, USERNAME, FakeLivePerson, serve
 
 trustme = pytest.importorskip("trustme")
@@ -43,15 +44,15 @@ async def test_rest_and_socket_over_tls_with_a_custom_ca(
 ) -> None:
     config = tls_lp.config(ssl=client_ssl, transport=transport_name)
     assert tls_lp.csds_domain.startswith("https://")
-    async with RestClient(config) as rest:
-        domains = await rest.fetch_domains()
+    async with rest_client(config) as rest:
+        domains = await rest.fetch_domains(ACCOUNT)
         session = await rest.login(
             domains["agentVep"], ACCOUNT, PasswordCredentials(USERNAME, PASSWORD)
         )
         await rest.refresh(domains["agentVep"], ACCOUNT, session)
         url = messaging_url(domains["facadeMsg"], ACCOUNT, session.bearer, secure=config.secure)
         assert url.startswith("wss://")
-        transport = socket_transport_for(config, rest)
+        transport = socket_transport_for(config.transport, rest)
         connection = await transport.connect(url, ssl=config.ssl, timeout=5.0)
         await connection.send(b"over tls")
         assert await connection.receive() == b"over tls"
@@ -61,9 +62,9 @@ async def test_rest_and_socket_over_tls_with_a_custom_ca(
 
 @pytest.mark.asyncio
 async def test_an_untrusted_certificate_is_a_transport_error(tls_lp: FakeLivePerson) -> None:
-    async with RestClient(tls_lp.config()) as rest:
+    async with rest_client(tls_lp.config()) as rest:
         with pytest.raises(TransportError, match="TLS failed") as caught:
-            await rest.fetch_domains()
+            await rest.fetch_domains(ACCOUNT)
     assert caught.value.service == Service.DOMAIN_NAMES
 
 
@@ -73,8 +74,8 @@ async def test_an_untrusted_socket_certificate_is_a_transport_error(
 ) -> None:
     url = messaging_url(tls_lp.host, ACCOUNT, tls_lp.bearer, secure=True)
     config = tls_lp.config(transport=transport_name)
-    async with RestClient(config) as rest:
-        transport = socket_transport_for(config, rest)
+    async with rest_client(config) as rest:
+        transport = socket_transport_for(config.transport, rest)
         with pytest.raises(TransportError) as caught:
             await transport.connect(url, timeout=5.0)
     assert tls_lp.bearer not in str(caught.value)
