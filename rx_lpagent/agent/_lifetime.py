@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 import reactivex
 from reactivex import abc
 from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent.agent._bus import Bus
 from rx_lpagent.errors import NotConnectedError
+from rx_lpagent.rx._scheduling import loop_scheduler
 
 __all__ = ["completion", "until_disposed"]
 
@@ -57,7 +57,7 @@ async def completion(source: reactivex.Observable[Any]) -> None:
             done.set_result(None)
 
     subscription = source.subscribe(
-        on_error=finish, on_completed=finish, scheduler=AsyncIOScheduler(loop)
+        on_error=finish, on_completed=finish, scheduler=loop_scheduler(loop)
     )
     try:
         await done
