@@ -59,10 +59,12 @@ class SocketLife:
         "_recovery",
         "_refresher",
         "pending",
+        "scheduler",
     )
 
     def __init__(
         self,
+        scheduler: abc.SchedulerBase | None,
         *,
         dispatch: Callable[[Notification], None],
         emit: Callable[[AgentEvent], None],
@@ -70,7 +72,9 @@ class SocketLife:
         on_raise: OnRaise,
     ) -> None:
         """A life whose socket is opening: ``dispatch`` takes its notifications, ``emit`` its
-        bad frames, ``on_close`` its close, once it is live."""
+        bad frames, ``on_close`` its close, once it is live. ``scheduler`` is the one of the
+        flow that opened it: its timers, and the recovery after its loss, run there."""
+        self.scheduler = scheduler
         self._dispatch = dispatch
         self._emit = emit
         self._on_close = on_close
@@ -85,9 +89,15 @@ class SocketLife:
         self._recovery: abc.DisposableBase | None = None
 
     @classmethod
-    def detached(cls) -> SocketLife:
+    def detached(cls, scheduler: abc.SchedulerBase | None = None) -> SocketLife:
         """The life between sockets: no link, every request refused with NotConnectedError."""
-        return cls(dispatch=_ignore, emit=_ignore, on_close=_ignore_close, on_raise=_ignore_raise)
+        return cls(
+            scheduler,
+            dispatch=_ignore,
+            emit=_ignore,
+            on_close=_closed,
+            on_raise=_raised,
+        )
 
     # -- its socket -----------------------------------------------------------------------------
 
@@ -232,9 +242,9 @@ def _ignore(_: object) -> None:
     pass
 
 
-def _ignore_close(_: SocketLife, __: int | None, ___: str, ____: bool) -> None:
+def _closed(_: SocketLife, __: int | None, ___: str, ____: bool) -> None:
     pass
 
 
-def _ignore_raise(_: str, __: Exception) -> None:
+def _raised(_: str, __: Exception) -> None:
     pass

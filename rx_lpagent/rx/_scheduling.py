@@ -25,6 +25,7 @@ __all__ = [
     "NoSchedulerError",
     "loop_of",
     "loop_scheduler",
+    "non_blocking",
     "running_loop",
     "seconds_now",
     "timed_scheduler",
@@ -93,12 +94,18 @@ def timed_scheduler(
     """
     if built_with is not None:
         return built_with
-    if subscribed_with is not None and not isinstance(subscribed_with, _BLOCKING):
-        return subscribed_with
+    given = non_blocking(subscribed_with)
+    if given is not None:
+        return given
     loop = running_loop()
     if loop is None:
         raise NoSchedulerError(what)
     return loop_scheduler(loop)
+
+
+def non_blocking(scheduler: abc.SchedulerBase | None) -> abc.SchedulerBase | None:
+    """``scheduler``, unless it is None or one that sleeps on the calling thread."""
+    return None if isinstance(scheduler, _BLOCKING) else scheduler
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
