@@ -12,7 +12,6 @@ asyncio doors in :mod:`~rx_lpagent.agent._asyncio`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
@@ -26,11 +25,11 @@ from rx_lpagent.agent._backfill import QUERY_MESSAGES, Backfill
 from rx_lpagent.agent._bus import Bus, StateCell
 from rx_lpagent.agent._conversation_view import ConversationView
 from rx_lpagent.agent._eventlog import EventLog
-from rx_lpagent.agent._flows import AgentFlows, OpenSocket, not_refused_for_good
-from rx_lpagent.agent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
+from rx_lpagent.agent._flows import AgentFlows
+from rx_lpagent.agent._intake import Intake
+from rx_lpagent.agent._ledger import EX_CONVERSATION, DialogLedger
 from rx_lpagent.agent._lifetime import completion, until_disposed
 from rx_lpagent.agent._messaging import MessagingRequests
-from rx_lpagent.agent._requests import timers_for
 from rx_lpagent.agent._resubscribe import Resubscriptions
 from rx_lpagent.agent._retrying import Retrier
 from rx_lpagent.agent._router import NotificationRouter
@@ -59,7 +58,6 @@ from rx_lpagent.transport.live import LiveBackend
 
 __all__ = ["DEFAULT_RECOVERY", "Agent", "AgentState"]
 
-_log = logging.getLogger("rx_lpagent.agent")
 _T = TypeVar("_T")
 
 DEFAULT_RECOVERY = Recovery()
@@ -125,6 +123,9 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
             self._backfill = Backfill(
                 self._ledger, self._query_history, self._events.emit, limit=config.backfill_limit
             )
+        self._intake = Intake(
+            self._router, self._ledger, self._conversations, lambda: self.identity
+        )
         self._state = StateCell(AgentState.IDLE, "agent.state", self._callback_raised)
         self._close_watch = CloseWatch(self._events, self._state)
         self._domains: Domains | None = None
@@ -335,20 +336,6 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         life.go_live()
         return old
 
-    def _opener(self, scheduler: abc.SchedulerBase) -> OpenSocket:
-        def open_socket(domains: Domains, session: Session) -> reactivex.Observable[SocketLife]:
-            life = SocketLife(
-                scheduler,
-                dispatch=self._dispatch,
-                emit=self._events.emit,
-                on_close=self._on_socket_closed,
-                on_raise=self._callback_raised,
-            )
-            opening = self._backend.open_socket(domains, session, life.on_message, life.on_close)
-            return opening.pipe(ops.map(life.bind))
-
-        return open_socket
-
     def _attach(self, opened: Opened) -> Connected:
         domains, session, life = opened
         assert isinstance(life, SocketLife)  # what _opener's sockets are
@@ -402,55 +389,7 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         if retrying is not None:
             self._events.emit(retrying)
 
-    def _drop_half_open(self, life: SocketLife) -> None:
-        if life is not self._socket:
-            return
-        self._on_socket_closed(life, None, "keep-alive timed out")
-        life.close_quietly(1001, "keep-alive timed out")
-
-    def _start_timers(self, life: SocketLife) -> None:
-        """Start the periodic refresh and keep-alive of a newly attached socket."""
-        scheduler = self._scheduler(life.scheduler)
-        session = self._session
-        if self._refresh_interval is not None and session is not None and session.can_refresh:
-            life.refresh_every(
-                scheduler,
-                self._refresh_interval,
-                lambda: self._refresh_recovering(scheduler, manual=False),
-                go_on=not_refused_for_good,
-            )
-        if self._keepalive_interval is not None:
-            life.keep_alive(
-                timers_for(scheduler),
-                self._keepalive_interval,
-                self._keepalive_timeout,
-                emit=self._events.emit,
-                on_half_open=self._drop_half_open,
-            )
-
-    # -- notifications in -----------------------------------------------------------------------
-
-    def _dispatch(self, frame: Notification) -> None:
-        ledger = self._ledger
-        if ledger is None:
-            self._router.dispatch(frame)
-        elif frame.type == ONLINE_EVENT:
-            ledger.on_event(frame)  # de-duplicated, held while its dialog is backfilled
-        elif frame.type == EX_CONVERSATION and self._conversations is not None:
-            self._on_conversations(ledger, self._conversations, frame)
-        else:
-            self._router.dispatch(frame)
-
-    def _on_conversations(
-        self, ledger: DialogLedger, view: ConversationView, notification: Notification
-    ) -> None:
-        gone = view.on_notification(notification)
-        self._router.dispatch(notification)
-        if gone is not None:
-            self._router.dispatch(gone)  # conversations that left the subscription in the gap
-        identity = self.identity
-        me = () if identity is None else (identity.old_agent_id, identity.user_pid or "")
-        ledger.on_conversations(notification, me)
+    # -- backfill and reports -------------------------------------------------------------------
 
     def _query_history(self, body: dict[str, Any]) -> reactivex.Observable[Response]:
         return self.request(QUERY_MESSAGES, body)

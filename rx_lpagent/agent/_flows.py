@@ -2,8 +2,9 @@
 recovery that follows an unasked close.
 
 A mixin of :class:`~rx_lpagent.agent.Agent`: the attributes declared below are the agent's.
-The flows only open sockets and hand them to the agent's ``_attach``; the socket's life itself
-(attach, close, dispose) is swapped in one place, in the agent.
+The flows open sockets (each one's :class:`~rx_lpagent.agent._socket.SocketLife`, and its
+timers once attached) and hand them to the agent's ``_attach``; the agent alone swaps one life
+for the next (attach, close, dispose).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import reactivex
 from reactivex import abc
 from reactivex import operators as ops
 
+from rx_lpagent._isolation import OnRaise
 from rx_lpagent.agent._bus import Bus, StateCell
+from rx_lpagent.agent._intake import Intake
+from rx_lpagent.agent._requests import timers_for
 from rx_lpagent.agent._retrying import Retrier
-from rx_lpagent.agent._socket import SocketLife
+from rx_lpagent.agent._socket import OnSocketClose, SocketLife
 from rx_lpagent.agent._state import AgentState
 from rx_lpagent.errors import AuthenticationError, NotConnectedError, TransportError
 from rx_lpagent.events import AgentEvent, Connected, Context, Location, Retrying
@@ -40,9 +44,13 @@ class AgentFlows:
     _session: Session | None
     _socket: SocketLife
     _connecting: reactivex.Observable[Connected] | None
+    _intake: Intake
+    _refresh_interval: float | None
+    _keepalive_interval: float | None
+    _keepalive_timeout: float
     _attach: Callable[[Opened], Connected]
-    _opener: Callable[[abc.SchedulerBase], OpenSocket]
-    """``_opener(scheduler)`` opens sockets whose life runs on ``scheduler``."""
+    _on_socket_closed: OnSocketClose
+    _callback_raised: OnRaise
     _scheduler: Callable[[abc.SchedulerBase | None], abc.SchedulerBase]
 
     def _connect(self, scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Connected]:
@@ -191,6 +199,50 @@ class AgentFlows:
         if gap is self._socket:  # not already replaced by a reconnect that could not wait
             self._state.set(AgentState.RECONNECTING)
         return Retrying(0, delay, error, Context(Location.SOCKET_CLOSE), policy="reconnect")
+
+    # -- a socket's opening and its timers ------------------------------------------------------
+
+    def _opener(self, scheduler: abc.SchedulerBase) -> OpenSocket:
+        """Opens sockets whose life (timers, recovery after its loss) runs on ``scheduler``."""
+
+        def open_socket(domains: Domains, session: Session) -> reactivex.Observable[SocketLife]:
+            life = SocketLife(
+                scheduler,
+                dispatch=self._intake.dispatch,
+                emit=self._events.emit,
+                on_close=self._on_socket_closed,
+                on_raise=self._callback_raised,
+            )
+            opening = self._backend.open_socket(domains, session, life.on_message, life.on_close)
+            return opening.pipe(ops.map(life.bind))
+
+        return open_socket
+
+    def _drop_half_open(self, life: SocketLife) -> None:
+        if life is not self._socket:
+            return
+        self._on_socket_closed(life, None, "keep-alive timed out", True)
+        life.close_quietly(1001, "keep-alive timed out")
+
+    def _start_timers(self, life: SocketLife) -> None:
+        """Start the periodic refresh and keep-alive of a newly attached socket."""
+        scheduler = self._scheduler(life.scheduler)
+        session = self._session
+        if self._refresh_interval is not None and session is not None and session.can_refresh:
+            life.refresh_every(
+                scheduler,
+                self._refresh_interval,
+                lambda: self._refresh_recovering(scheduler, manual=False),
+                go_on=not_refused_for_good,
+            )
+        if self._keepalive_interval is not None:
+            life.keep_alive(
+                timers_for(scheduler),
+                self._keepalive_interval,
+                self._keepalive_timeout,
+                emit=self._events.emit,
+                on_half_open=self._drop_half_open,
+            )
 
 
 def not_refused_for_good(error: Exception) -> bool:
