@@ -5,8 +5,10 @@ Hand-made rather than reactivex's own (``timer(interval)`` + ``flat_map(job)`` +
 for the fleet's idle cost: the wait is a one-shot timer (the loop's own in production, the
 scheduler's in virtual-time tests) that every connected agent holds, and measured with
 ``bench fleet`` it cut 268k -> 249k tracked objects per 1,000 agents and 21 -> 16 locks per
-agent, against a wait built from Rx disposables. The job itself is still an observable. A run that ends at once (before ``subscribe``
-returns) has already scheduled the next wait, which the end of ``_tick`` leaves alone.
+agent, against a wait built from Rx disposables. The job itself is still an observable.
+
+A run that ends at once (before ``subscribe`` returns) has already scheduled the next wait,
+which the end of ``_tick`` leaves alone.
 """
 
 from __future__ import annotations
