@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.internal.exceptions import SequenceContainsNoElementsError
-from reactivex.scheduler.eventloop import AsyncIOScheduler
+from reactivex.scheduler.eventloop import AsyncIOScheduler, AsyncIOThreadSafeScheduler
 
-from rx_lpagent.errors import SDKError
+from rx_lpagent.errors import ConfigurationError, SDKError
 from rx_lpagent.rx._scheduling import NoSchedulerError, loop_of, loop_scheduler, running_loop
 
 _T = TypeVar("_T")
@@ -33,9 +33,19 @@ def from_coroutine(factory: Callable[[], Awaitable[_T]]) -> Observable[_T]:
         observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
         loop = loop_of(scheduler)
-        if loop is None and isinstance(scheduler, AsyncIOScheduler):
+        if loop is None and isinstance(scheduler, AsyncIOThreadSafeScheduler):
             # which loop it runs is RxPY's secret: the scheduler itself takes the start there
             return _started_on(scheduler, lambda: start(observer, None))
+        if loop is None and isinstance(scheduler, AsyncIOScheduler) and running_loop() is None:
+            observer.on_error(
+                ConfigurationError(
+                    "from_coroutine: an AsyncIOScheduler is not thread-safe; off its loop's "
+                    "thread subscribe with an AsyncIOThreadSafeScheduler"
+                )
+            )
+            return Disposable()
+        # a plain AsyncIOScheduler on a thread whose loop runs belongs to that loop (it is not
+        # thread-safe, so it cannot serve any other)
         loop = loop or running_loop()
         if loop is None:
             observer.on_error(NoSchedulerError("from_coroutine"))

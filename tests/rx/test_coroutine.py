@@ -175,3 +175,21 @@ def test_an_asyncio_scheduler_of_a_loop_in_another_thread_runs_the_coroutine_the
         loop.call_soon_threadsafe(loop.stop)
         runner.join(5)
         loop.close()
+
+
+def test_a_plain_asyncio_scheduler_off_its_loops_thread_is_refused_not_left_hanging() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        failures: list[Exception] = []
+
+        async def never_run() -> None:
+            raise AssertionError("must not run")
+
+        from_coroutine(never_run).subscribe(
+            on_error=failures.append, scheduler=AsyncIOScheduler(loop)
+        )
+        assert len(failures) == 1
+        assert isinstance(failures[0], ConfigurationError)
+        assert "AsyncIOThreadSafeScheduler" in str(failures[0])
+    finally:
+        loop.close()
