@@ -285,7 +285,7 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         # user code run below can see, or leave, a half-disposed agent
         self._stop_backfill()
         self._connecting = None
-        gone = self._swap(SocketLife.detached())
+        gone = self._swap(SocketLife.detached(self._socket.scheduler))
         self._state.set(AgentState.DISPOSED)
         self._disposing.emit(None)
         self._disposing.close()
