@@ -157,9 +157,7 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         """Notifications of one kind: a wire type string gives raw frames; a body struct of
         :data:`~rx_lpagent.protocol.NOTIFICATION_TYPES` gives decoded bodies (decoded once per
         frame, only while someone subscribes; bad bodies are reported and dropped)."""
-        if isinstance(kind, str):
-            return self._router.raw(kind)
-        return self._router.typed(kind)
+        return self._notifications_of(kind)
 
     @property
     def node_notifications(self) -> reactivex.Observable[NodeView]:
