@@ -85,10 +85,11 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         backend: Backend | None = None,
         random: Callable[[], float] | None = None,
     ) -> None:
-        """``recovery=None`` switches built-in recovery off; ``scheduler`` (default: the running
-        asyncio loop) and ``backend`` (default: the real services) are for tests. ``random``
-        (values in ``[0, 1)``, e.g. ``random.Random(7).random``) draws every jitter of the
-        agent's recovery, replacing its policies' own sources: a seed replays a run."""
+        """``recovery=None`` switches built-in recovery off; ``scheduler`` (default: the one a
+        flow is subscribed with, else the running asyncio loop) and ``backend`` (default: the
+        real services) are for tests. ``random`` (values in ``[0, 1)``, e.g.
+        ``random.Random(7).random``) draws every jitter of the agent's recovery, replacing its
+        policies' own sources: a seed replays a run."""
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
         self.config = config
