@@ -81,7 +81,8 @@ class SocketLife:
         self._on_raise = on_raise
         self._link: Link | None = None
         self.pending = not_connected()
-        """The requests made on this socket (all refused until it is opened, and once ended)."""
+        """The requests made on this socket: refused until it is opened; once the life is
+        replaced, the agent fails what is left."""
         self._live = False
         self._ended = False
         self._keepalive: KeepAlive | None = None
