@@ -126,8 +126,10 @@ def test_a_life_answers_its_own_requests_and_the_detached_one_refuses() -> None:
     assert isinstance(refused[0], NotConnectedError)
 
 
-def test_the_agent_replaces_its_socket_life_in_one_place() -> None:
-    """Only ``Agent.__init__`` and ``Agent._swap`` assign ``_socket``, in the whole package."""
+@pytest.mark.parametrize("attribute", ["_socket", "_pending"])
+def test_the_agent_replaces_its_socket_life_in_one_place(attribute: str) -> None:
+    """Only ``Agent.__init__`` and ``Agent._swap`` assign the life (or the requests view of it
+    the typed requests read), in the whole package."""
     assigners: list[str] = []
     for path in sorted(_AGENT_PACKAGE.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -143,7 +145,7 @@ def test_the_agent_replaces_its_socket_life_in_one_place() -> None:
                 )
                 for target in targets:
                     names = target.elts if isinstance(target, ast.Tuple) else [target]
-                    if any(isinstance(n, ast.Attribute) and n.attr == "_socket" for n in names):
+                    if any(isinstance(n, ast.Attribute) and n.attr == attribute for n in names):
                         assigners.append(f"{path.name}:{node.name}")
     assert sorted(assigners) == ["_agent.py:__init__", "_agent.py:_swap"]
 
