@@ -48,11 +48,7 @@ RANKS = {
 }
 """A module may import modules of its own rank or lower, never higher."""
 
-KNOWN_UPWARD = {
-    # the event log describes events with the console's words; issue 15 (the house branch)
-    # moves describe_* out of cli/. Drop this entry when it lands.
-    ("rx_lpagent.agent._eventlog", "rx_lpagent.cli._console"),
-}
+KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
 
 IO_MODULES = {
     "asyncio",

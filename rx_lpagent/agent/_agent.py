@@ -1,25 +1,23 @@
 """The Agent: one LivePerson messaging agent, its socket, its events and its recovery.
 
-The agent owns exactly one socket at a time. Each socket gets a generation number; callbacks of a
-replaced socket carry an old number and are ignored, so a reconnect never reports the old
-socket's close (the Node SDK's stale-listener defect). Every request made on a socket is failed at
-once when that socket goes away.
+The agent owns exactly one socket at a time, as a :class:`~rx_lpagent.agent._socket.SocketLife`
+(link, pending requests, keep-alive, periodic refresh, scheduled recovery) that :meth:`_swap`
+alone replaces: attaching a socket, losing one and disposing all go through it, and settle the
+agent's own state before any user code runs. A replaced socket's callbacks reach nothing (the
+Node SDK's stale-listener defect); every request made on a socket is failed at once when that
+socket goes away. The flows (connect, reconnect, refresh, recovery) are in
+:mod:`~rx_lpagent.agent._flows`, the typed requests in :mod:`~rx_lpagent.agent._messaging`, the
+asyncio doors in :mod:`~rx_lpagent.agent._asyncio`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import random as _random
 from collections.abc import Callable
-from enum import StrEnum
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import reactivex
 from reactivex import abc
 from reactivex import operators as ops
-from reactivex.disposable import Disposable, SerialDisposable
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._isolation import isolated, log_raise
 from rx_lpagent.agent._asyncio import AgentAsyncio, CloseWatch
@@ -27,57 +25,39 @@ from rx_lpagent.agent._backfill import QUERY_MESSAGES, Backfill
 from rx_lpagent.agent._bus import Bus, StateCell
 from rx_lpagent.agent._conversation_view import ConversationView
 from rx_lpagent.agent._eventlog import EventLog
-from rx_lpagent.agent._keepalive import KeepAlive
-from rx_lpagent.agent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
+from rx_lpagent.agent._flows import AgentFlows
+from rx_lpagent.agent._intake import Intake
+from rx_lpagent.agent._ledger import EX_CONVERSATION, DialogLedger
 from rx_lpagent.agent._lifetime import completion, until_disposed
 from rx_lpagent.agent._live import live_backend
 from rx_lpagent.agent._messaging import MessagingRequests
-from rx_lpagent.agent._periodic import Periodic
-from rx_lpagent.agent._requests import PendingRequests, not_connected, timers_for
-from rx_lpagent.agent._resubscribe import (
-    Resubscriptions,
-)
-from rx_lpagent.agent._retrying import RetryAnnouncer
+from rx_lpagent.agent._resubscribe import Resubscriptions
+from rx_lpagent.agent._retrying import Retrier
 from rx_lpagent.agent._router import NotificationRouter
 from rx_lpagent.agent._single import SingleCall
+from rx_lpagent.agent._socket import SocketLife
+from rx_lpagent.agent._state import AgentState
 from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.errors import (
-    AuthenticationError,
     CallbackError,
     ConfigurationError,
     MalformedFrameError,
     NotConnectedError,
     Service,
     TransportError,
-    redact,
 )
-from rx_lpagent.events import (
-    AgentEvent,
-    Closed,
-    Connected,
-    Context,
-    ErrorEvent,
-    Location,
-    Retrying,
-)
-from rx_lpagent.flows.backend import Backend, Domains, Link, Session
-from rx_lpagent.flows.report import as_sdk_error, reported
-from rx_lpagent.flows.steps import Opened, connect_steps, reconnect_steps, refresh_steps
-from rx_lpagent.protocol.frames import (
-    Notification,
-    Response,
-    UnknownFrame,
-    decode_frame,
-)
+from rx_lpagent.events import AgentEvent, Closed, Connected, Context, ErrorEvent, Location
+from rx_lpagent.flows.report import reported
+from rx_lpagent.flows.steps import Opened
+from rx_lpagent.protocol.frames import Notification, Response
 from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.transforms import NodeView
-from rx_lpagent.protocol.wire_types import GET_CLOCK
 from rx_lpagent.recovery import Recovery
-from rx_lpagent.rx import RetriesExhaustedError
+from rx_lpagent.rx._scheduling import non_blocking, timed_scheduler
+from rx_lpagent.transport.backend import Backend, Domains, Session
 
-__all__ = ["Agent", "AgentState"]
+__all__ = ["DEFAULT_RECOVERY", "Agent", "AgentState"]
 
-_log = logging.getLogger("rx_lpagent.agent")
 _T = TypeVar("_T")
 
 DEFAULT_RECOVERY = Recovery()
@@ -87,16 +67,7 @@ NEW_TOKEN_CLOSE_CODES = frozenset({4401, 4407, 1011})
 """Socket close codes after which LivePerson wants a reconnect with a fresh token."""
 
 
-class AgentState(StrEnum):
-    IDLE = "idle"
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    CLOSED = "closed"
-    DISPOSED = "disposed"
-
-
-class Agent(AgentAsyncio, MessagingRequests):
+class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
     """A LivePerson messaging agent.
 
     ``connect()``, ``reconnect()`` and ``refresh_session()`` are cold observables (also
@@ -114,10 +85,11 @@ class Agent(AgentAsyncio, MessagingRequests):
         backend: Backend | None = None,
         random: Callable[[], float] | None = None,
     ) -> None:
-        """``recovery=None`` switches built-in recovery off; ``scheduler`` (default: the running
-        asyncio loop) and ``backend`` (default: the real services) are for tests. ``random``
-        (values in ``[0, 1)``, e.g. ``random.Random(7).random``) draws every jitter of the
-        agent's recovery, replacing its policies' own sources: a seed replays a run."""
+        """``recovery=None`` switches built-in recovery off; ``scheduler`` (default: the one a
+        flow is subscribed with, else the running asyncio loop) and ``backend`` (default: the
+        real services) are for tests. ``random`` (values in ``[0, 1)``, e.g.
+        ``random.Random(7).random``) draws every jitter of the agent's recovery, replacing its
+        policies' own sources: a seed replays a run."""
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
         self.config = config
@@ -128,11 +100,16 @@ class Agent(AgentAsyncio, MessagingRequests):
         self._keepalive_interval = config.keepalive_interval
         self._keepalive_timeout = config.keepalive_timeout
         self._recovery = recovery
-        self._random = random
         self._fixed_scheduler = scheduler
         self._reporting_callback = False
         self._events: Bus[AgentEvent] = Bus("agent.events", on_raise=self._callback_raised)
         self._events.subscribe(EventLog(config.account_id))
+        self._retrier = Retrier(
+            recovery,
+            self._events.emit,
+            random=random,
+            new_tokens=not isinstance(config.credentials, TokenCredentials),
+        )
         self._disposing: Bus[None] = Bus("agent.disposing")
         self._resubscriptions = Resubscriptions()
         self._router = NotificationRouter(
@@ -147,17 +124,17 @@ class Agent(AgentAsyncio, MessagingRequests):
             self._backfill = Backfill(
                 self._ledger, self._query_history, self._events.emit, limit=config.backfill_limit
             )
+        self._intake = Intake(
+            self._router, self._ledger, self._conversations, lambda: self.identity
+        )
         self._state = StateCell(AgentState.IDLE, "agent.state", self._callback_raised)
         self._close_watch = CloseWatch(self._events, self._state)
         self._domains: Domains | None = None
         self._session: Session | None = None
-        self._link: Link | None = None
-        self._generation = 0
-        self._pending = not_connected()
+        self._socket = SocketLife.detached()
+        """The current socket's life; replaced only by :meth:`_swap`."""
+        self._pending = self._socket.pending  # MessagingRequests' view of it, set with it
         self._connecting: reactivex.Observable[Connected] | None = None
-        self._recovery_job = SerialDisposable()
-        self._refresher: Periodic | None = None
-        self._keepalive: KeepAlive | None = None
 
     # -- public surface -------------------------------------------------------------------------
 
@@ -181,9 +158,7 @@ class Agent(AgentAsyncio, MessagingRequests):
         """Notifications of one kind: a wire type string gives raw frames; a body struct of
         :data:`~rx_lpagent.protocol.NOTIFICATION_TYPES` gives decoded bodies (decoded once per
         frame, only while someone subscribes; bad bodies are reported and dropped)."""
-        if isinstance(kind, str):
-            return self._router.raw(kind)
-        return self._router.typed(kind)
+        return self._notifications_of(kind)
 
     @property
     def node_notifications(self) -> reactivex.Observable[NodeView]:
@@ -213,7 +188,7 @@ class Agent(AgentAsyncio, MessagingRequests):
 
     @property
     def connected(self) -> bool:
-        return self._link is not None
+        return self._socket.link is not None
 
     def connect(self) -> reactivex.Observable[Connected]:
         """CSDS, login, socket; emits :class:`Connected` once. Harmless to call twice.
@@ -233,16 +208,11 @@ class Agent(AgentAsyncio, MessagingRequests):
         """
         return self._until_disposed(
             reactivex.defer(
-                lambda scheduler: self._report_give_up(
+                lambda scheduler: self._retrier.report_give_up(
                     self._reconnect_recovering(scheduler, new_token=not skip_token_generation)
                 )
             ).pipe(ops.do_action(on_error=self._reconnect_failed))
         )
-
-    def _reconnect_failed(self, _: Exception) -> None:
-        # the socket the failed reconnect meant to replace is still there and still works
-        if self._link is not None and self._state.value is AgentState.RECONNECTING:
-            self._state.set(AgentState.CONNECTED)
 
     def refresh_session(self) -> reactivex.Observable[Session]:
         """Refresh the login session (log in again at once on a 401 or 403); the socket is kept.
@@ -312,19 +282,15 @@ class Agent(AgentAsyncio, MessagingRequests):
             return
         # the agent's own state first (no socket, timer, retry or request left), so that no
         # user code run below can see, or leave, a half-disposed agent
-        self._recovery_job.dispose()
         self._stop_backfill()
-        self._stop_timers()
         self._connecting = None
-        link, self._link = self._link, None
-        self._generation += 1
-        pending, self._pending = self._pending, not_connected()
+        gone = self._swap(SocketLife.detached(self._socket.scheduler))
         self._state.set(AgentState.DISPOSED)
         self._disposing.emit(None)
         self._disposing.close()
-        pending.fail_all(NotConnectedError("agent disposed"))
-        if link is not None:
-            await completion(link.close(1000, "agent disposed"))
+        gone.pending.fail_all(NotConnectedError("agent disposed"))
+        if gone.link is not None:
+            await completion(gone.close(1000, "agent disposed"))
         await self._logout()
         await completion(self._backend.close())
         self._events.close()
@@ -347,134 +313,45 @@ class Agent(AgentAsyncio, MessagingRequests):
     async def __aexit__(self, *_: object) -> None:
         await self.dispose()
 
-    # -- flows ----------------------------------------------------------------------------------
-
     def _scheduler(self, scheduler: abc.SchedulerBase | None = None) -> abc.SchedulerBase:
+        """The scheduler rule: the one the agent was built with, else the one given at subscribe
+        time, else the one its socket's flow was given, else the running loop
+        (:class:`~rx_lpagent.rx.NoSchedulerError` without any)."""
         if self._fixed_scheduler is not None:
             return self._fixed_scheduler
-        if isinstance(scheduler, AsyncIOScheduler):
-            return scheduler
-        self._fixed_scheduler = AsyncIOScheduler(asyncio.get_running_loop())
-        return self._fixed_scheduler
+        given = non_blocking(scheduler) or self._socket.scheduler
+        return timed_scheduler(None, given, "the agent")
 
-    def _connect(self, scheduler: abc.SchedulerBase | None) -> reactivex.Observable[Connected]:
-        if self._state.value is AgentState.DISPOSED:
-            return reactivex.throw(NotConnectedError("agent disposed"))
-        if self._link is not None:
-            return reactivex.return_value(Connected())
-        if self._connecting is not None:
-            return self._connecting
-        sched = self._scheduler(scheduler)
-        self._state.set(AgentState.CONNECTING)
-        held: Session | None = None
+    # -- the socket: one life at a time, swapped in one place -----------------------------------
 
-        announcer = RetryAnnouncer(self._events.emit, "Connect")
-
-        def hold(session: Session) -> None:
-            nonlocal held
-            held = session
-
-        def forget_refused(error: Exception) -> None:
-            # a token refused anywhere: the next attempt logs in again
-            nonlocal held
-            if isinstance(error, AuthenticationError):
-                held = None
-
-        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Opened]:
-            return connect_steps(self._backend, announcer.emit, self._open_socket, held, hold).pipe(
-                ops.do_action(on_error=forget_refused)
-            )
-
-        flow = self._retried("connect", reactivex.defer(attempt), sched, announcer)
-        if self._recovery is not None:
-            flow = self._report_give_up(flow)
-
-        def done() -> None:
-            self._connecting = None
-            if self._link is None and self._state.value is AgentState.CONNECTING:
-                self._state.set(AgentState.CLOSED)
-
-        self._connecting = flow.pipe(
-            ops.map(self._attach),
-            ops.finally_action(done),
-            ops.share(),
-        )
-        return self._connecting
-
-    def _reconnect(
-        self,
-        scheduler: abc.SchedulerBase | None,
-        emit: Callable[[AgentEvent], None],
-        *,
-        new_token: bool,
-    ) -> reactivex.Observable[Connected]:
-        if self._state.value is AgentState.DISPOSED:
-            return reactivex.throw(NotConnectedError("agent disposed"))
-        self._scheduler(scheduler)
-        self._state.set(AgentState.RECONNECTING)
-        return reconnect_steps(
-            self._backend,
-            emit,
-            self._open_socket,
-            self._session,
-            new_token=new_token,
-        ).pipe(ops.map(self._attach))
-
-    def _refresh(
-        self,
-        scheduler: abc.SchedulerBase | None,
-        emit: Callable[[AgentEvent], None],
-        *,
-        manual: bool = False,
-        relogin: bool = False,
-    ) -> reactivex.Observable[Session]:
-        self._scheduler(scheduler)
-
-        def keep(session: Session) -> Session:
-            self._session = session
-            if manual and self._refresher is not None:
-                # a success ends the periodic refresh's pending retries and restarts its clock
-                self._refresher.restart()
-            return session
-
-        return refresh_steps(self._backend, emit, self._session, relogin=relogin).pipe(
-            ops.map(keep)
-        )
-
-    # -- the socket -----------------------------------------------------------------------------
-
-    def _open_socket(self, domains: Domains, session: Session) -> reactivex.Observable[Link]:
-        generation = self._generation + 1
-
-        def on_message(data: bytes | str) -> None:
-            if generation == self._generation:
-                self._on_message(data)
-
-        def on_close(code: int | None, reason: str, *, by_peer: bool = True) -> None:
-            if generation == self._generation:
-                self._on_unexpected_close(code, reason, by_peer=by_peer)
-
-        return self._backend.open_socket(domains, session, on_message, on_close)
+    def _swap(self, life: SocketLife) -> SocketLife:
+        """The one place the agent's socket changes (attach, close, dispose); returns the old
+        life, ended: its timers, keep-alive, refresh and recovery cancelled, its socket's frames
+        and close ignored from now on. Calls no user code: the caller settles the rest of the
+        agent's state, then fails the old life's requests and reports."""
+        old, self._socket = self._socket, life
+        self._pending = life.pending
+        old.end()
+        life.go_live()
+        return old
 
     def _attach(self, opened: Opened) -> Connected:
-        domains, session, link = opened
+        domains, session, life = opened
+        assert isinstance(life, SocketLife)  # what _opener's sockets are
         if self._state.value is AgentState.DISPOSED:
             # a flow still in flight when the agent was disposed: its socket must not live on
-            link.close(1000, "agent disposed").subscribe(on_error=lambda _: None)
+            life.close_quietly(1000, "agent disposed")
             raise NotConnectedError("agent disposed")
         # before the old socket's requests fail: an unfinished backfill is redone on this one
         backfill = None if self._backfill is None else self._backfill.prepare()
-        old, self._link = self._link, link
-        self._generation += 1
         self._domains, self._session = domains, session
-        replaced = self._pending
-        self._pending = PendingRequests(link.send, on_raise=self._callback_raised)
-        if old is not None:
-            old.close(1000, "replaced").subscribe(on_error=lambda _: None)
-        self._recovery_job.disposable = Disposable()
-        self._start_timers()
+        old = self._swap(life)
+        old.close_quietly(1000, "replaced")
+        self._start_timers(life)
         # the agent is whole again; only now may user code run (and it cannot undo this)
-        replaced.fail_all(TransportError("socket replaced by a reconnect", None, Service.MESSAGING))
+        old.pending.fail_all(
+            TransportError("socket replaced by a reconnect", None, Service.MESSAGING)
+        )
         self._state.set(AgentState.CONNECTED)
         connected = Connected()
         self._events.emit(connected)
@@ -485,48 +362,33 @@ class Agent(AgentAsyncio, MessagingRequests):
             self._resubscribe(lambda: start(self._scheduler(), self._recovery))
         return connected
 
-    def _on_message(self, data: bytes | str) -> None:
-        try:
-            frame = decode_frame(data)
-            if isinstance(frame, Notification):  # first: most frames are notifications
-                self._dispatch(frame)
-            elif isinstance(frame, Response):
-                self._pending.resolve(frame)
-            elif isinstance(frame, MalformedFrameError):
-                self._events.emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
-            elif isinstance(frame, UnknownFrame):
-                _log.debug("ignoring a frame of unknown kind %r", frame.kind)
-        except Exception as error:
-            # input nobody foresaw: one frame is lost, never the socket (nor a login)
-            _log.warning("a frame could not be handled: %s", type(error).__name__)
-            failure = MalformedFrameError(
-                f"cannot handle frame: {type(error).__name__}: {redact(str(error))}",
-                error=error,
-                raw=data,
-            )
-            self._events.emit(ErrorEvent(failure, Context(Location.FRAME_DECODE)))
-
-    def _dispatch(self, frame: Notification) -> None:
-        ledger = self._ledger
-        if ledger is None:
-            self._router.dispatch(frame)
-        elif frame.type == ONLINE_EVENT:
-            ledger.on_event(frame)  # de-duplicated, held while its dialog is backfilled
-        elif frame.type == EX_CONVERSATION and self._conversations is not None:
-            self._on_conversations(ledger, self._conversations, frame)
-        else:
-            self._router.dispatch(frame)
-
-    def _on_conversations(
-        self, ledger: DialogLedger, view: ConversationView, notification: Notification
+    def _on_socket_closed(
+        self, life: SocketLife, code: int | None, reason: str, by_peer: bool = True
     ) -> None:
-        gone = view.on_notification(notification)
-        self._router.dispatch(notification)
-        if gone is not None:
-            self._router.dispatch(gone)  # conversations that left the subscription in the gap
-        identity = self.identity
-        me = () if identity is None else (identity.old_agent_id, identity.user_pid or "")
-        ledger.on_conversations(notification, me)
+        """``by_peer`` is False when this side ended the connection (a protocol error its
+        library found): then the code is ours, not LivePerson's, and asks for no new token."""
+        scheduler = self._scheduler(life.scheduler)
+        error = TransportError(
+            f"socket closed unexpectedly (code {code}{': ' + reason if reason else ''})",
+            code,
+            Service.MESSAGING,
+        )
+        self._stop_backfill()
+        gone = self._swap(SocketLife.detached(life.scheduler))
+        retrying = None
+        if self._retrier.on:
+            new_token = by_peer and code in NEW_TOKEN_CLOSE_CODES
+            retrying = self._recover(scheduler, error, new_token=new_token)
+        else:
+            self._state.set(AgentState.CLOSED)
+        # the agent's own state is settled (recovery already scheduled): user code may run now
+        gone.pending.fail_all(error)
+        self._events.emit(Closed(code, reason))
+        self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
+        if retrying is not None:
+            self._events.emit(retrying)
+
+    # -- backfill and reports -------------------------------------------------------------------
 
     def _query_history(self, body: dict[str, Any]) -> reactivex.Observable[Response]:
         return self.request(QUERY_MESSAGES, body)
@@ -537,179 +399,3 @@ class Agent(AgentAsyncio, MessagingRequests):
 
     def _report_transform(self, error: MalformedFrameError) -> None:
         self._events.emit(ErrorEvent(error, Context(Location.NOTIFICATION_TRANSFORM)))
-
-    def _on_unexpected_close(self, code: int | None, reason: str, *, by_peer: bool = True) -> None:
-        """``by_peer`` is False when this side ended the connection (a protocol error its
-        library found): then the code is ours, not LivePerson's, and asks for no new token."""
-        self._link = None
-        self._generation += 1
-        self._stop_backfill()
-        error = TransportError(
-            f"socket closed unexpectedly (code {code}{': ' + reason if reason else ''})",
-            code,
-            Service.MESSAGING,
-        )
-        failed, self._pending = self._pending, not_connected()
-        self._stop_timers()
-        retrying: Retrying | None = None
-        if self._recovery is None:
-            self._state.set(AgentState.CLOSED)
-        else:
-            retrying = self._recover(error, new_token=by_peer and code in NEW_TOKEN_CLOSE_CODES)
-        # the agent's own state is settled (recovery already scheduled): user code may run now
-        failed.fail_all(error)
-        self._events.emit(Closed(code, reason))
-        self._events.emit(ErrorEvent(error, Context(Location.SOCKET_CLOSE)))
-        if retrying is not None:
-            self._events.emit(retrying)
-
-    # -- recovery -------------------------------------------------------------------------------
-
-    def _reconnect_recovering(
-        self, scheduler: abc.SchedulerBase | None, *, new_token: bool
-    ) -> reactivex.Observable[Connected]:
-        sched = self._scheduler(scheduler)
-        need_token = new_token
-        announcer = RetryAnnouncer(self._events.emit, "Reconnect")
-
-        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Connected]:
-            return self._reconnect(sched, announcer.emit, new_token=need_token)
-
-        def note_auth(error: Exception) -> None:
-            nonlocal need_token
-            if isinstance(error, AuthenticationError):
-                need_token = True
-
-        watched: reactivex.Observable[Connected] = reactivex.defer(attempt).pipe(
-            ops.do_action(on_error=note_auth)
-        )
-        return self._retried("reconnect", watched, sched, announcer)
-
-    def _refresh_recovering(
-        self, scheduler: abc.SchedulerBase | None, *, manual: bool
-    ) -> reactivex.Observable[Session]:
-        sched = self._scheduler(scheduler)
-        announcer = RetryAnnouncer(self._events.emit, "RefreshSession")
-        relogin = False
-
-        def attempt(_: abc.SchedulerBase | None) -> reactivex.Observable[Session]:
-            return self._refresh(sched, announcer.emit, manual=manual, relogin=relogin)
-
-        def note_auth(error: Exception) -> None:
-            # a login refused while refreshing: the next attempt logs in again at once
-            nonlocal relogin
-            if isinstance(error, AuthenticationError):
-                relogin = True
-
-        flow = reactivex.defer(attempt).pipe(ops.do_action(on_error=note_auth))
-        return self._report_give_up(self._retried("refresh", flow, sched, announcer))
-
-    def _retried(
-        self,
-        kind: Literal["connect", "reconnect", "refresh"],
-        flow: reactivex.Observable[_T],
-        scheduler: abc.SchedulerBase,
-        announcer: RetryAnnouncer,
-    ) -> reactivex.Observable[_T]:
-        """``flow`` retried as the recovery policy says (as is with recovery off); each retry
-        announced at the location of the failure it answers."""
-        if self._recovery is None:
-            return flow
-        retry: Callable[[reactivex.Observable[_T]], reactivex.Observable[_T]] = (
-            self._recovery.retry(
-                kind,
-                scheduler,
-                on_retry=announcer.retrying,
-                random=self._random,
-                new_tokens=not isinstance(self.config.credentials, TokenCredentials),
-            )
-        )
-        return retry(flow)
-
-    def _recover(self, error: TransportError, *, new_token: bool) -> Retrying:
-        """After a brief, jittered wait, reconnect with backoff; giving up closes the agent.
-
-        Returns the announcement of the first attempt, for the caller to emit once the agent's
-        state is settled."""
-        assert self._recovery is not None
-        scheduler = self._scheduler()
-
-        def closed(_: Exception) -> None:
-            self._state.set(AgentState.CLOSED)
-
-        delay = self._recovery.first_reconnect_delay(self._random or _random.random)
-        flow = self._report_give_up(
-            reactivex.timer(delay, scheduler=scheduler).pipe(
-                ops.flat_map(lambda _: self._reconnect_recovering(scheduler, new_token=new_token))
-            ),
-            always=True,
-        )
-        self._recovery_job.disposable = flow.subscribe(on_error=closed, scheduler=scheduler)
-        self._state.set(AgentState.RECONNECTING)
-        return Retrying(0, delay, error, Context(Location.SOCKET_CLOSE), policy="reconnect")
-
-    def _report_give_up(
-        self, source: reactivex.Observable[_T], *, always: bool = False
-    ) -> reactivex.Observable[_T]:
-        """Report at ``Recovery#GiveUp`` when retrying ran out (or, if ``always``, on any error)."""
-
-        def report(error: Exception) -> None:
-            if always or isinstance(error, RetriesExhaustedError):
-                final = as_sdk_error(error, None)
-                self._events.emit(ErrorEvent(final, Context(Location.RECOVERY_GIVE_UP)))
-
-        return source.pipe(ops.do_action(on_error=report))
-
-    def _start_timers(self) -> None:
-        """Start the periodic refresh and keep-alive of a newly attached socket."""
-        self._stop_timers()
-        scheduler = self._scheduler()
-        session = self._session
-        if self._refresh_interval is not None and session is not None and session.can_refresh:
-            self._refresher = Periodic(
-                scheduler,
-                self._refresh_interval,
-                lambda: self._refresh_recovering(scheduler, manual=False),
-                go_on=_not_refused_for_good,
-            )
-            self._refresher.restart()
-        if self._keepalive_interval is not None:
-            timers = timers_for(scheduler)
-            self._keepalive = KeepAlive(
-                timers,
-                self._keepalive_interval,
-                self._keepalive_timeout,
-                get_clock=lambda timeout, on_response, on_error: self._pending.start(
-                    GET_CLOCK,
-                    {},
-                    timeout=timeout,
-                    timers=timers,
-                    on_response=on_response,
-                    on_error=on_error,
-                ),
-                emit=self._events.emit,
-                on_half_open=self._drop_half_open,
-            )
-            self._keepalive.start()
-
-    def _stop_timers(self) -> None:
-        for timer in (self._refresher, self._keepalive):
-            if timer is not None:
-                timer.stop()
-        self._refresher = self._keepalive = None
-
-    def _drop_half_open(self) -> None:
-        link = self._link
-        if link is None:
-            return
-        self._on_unexpected_close(None, "keep-alive timed out")
-        link.close(1001, "keep-alive timed out").subscribe(on_error=lambda _: None)
-
-
-def _not_refused_for_good(error: Exception) -> bool:
-    """Whether the periodic refresh goes on after ``error``: not once the credentials were
-    refused on every attempt (more rounds would only pile up failed logins towards a lockout;
-    a manual ``refresh_session()`` that succeeds starts it again)."""
-    return not (
-        isinstance(error, RetriesExhaustedError) and isinstance(error.error, AuthenticationError)
-    )

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, overload
 import reactivex
 
 from rx_lpagent.agent._bus import Bus, StateCell
+from rx_lpagent.agent._router import NotificationRouter
 from rx_lpagent.errors import SDKError, redact
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.protocol.frames import Notification
@@ -106,22 +107,18 @@ class CloseWatch:
 class AgentAsyncio:
     """The asyncio-side methods of :class:`~rx_lpagent.Agent` (a mixin)."""
 
+    # the agent's
     _events: Bus[AgentEvent]
     _disposing: Bus[None]
     _close_watch: CloseWatch
+    _router: NotificationRouter
 
-    @property
-    def events(self) -> reactivex.Observable[AgentEvent]:
-        raise NotImplementedError
-
-    @overload
-    def notifications_of(self, kind: str) -> reactivex.Observable[Notification]: ...
-
-    @overload
-    def notifications_of(self, kind: type[_T]) -> reactivex.Observable[_T]: ...
-
-    def notifications_of(self, kind: str | type[_T]) -> reactivex.Observable[Any]:
-        raise NotImplementedError
+    def _notifications_of(self, kind: str | type[Any]) -> reactivex.Observable[Any]:
+        """What :meth:`Agent.notifications_of` gives: raw frames of a wire type, or decoded
+        bodies of a body struct."""
+        if isinstance(kind, str):
+            return self._router.raw(kind)
+        return self._router.typed(kind)
 
     def iter_events(
         self, *, maxsize: int = DEFAULT_MAXSIZE, overflow: Overflow | str = Overflow.RAISE
@@ -130,7 +127,7 @@ class AgentAsyncio:
 
         Ends when the agent is disposed; bounded as :func:`rx_lpagent.rx.iterate` says.
         """
-        return iterate_observable(self.events, maxsize=maxsize, overflow=overflow)
+        return iterate_observable(self._events, maxsize=maxsize, overflow=overflow)
 
     @overload
     def iter_notifications(
@@ -151,7 +148,7 @@ class AgentAsyncio:
     ) -> ObservableIterator[Any]:
         """``async for message in agent.iter_notifications(OnlineEventDistribution)``: the
         notifications of :meth:`notifications_of` ``(kind)`` from now on, ending on dispose."""
-        return iterate_observable(self.notifications_of(kind), maxsize=maxsize, overflow=overflow)
+        return iterate_observable(self._notifications_of(kind), maxsize=maxsize, overflow=overflow)
 
     def handle(
         self,
@@ -173,7 +170,7 @@ class AgentAsyncio:
         calls running. Call it with a running loop, before the notifications can come.
         """
         source: reactivex.Observable[Any] = (
-            kind if isinstance(kind, reactivex.Observable) else self.notifications_of(kind)
+            kind if isinstance(kind, reactivex.Observable) else self._notifications_of(kind)
         )
 
         def report(error: Exception) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from rx_lpagent.cli._console import describe_error, describe_retry
+from rx_lpagent.agent._describe import describe_error, describe_retry
 from rx_lpagent.events import (
     AgentEvent,
     Closed,

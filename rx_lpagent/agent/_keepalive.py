@@ -5,9 +5,10 @@ and the keep-alive goes on; no answer within the timeout means the socket is hal
 reported at ``KeepAlive#Watchdog`` and handed to the agent, which drops and recovers it. A
 half-open socket is therefore noticed within ``interval + timeout``.
 
-Every connected agent pays a round of this every interval, so it runs on plain callbacks and
-one-shot timers (the loop's own in production): no Rx subscription, observer or disposable is
-made per round. Measured with ``bench fleet`` (2,000 idle agents): 3.0% -> 2.0% of a core.
+Hand-made rather than reactivex's own (``interval`` + ``flat_map`` + ``timeout``): every
+connected agent pays a round of this every interval, so it runs on plain callbacks and one-shot
+timers (the loop's own in production), with no Rx subscription, observer or disposable made per
+round. Measured with ``bench fleet`` (2,000 idle agents): 3.0% -> 2.0% of a core.
 """
 
 from __future__ import annotations

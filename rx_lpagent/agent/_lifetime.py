@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 
 import reactivex
 from reactivex import abc
-from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
-from reactivex.scheduler.eventloop import AsyncIOScheduler
+from reactivex import operators as ops
 
 from rx_lpagent.agent._bus import Bus
 from rx_lpagent.errors import NotConnectedError
+from rx_lpagent.rx._scheduling import loop_scheduler
 
 __all__ = ["completion", "until_disposed"]
 
@@ -24,25 +24,20 @@ def until_disposed(
     disposing: Bus[None], flow: reactivex.Observable[_T]
 ) -> reactivex.Observable[_T]:
     """``flow``, failed with NotConnectedError and its work cancelled once ``disposing`` fires
-    (or at once if it already closed)."""
+    (or at once if it already closed).
 
-    def subscribe(
-        observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
-    ) -> abc.DisposableBase:
+    Made of reactivex's own ``defer`` and ``take_until``: it is paid once per flow (connect,
+    reconnect, refresh), never per request or frame, so no hand-made version is worth it."""
+    cut: reactivex.Observable[_T] = disposing.pipe(
+        ops.flat_map(lambda _: reactivex.throw(NotConnectedError("agent disposed")))
+    )
+
+    def start(_: abc.SchedulerBase | None) -> reactivex.Observable[_T]:
         if disposing.closed:
-            observer.on_error(NotConnectedError("agent disposed"))
-            return Disposable()
-        running = SerialDisposable()
+            return reactivex.throw(NotConnectedError("agent disposed"))
+        return flow.pipe(ops.take_until(cut))
 
-        def stop(_: None) -> None:
-            running.dispose()
-            observer.on_error(NotConnectedError("agent disposed"))
-
-        watch = disposing.subscribe(stop)
-        running.disposable = flow.subscribe(observer, scheduler=scheduler)
-        return CompositeDisposable(watch, running)
-
-    return reactivex.create(subscribe)
+    return reactivex.defer(start)
 
 
 async def completion(source: reactivex.Observable[Any]) -> None:
@@ -57,7 +52,7 @@ async def completion(source: reactivex.Observable[Any]) -> None:
             done.set_result(None)
 
     subscription = source.subscribe(
-        on_error=finish, on_completed=finish, scheduler=AsyncIOScheduler(loop)
+        on_error=finish, on_completed=finish, scheduler=loop_scheduler(loop)
     )
     try:
         await done

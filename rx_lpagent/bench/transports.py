@@ -109,9 +109,7 @@ def _serve(count: int, use_tls: bool, pipe: Connection) -> None:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ssl)
         await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.Server)
-        pipe.send((server.sockets[0].getsockname()[1], client_ca))
+        pipe.send((int(runner.addresses[0][1]), client_ca))
         await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # wait for "stop"
         await runner.cleanup()
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any, TextIO
 
+from rx_lpagent.agent._describe import describe_error, describe_retry
 from rx_lpagent.errors import SDKError
 from rx_lpagent.events import AgentEvent, Closed, Connected, ErrorEvent, Retrying, SuccessEvent
 
@@ -47,26 +48,11 @@ class Kind(Enum):
         return self.value[2]
 
 
-def describe_error(error: BaseException) -> str:
-    """``code service: message`` for an SDKError, the class and text for anything else."""
-    if isinstance(error, SDKError):
-        code = "" if error.code is None else f"{error.code} "
-        service = f"{error.service}: " if error.service else ""
-        return f"{code}{service}{error.message}"
-    return f"{type(error).__name__}: {error}"
-
-
 def short_error(error: BaseException) -> str:
     """The code (and service) of an SDKError, else the error's class name."""
     if isinstance(error, SDKError) and error.code is not None:
         return f"{error.code} {error.service or ''}".rstrip()
     return type(error).__name__
-
-
-def describe_retry(event: Retrying) -> str:
-    """``retry 2 in 20 s`` (``reconnect in 1.4 s`` for the first reconnect after a drop)."""
-    what = "reconnect" if event.attempt == 0 else f"retry {event.attempt}"
-    return f"{what} in {event.delay:.3g} s"
 
 
 def describe_event(event: AgentEvent) -> tuple[Kind, str, str]:

@@ -28,9 +28,10 @@ policy); :func:`handle_each` runs an ``async def`` per item (in order, or a boun
 once) and :func:`map_async` is the same as an operator.
 
 Every timed operator picks its scheduler at subscribe time: the one it was built with, else
-the subscriber's, else the running asyncio loop. The same pipeline runs on asyncio in
-production and on ``reactivex.testing.TestScheduler`` in tests (see
-:mod:`rx_lpagent.testing.virtual_time`).
+the subscriber's, else the running asyncio loop; with none of them it fails with
+:class:`NoSchedulerError` (never a thread-based timer, which would not wake the loop). The
+same pipeline runs on asyncio in production and on ``reactivex.testing.TestScheduler`` in
+tests (see :mod:`rx_lpagent.testing.virtual_time`).
 """
 
 from rx_lpagent.rx._backoff import (
@@ -64,6 +65,7 @@ from rx_lpagent.rx._presets import (
     SERVER_ERROR,
 )
 from rx_lpagent.rx._retry_when import Notifier, retry_when
+from rx_lpagent.rx._scheduling import NoSchedulerError
 from rx_lpagent.rx._timeout import timeout
 
 __all__ = [
@@ -79,6 +81,7 @@ __all__ = [
     "Handler",
     "Handling",
     "Jitter",
+    "NoSchedulerError",
     "Notifier",
     "ObservableIterator",
     "OnRetry",

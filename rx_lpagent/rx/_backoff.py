@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable, SerialDisposable
+from reactivex.disposable import CompositeDisposable, Disposable, SerialDisposable
 
 from rx_lpagent.rx._policy import Backoff, BackoffState
 from rx_lpagent.rx._retry_when import retry_when
-from rx_lpagent.rx._scheduling import seconds_now, timed_scheduler
+from rx_lpagent.rx._scheduling import NoSchedulerError, seconds_now, timed_scheduler
 
 _T = TypeVar("_T")
 
@@ -28,7 +28,8 @@ def backoff(
     attempt number (1, 2, ...). An error the policy does not retry ends the output with that
     error; a spent budget ends it with :class:`RetriesExhaustedError`. Every subscription
     starts from a fresh policy state. Waits run on ``scheduler`` if given, else on the one
-    given at subscribe time, else on the running asyncio loop.
+    given at subscribe time, else on the running asyncio loop; with none of them the retry
+    fails with :class:`NoSchedulerError` at the first error.
     """
     return backoff_per_error(lambda _: policy, scheduler)
 
@@ -48,7 +49,11 @@ def backoff_per_error(
         def subscribe(
             observer: abc.ObserverBase[int], scheduler_: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            clock = timed_scheduler(scheduler, scheduler_)
+            try:
+                clock = timed_scheduler(scheduler, scheduler_, "backoff")
+            except NoSchedulerError as error:
+                observer.on_error(error)
+                return Disposable()
             subscribed = seconds_now(clock)
             states: dict[int, tuple[Backoff, BackoffState]] = {}
             pending_retry = SerialDisposable()

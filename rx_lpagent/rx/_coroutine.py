@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
-from reactivex.disposable import Disposable
+from reactivex.disposable import Disposable, SerialDisposable
 from reactivex.internal.exceptions import SequenceContainsNoElementsError
-from reactivex.scheduler.eventloop import AsyncIOScheduler
+from reactivex.scheduler.eventloop import AsyncIOScheduler, AsyncIOThreadSafeScheduler
 
 from rx_lpagent.errors import ConfigurationError, SDKError
-from rx_lpagent.rx._scheduling import running_loop
+from rx_lpagent.rx._scheduling import NoSchedulerError, loop_of, loop_scheduler, running_loop
 
 _T = TypeVar("_T")
 
@@ -24,21 +24,38 @@ def from_coroutine(factory: Callable[[], Awaitable[_T]]) -> Observable[_T]:
     Cold, unlike ``reactivex.from_future``: every subscription calls ``factory`` again, so a
     retry re-runs the coroutine. Disposing cancels the task. It runs on the loop of an
     ``AsyncIOScheduler`` given at subscribe time, else on the running loop; with neither it
-    fails with :class:`~rx_lpagent.errors.ConfigurationError`. A task cancelled by someone
-    else fails the observable with a non-retryable :class:`~rx_lpagent.errors.SDKError`.
+    fails with :class:`~rx_lpagent.rx.NoSchedulerError` (a ConfigurationError). A task
+    cancelled by someone else fails the observable with a non-retryable
+    :class:`~rx_lpagent.errors.SDKError`.
     """
 
     def subscribe(
         observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        loop = _loop_of(scheduler)
-        if loop is None:
+        loop = loop_of(scheduler)
+        if loop is None and isinstance(scheduler, AsyncIOThreadSafeScheduler):
+            # which loop it runs is RxPY's secret: the scheduler itself takes the start there
+            return _started_on(scheduler, lambda: start(observer, None))
+        if loop is None and isinstance(scheduler, AsyncIOScheduler) and running_loop() is None:
             observer.on_error(
                 ConfigurationError(
-                    "from_coroutine needs a running asyncio loop or AsyncIOScheduler"
+                    "from_coroutine: an AsyncIOScheduler is not thread-safe; off its loop's "
+                    "thread subscribe with an AsyncIOThreadSafeScheduler"
                 )
             )
             return Disposable()
+        # a plain AsyncIOScheduler on a thread whose loop runs belongs to that loop (it is not
+        # thread-safe, so it cannot serve any other)
+        loop = loop or running_loop()
+        if loop is None:
+            observer.on_error(NoSchedulerError("from_coroutine"))
+            return Disposable()
+        return start(observer, loop)
+
+    def start(
+        observer: abc.ObserverBase[_T], loop: asyncio.AbstractEventLoop | None
+    ) -> abc.DisposableBase:
+        """Run the coroutine on ``loop`` (None: the running one, this thread's)."""
         try:
             awaitable = factory()
         except Exception as error:
@@ -62,7 +79,7 @@ def from_coroutine(factory: Callable[[], Awaitable[_T]]) -> Observable[_T]:
                 raise error
 
         future: asyncio.Future[_T] | concurrent.futures.Future[_T]
-        if running_loop() is loop:
+        if loop is None or running_loop() is loop:
             future = asyncio.ensure_future(awaitable)
         else:
             future = asyncio.run_coroutine_threadsafe(_as_coroutine(awaitable), loop)
@@ -78,15 +95,22 @@ def from_coroutine(factory: Callable[[], Awaitable[_T]]) -> Observable[_T]:
     return Observable(subscribe)
 
 
+def _started_on(
+    scheduler: abc.SchedulerBase, start: Callable[[], abc.DisposableBase]
+) -> abc.DisposableBase:
+    """``start()`` run by ``scheduler`` (on its loop's thread); disposing cancels either."""
+    running = SerialDisposable()
+
+    def action(_: abc.SchedulerBase, __: Any = None) -> None:
+        if not running.is_disposed:
+            running.disposable = start()
+
+    running.disposable = scheduler.schedule(action)
+    return running
+
+
 async def _as_coroutine(awaitable: Awaitable[_T]) -> _T:
     return await awaitable
-
-
-def _loop_of(scheduler: abc.SchedulerBase | None) -> asyncio.AbstractEventLoop | None:
-    if isinstance(scheduler, AsyncIOScheduler):
-        loop: asyncio.AbstractEventLoop = scheduler._loop
-        return loop
-    return running_loop()
 
 
 async def last_value(observable: Observable[_T]) -> _T:
@@ -125,7 +149,7 @@ async def last_value(observable: Observable[_T]) -> _T:
         on_next,
         lambda error: on_thread(lambda: fail(error)),
         lambda: on_thread(succeed),
-        scheduler=AsyncIOScheduler(loop),
+        scheduler=loop_scheduler(loop),
     )
     try:
         return await result

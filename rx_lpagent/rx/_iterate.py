@@ -20,9 +20,9 @@ from typing import Generic, TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent.errors import ConfigurationError, LPAgentError
+from rx_lpagent.rx._scheduling import loop_scheduler
 
 __all__ = ["DEFAULT_MAXSIZE", "BufferOverflowError", "ObservableIterator", "Overflow", "iterate"]
 
@@ -126,7 +126,7 @@ class ObservableIterator(AsyncIterator[_T], Generic[_T]):
             lambda item: on_loop(lambda it: it._push(item)),
             lambda error: on_loop(lambda it: it._finish(error)),
             lambda: on_loop(lambda it: it._finish(None)),
-            scheduler=AsyncIOScheduler(loop),
+            scheduler=loop_scheduler(loop),
         )
 
     def _push(self, item: _T) -> None:

@@ -10,7 +10,7 @@ from reactivex import operators as ops
 from reactivex.disposable import Disposable
 
 from rx_lpagent.errors import RequestTimeoutError
-from rx_lpagent.rx._scheduling import timed_scheduler
+from rx_lpagent.rx._scheduling import NoSchedulerError, timed_scheduler
 
 _T = TypeVar("_T")
 
@@ -25,7 +25,8 @@ def timeout(
     The failure is ``error()`` if given, else a :class:`~rx_lpagent.errors.RequestTimeoutError`
     with ``timeout=seconds`` (retryable, unlike RxPY's bare ``Exception``). A fresh error is
     made for each timeout. The clock is ``scheduler``, else the one given at subscribe time,
-    else the running asyncio loop.
+    else the running asyncio loop; with none of them it fails with
+    :class:`~rx_lpagent.rx.NoSchedulerError`.
     """
 
     def make_error() -> Exception:
@@ -43,7 +44,11 @@ def timeout(
         def subscribe(
             observer: abc.ObserverBase[_T], scheduler_: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            clock = timed_scheduler(scheduler, scheduler_)
+            try:
+                clock = timed_scheduler(scheduler, scheduler_, "timeout")
+            except NoSchedulerError as missing:
+                observer.on_error(missing)
+                return Disposable()
             timed = source.pipe(ops.timeout(seconds, Observable(fail), scheduler=clock))
             return timed.subscribe(observer, scheduler=scheduler_)
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 import pytest
 import reactivex
 from reactivex.internal.exceptions import SequenceContainsNoElementsError
-from reactivex.scheduler.eventloop import AsyncIOScheduler
+from reactivex.scheduler.eventloop import AsyncIOScheduler, AsyncIOThreadSafeScheduler
 
 from rx_lpagent.errors import ConfigurationError, SDKError, ServerError
-from rx_lpagent.rx import Backoff, from_coroutine, last_value, retry_with_backoff
+from rx_lpagent.rx import Backoff, NoSchedulerError, from_coroutine, last_value, retry_with_backoff
+from rx_lpagent.rx._scheduling import loop_scheduler
 
 
 @pytest.mark.asyncio
@@ -118,7 +120,9 @@ def test_without_a_loop_the_observable_says_so() -> None:
     from_coroutine(never_run).subscribe(on_error=failures.append)
 
     assert len(failures) == 1
+    assert isinstance(failures[0], NoSchedulerError)
     assert isinstance(failures[0], ConfigurationError)
+    assert "from_coroutine needs a scheduler" in str(failures[0])
 
 
 @pytest.mark.asyncio
@@ -143,7 +147,12 @@ async def test_subscribing_without_a_scheduler_keeps_every_retry_on_the_loop() -
     assert runs == [loop, loop, loop]
 
 
-def test_an_asyncio_scheduler_of_a_loop_in_another_thread_runs_the_coroutine_there() -> None:
+@pytest.mark.parametrize("make_scheduler", [AsyncIOThreadSafeScheduler, loop_scheduler])
+def test_an_asyncio_scheduler_of_a_loop_in_another_thread_runs_the_coroutine_there(
+    make_scheduler: Callable[[asyncio.AbstractEventLoop], AsyncIOScheduler],
+) -> None:
+    """RxPY's thread-safe scheduler, or ours that names its loop: a plain ``AsyncIOScheduler``
+    is not thread-safe (RxPY's rule) and its loop is private, so it cannot be reached from here."""
     loop = asyncio.new_event_loop()
     runner = threading.Thread(target=loop.run_forever)
     runner.start()
@@ -157,7 +166,7 @@ def test_an_asyncio_scheduler_of_a_loop_in_another_thread_runs_the_coroutine_the
             return "ok"
 
         from_coroutine(where).subscribe(
-            results.append, on_completed=finished.set, scheduler=AsyncIOScheduler(loop)
+            results.append, on_completed=finished.set, scheduler=make_scheduler(loop)
         )
         assert finished.wait(5)
         assert results == ["ok"]
@@ -165,4 +174,22 @@ def test_an_asyncio_scheduler_of_a_loop_in_another_thread_runs_the_coroutine_the
     finally:
         loop.call_soon_threadsafe(loop.stop)
         runner.join(5)
+        loop.close()
+
+
+def test_a_plain_asyncio_scheduler_off_its_loops_thread_is_refused_not_left_hanging() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        failures: list[Exception] = []
+
+        async def never_run() -> None:
+            raise AssertionError("must not run")
+
+        from_coroutine(never_run).subscribe(
+            on_error=failures.append, scheduler=AsyncIOScheduler(loop)
+        )
+        assert len(failures) == 1
+        assert isinstance(failures[0], ConfigurationError)
+        assert "AsyncIOThreadSafeScheduler" in str(failures[0])
+    finally:
         loop.close()
