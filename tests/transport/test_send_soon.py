@@ -1,0 +1,115 @@
+"""send_soon on both socket implementations: frames queued in one loop turn leave together, in
+order; websockets writes them in one socket write (seen through a TCP relay)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from rx_lpagent.errors import NotConnectedError
+from rx_lpagent.transport import (
+    IncomingMessage,
+    SocketTransport,
+    WebsocketsSocketTransport,
+    messaging_url,
+)
+from tests.transport.conftest import ACCOUNT, FakeLivePerson
+
+pytestmark = pytest.mark.asyncio
+
+
+class Relay:
+    """A TCP relay to ``host``; records each chunk it reads from the client."""
+
+    def __init__(self) -> None:
+        self.from_client: list[bytes] = []
+        self.port = 0
+
+    @contextlib.asynccontextmanager
+    async def to(self, host: str) -> AsyncIterator[Relay]:
+        address, port = host.rsplit(":", 1)
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def pipe(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, chunks: list[bytes] | None
+        ) -> None:
+            with contextlib.suppress(OSError):
+                while chunk := await reader.read(1 << 16):
+                    if chunks is not None:
+                        chunks.append(chunk)
+                    writer.write(chunk)
+                    await writer.drain()
+            writer.close()
+
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            upstream_reader, upstream_writer = await asyncio.open_connection(address, int(port))
+            for task in (
+                pipe(reader, upstream_writer, self.from_client),
+                pipe(upstream_reader, writer, None),
+            ):
+                tasks.add(asyncio.ensure_future(task))
+
+        server = await asyncio.start_server(accept, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        try:
+            yield self
+        finally:
+            server.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await server.wait_closed()
+
+
+class Received:
+    """Collects the messages ``run`` delivers; :meth:`wait_for` waits until ``count`` came."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+        self._arrived = asyncio.Event()
+
+    def __call__(self, message: IncomingMessage) -> None:
+        self.messages.append(message if isinstance(message, bytes) else message.encode())
+        self._arrived.set()
+
+    async def wait_for(self, count: int) -> list[bytes]:
+        async with asyncio.timeout(5):
+            while len(self.messages) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+        return self.messages
+
+
+async def test_frames_queued_in_one_turn_arrive_in_order(
+    fake_lp: FakeLivePerson, socket_transport: SocketTransport
+) -> None:
+    url = messaging_url(fake_lp.host, ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+    connection = await socket_transport.connect(url, timeout=5.0)
+    received = Received()
+    reader = asyncio.ensure_future(connection.run(received))
+    frames = [f'{{"n":{n}}}'.encode() for n in range(20)]
+    for frame in frames:
+        connection.send_soon(frame)
+    assert await received.wait_for(20) == frames
+    await connection.close()
+    await reader
+    with pytest.raises(NotConnectedError):
+        connection.send_soon(b"late")
+
+
+async def test_websockets_writes_the_frames_of_one_turn_at_once(fake_lp: FakeLivePerson) -> None:
+    async with Relay().to(fake_lp.host) as relay:
+        url = messaging_url(f"127.0.0.1:{relay.port}", ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+        connection = await WebsocketsSocketTransport(close_timeout=0.2).connect(url, timeout=5.0)
+        received = Received()
+        reader = asyncio.ensure_future(connection.run(received))
+        handshake = len(relay.from_client)
+        for n in range(20):
+            connection.send_soon(f'{{"n":{n}}}'.encode())
+        await received.wait_for(20)
+        assert len(relay.from_client) == handshake + 1  # masked frames: only the count is seen
+        await connection.close()
+        await reader
