@@ -7,10 +7,12 @@ frame router): websockets calls it from the socket's data-received callback, so 
 reaches the awaiting caller in the turn it arrived; aiohttp has no public callback, so there one
 reader loop calls it. No queue and no task per message.
 
-Outgoing, :meth:`SocketConnection.send_soon` never suspends: the frames queued in one loop turn
-leave together at the end of it, in order (websockets: one socket write, one TLS record;
-aiohttp has no public way to write several frames at once, so there they leave one write each,
-from one writer task).
+Outgoing, :meth:`SocketConnection.send_soon` never suspends, and frames leave in order. On
+websockets the first frame of a loop turn is written at once and the rest of that turn's frames
+leave together in one socket write (one TLS record) when the turn is over (the Sans-I/O
+protocol's ``send_text``/``data_to_send``). aiohttp has no public way to write without
+awaiting, nor several frames at once: there one writer task writes the turn's frames, one write
+each, in the next turn.
 
 Two implementations: :mod:`~rx_lpagent.transport.aiohttp_socket` (the default: it shares the
 REST session's cookies, TLS and proxy settings) and

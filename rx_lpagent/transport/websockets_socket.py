@@ -147,6 +147,7 @@ class WebsocketsSocketConnection(SocketConnection):
         super().__init__()
         self._ws = ws
         self._loop = asyncio.get_running_loop()
+        self._turn_started = False
 
     @property
     def closed(self) -> bool:
@@ -155,11 +156,25 @@ class WebsocketsSocketConnection(SocketConnection):
     async def _send(self, data: bytes) -> None:
         await self._ws.send(data, text=True)
 
-    def _flush_soon(self) -> None:
-        self._loop.call_soon(self._flush)
+    def send_soon(self, data: bytes) -> None:
+        """The turn's first frame is written at once (a lone request waits for no turn to end);
+        the ones after it in the same turn leave together in one write when the turn is over."""
+        if self.closed:
+            raise NotConnectedError("socket not connected", Service.MESSAGING)
+        if self._turn_started:
+            self._outgoing.append(data)
+            return
+        self._turn_started = True
+        self._loop.call_soon(self._turn_ended)
+        self._write([data])
 
-    def _flush(self) -> None:
-        frames, self._outgoing = self._outgoing, []
+    def _turn_ended(self) -> None:
+        self._turn_started = False
+        if self._outgoing:
+            frames, self._outgoing = self._outgoing, []
+            self._write(frames)
+
+    def _write(self, frames: list[bytes]) -> None:
         try:
             self._ws.write_text_frames(frames)
         except Exception as error:

@@ -1,5 +1,6 @@
-"""send_soon on both socket implementations: frames queued in one loop turn leave together, in
-order; websockets writes them in one socket write (seen through a TCP relay)."""
+"""send_soon on both socket implementations: frames queued in one loop turn leave in order;
+websockets writes the turn's first frame at once and the rest in one socket write (seen through
+a TCP relay)."""
 
 from __future__ import annotations
 
@@ -110,6 +111,7 @@ async def test_websockets_writes_the_frames_of_one_turn_at_once(fake_lp: FakeLiv
         for n in range(20):
             connection.send_soon(f'{{"n":{n}}}'.encode())
         await received.wait_for(20)
-        assert len(relay.from_client) == handshake + 1  # masked frames: only the count is seen
+        # the first frame at once, the other 19 in one write (the relay may read both as one)
+        assert len(relay.from_client) - handshake in (1, 2)
         await connection.close()
         await reader
