@@ -66,7 +66,6 @@ from rx_lpagent.protocol.frames import (
     Notification,
     Response,
     UnknownFrame,
-    decode_frame,
 )
 from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.transforms import NodeView
@@ -486,7 +485,7 @@ class Agent(AgentAsyncio, MessagingRequests):
 
     def _on_message(self, data: bytes | str) -> None:
         try:
-            frame = decode_frame(data)
+            frame = self._router.decode(data)  # decode_frame, in one pass for typed-only types
             if isinstance(frame, Notification):  # first: most frames are notifications
                 self._dispatch(frame)
             elif isinstance(frame, Response):
