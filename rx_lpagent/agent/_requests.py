@@ -122,7 +122,16 @@ def timers_for(scheduler: abc.SchedulerBase) -> Timers:
 class _Request:
     """One request in flight: all it needs in one object (no closures per request)."""
 
-    __slots__ = ("id", "on_error", "on_response", "owner", "pending", "stop_timer", "type")
+    __slots__ = (
+        "deadline",
+        "id",
+        "on_error",
+        "on_response",
+        "owner",
+        "pending",
+        "stop_timer",
+        "type",
+    )
 
     def __init__(
         self,
@@ -138,6 +147,7 @@ class _Request:
         self.on_response = on_response
         self.on_error = on_error
         self.pending = True
+        self.deadline = 0.0  # on the clock of its timers, when they can tell the time
         self.stop_timer: Cancel | None = None  # only with timers that cannot tell the time
 
     def finish(self) -> None:
@@ -164,12 +174,13 @@ class _Deadlines:
         self._timers = timers
         self.timeout = timeout
         self._expire = expire
-        self._entries: deque[tuple[float, _Request]] = deque()
+        self._entries: deque[_Request] = deque()
         self._armed: Cancel | None = None
         self._firing = False
 
     def add(self, request: _Request) -> None:
-        self._entries.append((self._timers.now() + self.timeout, request))
+        request.deadline = self._timers.now() + self.timeout
+        self._entries.append(request)
         if self._armed is None and not self._firing:
             self._armed = self._timers(self.timeout, self._fire)
 
@@ -179,11 +190,11 @@ class _Deadlines:
         try:
             entries = self._entries
             while entries:
-                deadline, request = entries[0]
+                request = entries[0]
                 if not request.pending:
                     entries.popleft()
                     continue
-                left = deadline - self._timers.now()
+                left = request.deadline - self._timers.now()
                 if left > _EARLY:
                     self._armed = self._timers(left, self._fire)
                     return
