@@ -12,12 +12,11 @@ import pytest
 
 from rx_lpagent.errors import NotConnectedError
 from rx_lpagent.transport import (
-    IncomingMessage,
     SocketTransport,
     WebsocketsSocketTransport,
     messaging_url,
 )
-from tests.transport.conftest import ACCOUNT, FakeLivePerson
+from tests.transport.conftest import ACCOUNT, FakeLivePerson, Reader
 
 pytestmark = pytest.mark.asyncio
 
@@ -65,38 +64,18 @@ class Relay:
             await server.wait_closed()
 
 
-class Received:
-    """Collects the messages ``run`` delivers; :meth:`wait_for` waits until ``count`` came."""
-
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-        self._arrived = asyncio.Event()
-
-    def __call__(self, message: IncomingMessage) -> None:
-        self.messages.append(message if isinstance(message, bytes) else message.encode())
-        self._arrived.set()
-
-    async def wait_for(self, count: int) -> list[bytes]:
-        async with asyncio.timeout(5):
-            while len(self.messages) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-        return self.messages
-
-
 async def test_frames_queued_in_one_turn_arrive_in_order(
     fake_lp: FakeLivePerson, socket_transport: SocketTransport
 ) -> None:
     url = messaging_url(fake_lp.host, ACCOUNT, fake_lp.bearer, "2.1", secure=False)
     connection = await socket_transport.connect(url, timeout=5.0)
-    received = Received()
-    reader = asyncio.ensure_future(connection.run(received))
-    frames = [f'{{"n":{n}}}'.encode() for n in range(20)]
+    reader = Reader(connection)
+    frames = [f'{{"n":{n}}}' for n in range(20)]
     for frame in frames:
-        connection.send_soon(frame)
-    assert await received.wait_for(20) == frames
+        connection.send_soon(frame.encode())
+    assert await reader.wait_for(20) == frames
     await connection.close()
-    await reader
+    await reader.task
     with pytest.raises(NotConnectedError):
         connection.send_soon(b"late")
 
@@ -105,13 +84,12 @@ async def test_websockets_writes_the_frames_of_one_turn_at_once(fake_lp: FakeLiv
     async with Relay().to(fake_lp.host) as relay:
         url = messaging_url(f"127.0.0.1:{relay.port}", ACCOUNT, fake_lp.bearer, "2.1", secure=False)
         connection = await WebsocketsSocketTransport(close_timeout=0.2).connect(url, timeout=5.0)
-        received = Received()
-        reader = asyncio.ensure_future(connection.run(received))
+        reader = Reader(connection)
         handshake = len(relay.from_client)
         for n in range(20):
             connection.send_soon(f'{{"n":{n}}}'.encode())
-        await received.wait_for(20)
+        await reader.wait_for(20)
         # the first frame at once, the other 19 in one write (the relay may read both as one)
         assert len(relay.from_client) - handshake in (1, 2)
         await connection.close()
-        await reader
+        await reader.task
