@@ -264,3 +264,17 @@ def test_plain_timers_still_time_each_request_out() -> None:
     ((when, error),) = errors
     assert when == 5.0
     assert isinstance(error, RequestTimeoutError)
+
+
+def test_answered_requests_are_not_kept_until_the_shared_timer_fires() -> None:
+    scheduler = TestScheduler()
+    pending = PendingRequests(Wire().send)
+    outcomes = Outcomes(scheduler)
+    for number in range(1, 101):
+        outcomes.start(pending, str(number))
+        pending.resolve(_response(str(number)))
+    outcomes.start(pending, "late")
+    (deadlines,) = pending._deadlines.values()
+    assert len(deadlines._entries) == 1  # the one in flight, not the 100 answered
+    scheduler.start()
+    assert outcomes.ended[-1] == ("late", 10.0, "RequestTimeoutError")

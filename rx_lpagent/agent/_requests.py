@@ -54,6 +54,10 @@ def _nothing() -> None:
     pass
 
 
+def _ignore(_: object) -> None:
+    pass
+
+
 class ClockTimers:
     """Timers that also tell the time on their clock: what lets one timer serve many requests.
 
@@ -129,6 +133,7 @@ class _Request:
         "on_response",
         "owner",
         "pending",
+        "queue",
         "stop_timer",
         "type",
     )
@@ -148,12 +153,17 @@ class _Request:
         self.on_error = on_error
         self.pending = True
         self.deadline = 0.0  # on the clock of its timers, when they can tell the time
+        self.queue: _Deadlines | None = None
         self.stop_timer: Cancel | None = None  # only with timers that cannot tell the time
 
     def finish(self) -> None:
+        """No longer pending: its timer stops and it lets go of its callbacks (call them first)."""
         self.pending = False
+        self.on_response = self.on_error = _ignore
         if self.stop_timer is not None:
             self.stop_timer()
+        elif self.queue is not None:
+            self.queue.trim()
 
     def cancel(self) -> None:
         if self.pending:
@@ -180,6 +190,7 @@ class _Deadlines:
 
     def add(self, request: _Request) -> None:
         request.deadline = self._timers.now() + self.timeout
+        request.queue = self
         self._entries.append(request)
         if self._armed is None and not self._firing:
             self._armed = self._timers(self.timeout, self._fire)
@@ -202,6 +213,13 @@ class _Deadlines:
                 self._expire(request, self.timeout)
         finally:
             self._firing = False
+
+    def trim(self) -> None:
+        """Forget the finished requests at the front: answers mostly come in the order the
+        requests went, so the queue stays about as long as what is in flight."""
+        entries = self._entries
+        while entries and not entries[0].pending:
+            entries.popleft()
 
     def stop(self) -> None:
         self._entries.clear()
@@ -233,12 +251,13 @@ class PendingRequests:
         request = self._waiters.pop(response.reqId, None)
         if request is None:
             return False
+        on_response, on_error = request.on_response, request.on_error
         request.finish()
         try:
             if response.code < 400:
-                request.on_response(response)
+                on_response(response)
             else:
-                request.on_error(_failure(request.type, response))
+                on_error(_failure(request.type, response))
         except Exception as error:
             self._on_raise(f"the {response.type or 'request'} response", error)
         return True
@@ -252,8 +271,9 @@ class PendingRequests:
         waiters, self._waiters = self._waiters, {}
         while waiters:  # one by one: failing one may cancel another
             request = waiters.pop(next(iter(waiters)))
+            on_error = request.on_error
             request.finish()
-            self._call(request.on_error, error)
+            self._call(on_error, error)
 
     def start(
         self,
@@ -308,9 +328,10 @@ class PendingRequests:
 
     def _time_out(self, request: _Request, timeout: float) -> None:
         if self._waiters.pop(request.id, None) is not None:
+            on_error = request.on_error
             request.finish()
             self._call(
-                request.on_error,
+                on_error,
                 RequestTimeoutError(
                     f"Request has timed out: {request.type} after {timeout:g} s", timeout=timeout
                 ),
