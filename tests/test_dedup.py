@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from rx_lpagent.agent._dedup import DedupWindow
 from rx_lpagent.agent._ledger import DialogLedger
 from rx_lpagent.protocol.frames import Notification
+from rx_lpagent.protocol.notifications import OnlineEventDistribution
 
 ONLINE_EVENT = ".ams.ms.OnlineEventDistribution"
 EX_CONVERSATION = ".ams.aam.ExConversationChangeNotification"
@@ -202,3 +203,21 @@ def test_a_conversation_the_agent_takes_part_in_is_tracked_from_its_last_message
     ledger.end_backfill("a")
     ledger.on_event(event("a", 4))  # the floor is no delivery: that event may still come live
     assert keys(delivered) == [("a", 4)]
+
+
+def test_events_decoded_in_one_pass_are_deduplicated_and_held_alike() -> None:
+    delivered: list[Notification] = []
+    ledger = DialogLedger(delivered.append)
+
+    def decoded(dialog: str, sequence: int | None) -> Notification:
+        body = OnlineEventDistribution(dialog_id=dialog, sequence=sequence)
+        return Notification(ONLINE_EVENT, body)  # type: ignore[arg-type]  # as the router makes
+
+    for n in (decoded("a", 0), decoded("a", 0), event("a", 0), decoded("a", 1)):
+        ledger.on_event(n)
+    assert [(n.body.dialog_id, n.body.sequence) for n in delivered] == [("a", 0), ("a", 1)]  # type: ignore[attr-defined]
+    assert ledger.begin_backfill() == [("a", 1)]
+    ledger.on_event(decoded("a", 2))
+    assert ledger.held("a") == 1
+    assert ledger.end_backfill("a") == 1
+    assert len(delivered) == 3

@@ -94,3 +94,59 @@ def test_the_route_cache_is_bounded_whatever_the_server_sends() -> None:
         s.router.dispatch(Notification(f"invented.Type{number}", msgspec.Raw(b"{}")))
         assert len(s.router._routes) <= MAX_CACHED_ROUTES
     assert len(everything) == distinct  # every notification still delivered
+
+
+_EVENT = (
+    b'{"kind":"notification","type":".ams.ms.OnlineEventDistribution",'
+    b'"body":{"dialogId":"d1","sequence":4,"event":{"type":"ContentEvent","message":"hi"}}}'
+)
+
+
+def test_a_type_only_typed_streams_watch_is_decoded_in_one_pass() -> None:
+    s = Setup()
+    typed: list[OnlineEventDistribution] = []
+    s.router.typed(OnlineEventDistribution).subscribe(typed.append)
+    frame = s.router.decode(_EVENT)
+    assert isinstance(frame, Notification)
+    body: object = frame.body
+    assert isinstance(body, OnlineEventDistribution)  # decoded with the frame
+    s.router.dispatch(frame)
+    assert [(event.dialog_id, event.sequence, event.text) for event in typed] == [("d1", 4, "hi")]
+    # responses decode through the same pass; other notification types as before, raw
+    response = s.router.decode(b'{"kind":"resp","reqId":"7","code":200,"body":{}}')
+    assert (type(response).__name__, getattr(response, "reqId", None)) == ("Response", "7")
+    other = s.router.decode(b'{"kind":"notification","type":"t","body":{}}')
+    assert isinstance(other, Notification)
+    assert isinstance(other.body, msgspec.Raw)
+
+
+def test_one_pass_stops_when_raw_watchers_come_and_held_frames_are_made_raw_again() -> None:
+    s = Setup()
+    typed: list[OnlineEventDistribution] = []
+    raw: list[Notification] = []
+    s.router.typed(OnlineEventDistribution).subscribe(typed.append)
+    held = s.router.decode(_EVENT)  # decoded in one pass, then held (a backfill) ...
+    s.router.all.subscribe(raw.append)  # ... while someone starts watching everything
+    assert isinstance(s.router.decode(_EVENT), Notification)
+    assert isinstance(getattr(s.router.decode(_EVENT), "body", None), msgspec.Raw)
+    assert isinstance(held, Notification)
+    s.router.dispatch(held)
+    assert [event.sequence for event in typed] == [4]
+    (notification,) = raw
+    assert isinstance(notification.body, msgspec.Raw)
+    assert json.loads(bytes(notification.body))["dialogId"] == "d1"
+
+
+def test_a_watched_type_with_a_bad_body_is_reported_as_before() -> None:
+    s = Setup()
+    typed: list[OnlineEventDistribution] = []
+    s.router.typed(OnlineEventDistribution).subscribe(typed.append)
+    frame = s.router.decode(
+        b'{"kind":"notification","type":".ams.ms.OnlineEventDistribution","body":{"sequence":"x"}}'
+    )
+    assert isinstance(frame, Notification)
+    assert isinstance(frame.body, msgspec.Raw)  # the general decoder took it
+    s.router.dispatch(frame)
+    assert typed == []
+    assert len(s.reported) == 1
+    assert isinstance(s.router.decode(b"{not json"), MalformedFrameError)

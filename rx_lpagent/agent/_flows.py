@@ -20,6 +20,7 @@ from rx_lpagent.agent._bus import Bus, StateCell
 from rx_lpagent.agent._intake import Intake
 from rx_lpagent.agent._requests import timers_for
 from rx_lpagent.agent._retrying import Retrier
+from rx_lpagent.agent._router import NotificationRouter
 from rx_lpagent.agent._socket import OnSocketClose, SocketLife
 from rx_lpagent.agent._state import AgentState
 from rx_lpagent.errors import AuthenticationError, NotConnectedError, TransportError
@@ -45,6 +46,7 @@ class AgentFlows:
     _socket: SocketLife
     _connecting: reactivex.Observable[Connected] | None
     _intake: Intake
+    _router: NotificationRouter
     _refresh_interval: float | None
     _keepalive_interval: float | None
     _keepalive_timeout: float
@@ -212,6 +214,7 @@ class AgentFlows:
                 emit=self._events.emit,
                 on_close=self._on_socket_closed,
                 on_raise=self._callback_raised,
+                decode=self._router.decode,
             )
             opening = self._backend.open_socket(domains, session, life.on_message, life.on_close)
             return opening.pipe(ops.map(life.bind))

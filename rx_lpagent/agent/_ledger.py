@@ -110,12 +110,16 @@ class DialogLedger:
     def on_event(self, notification: Notification) -> None:
         """A live dialog event: delivered if new, held if its dialog waits for a backfill."""
         # the hot path of every dialog event: kept flat on purpose
-        try:
-            key = _key_decoder.decode(notification.body)
-        except _BAD_BODY:
-            self._deliver(notification)
-            return
-        sequence, dialog_id = key.sequence, key.dialog_id
+        body: object = notification.body
+        if isinstance(body, OnlineEventDistribution):  # decoded with its frame, in one pass
+            sequence, dialog_id = body.sequence, body.dialog_id
+        else:
+            try:
+                key = _key_decoder.decode(notification.body)
+            except _BAD_BODY:
+                self._deliver(notification)
+                return
+            sequence, dialog_id = key.sequence, key.dialog_id
         if sequence is None or not dialog_id:
             self._deliver(notification)
             return

@@ -3,13 +3,15 @@
 Every request ends: in its response, in a :class:`RequestFailedError` (code >= 400), in a
 :class:`RequestTimeoutError`, or in the error the socket closed with. Ids are unique per socket
 (a new :class:`PendingRequests` is made for each socket). Timeouts run on the scheduler, so they
-are tested in virtual time.
+are tested in virtual time; requests that share a clock and a timeout share one timer (a
+deadline sweep), so a request costs no timer of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import deque
 from collections.abc import Callable
 
 import reactivex
@@ -31,6 +33,7 @@ from rx_lpagent.protocol.frames import Response, decode_body, encode_request
 
 __all__ = [
     "Cancel",
+    "ClockTimers",
     "PendingRequests",
     "Timers",
     "loop_timers",
@@ -39,15 +42,46 @@ __all__ = [
     "timers_for",
 ]
 
-_Waiter = tuple[Callable[[Response], None], Callable[[SDKError], None]]
-
 Cancel = Callable[[], None]
 Timers = Callable[[float, Callable[[], None]], Cancel]
 """Start a one-shot timer: ``timers(delay, fire)`` returns what cancels it."""
 
+_EARLY = 1e-6
+"""A deadline this close counts as reached: re-arming for the float dust would only add a timer."""
+
 
 def _nothing() -> None:
     pass
+
+
+def _ignore(_: object) -> None:
+    pass
+
+
+class ClockTimers:
+    """Timers that also tell the time on their clock: what lets one timer serve many requests.
+
+    ``clock`` names the time source (a loop, a scheduler): requests on the same clock with the
+    same timeout expire in the order they started.
+    """
+
+    __slots__ = ("_now", "_start", "clock")
+
+    def __init__(
+        self,
+        start: Callable[[float, Callable[[], None]], Cancel],
+        now: Callable[[], float],
+        clock: object,
+    ) -> None:
+        self._start = start
+        self._now = now
+        self.clock = clock
+
+    def __call__(self, delay: float, fire: Callable[[], None]) -> Cancel:
+        return self._start(delay, fire)
+
+    def now(self) -> float:
+        return self._now()
 
 
 def scheduler_timers(scheduler: abc.SchedulerBase) -> Timers:
@@ -56,16 +90,20 @@ def scheduler_timers(scheduler: abc.SchedulerBase) -> Timers:
     def start(delay: float, fire: Callable[[], None]) -> Cancel:
         return scheduler.schedule_relative(delay, lambda *_: fire()).dispose
 
-    return start
+    return ClockTimers(start, lambda: scheduler.to_seconds(scheduler.now), scheduler)
 
 
 def loop_timers(loop: asyncio.AbstractEventLoop) -> Timers:
-    """Timers straight on an asyncio loop: what every request pays, so the cheapest kind."""
+    """Timers straight on an asyncio loop: no Rx objects per timer."""
 
     def start(delay: float, fire: Callable[[], None]) -> Cancel:
         return loop.call_later(delay, fire).cancel
 
-    return start
+    return ClockTimers(start, loop.time, loop)
+
+
+_last_loop: list[tuple[asyncio.AbstractEventLoop, Timers]] = []
+"""The last loop asked for and its timers (one slot: a process runs one loop at a time)."""
 
 
 def timers_for(scheduler: abc.SchedulerBase) -> Timers:
@@ -74,10 +112,120 @@ def timers_for(scheduler: abc.SchedulerBase) -> Timers:
     time in tests)."""
     if isinstance(scheduler, AsyncIOScheduler):
         try:
-            return loop_timers(asyncio.get_running_loop())
+            loop = asyncio.get_running_loop()
         except RuntimeError:  # called from outside the loop
             pass
+        else:
+            # every request asks: the same loop's timers, made once
+            if not _last_loop or _last_loop[0][0] is not loop:
+                _last_loop[:] = [(loop, loop_timers(loop))]
+            return _last_loop[0][1]
     return scheduler_timers(scheduler)
+
+
+class _Request:
+    """One request in flight: all it needs in one object (no closures per request)."""
+
+    __slots__ = (
+        "deadline",
+        "id",
+        "on_error",
+        "on_response",
+        "owner",
+        "pending",
+        "queue",
+        "stop_timer",
+        "type",
+    )
+
+    def __init__(
+        self,
+        owner: PendingRequests,
+        request_id: str,
+        type_: str,
+        on_response: Callable[[Response], None],
+        on_error: Callable[[SDKError], None],
+    ) -> None:
+        self.owner = owner
+        self.id = request_id
+        self.type = type_
+        self.on_response = on_response
+        self.on_error = on_error
+        self.pending = True
+        self.deadline = 0.0  # on the clock of its timers, when they can tell the time
+        self.queue: _Deadlines | None = None
+        self.stop_timer: Cancel | None = None  # only with timers that cannot tell the time
+
+    def finish(self) -> None:
+        """No longer pending: its timer stops and it lets go of its callbacks (call them first)."""
+        self.pending = False
+        self.on_response = self.on_error = _ignore
+        if self.stop_timer is not None:
+            self.stop_timer()
+        elif self.queue is not None:
+            self.queue.trim()
+
+    def cancel(self) -> None:
+        if self.pending:
+            del self.owner._waiters[self.id]
+            self.finish()
+
+
+class _Deadlines:
+    """The requests on one clock with one timeout, so in the order they expire; one timer,
+    armed for the first still pending, serves them all (answered ones are skipped when it
+    fires). A request costs an append here instead of a timer of its own."""
+
+    __slots__ = ("_armed", "_entries", "_expire", "_firing", "_timers", "timeout")
+
+    def __init__(
+        self, timers: ClockTimers, timeout: float, expire: Callable[[_Request, float], None]
+    ) -> None:
+        self._timers = timers
+        self.timeout = timeout
+        self._expire = expire
+        self._entries: deque[_Request] = deque()
+        self._armed: Cancel | None = None
+        self._firing = False
+
+    def add(self, request: _Request) -> None:
+        request.deadline = self._timers.now() + self.timeout
+        request.queue = self
+        self._entries.append(request)
+        if self._armed is None and not self._firing:
+            self._armed = self._timers(self.timeout, self._fire)
+
+    def _fire(self) -> None:
+        self._armed = None
+        self._firing = True
+        try:
+            entries = self._entries
+            while entries:
+                request = entries[0]
+                if not request.pending:
+                    entries.popleft()
+                    continue
+                left = request.deadline - self._timers.now()
+                if left > _EARLY:
+                    self._armed = self._timers(left, self._fire)
+                    return
+                entries.popleft()
+                self._expire(request, self.timeout)
+        finally:
+            self._firing = False
+
+    def trim(self) -> None:
+        """Forget the finished requests at the front: answers mostly come in the order the
+        requests went, so the queue stays about as long as what is in flight."""
+        entries = self._entries
+        while entries and not entries[0].pending:
+            entries.popleft()
+
+    def stop(self) -> None:
+        self._entries.clear()
+        if self._armed is not None:
+            self._armed()
+            self._armed = None
 
 
 class PendingRequests:
@@ -91,7 +239,8 @@ class PendingRequests:
         self._on_raise = on_raise
         self._ids = itertools.count(1)
         self._prefix = prefix
-        self._waiters: dict[str, _Waiter] = {}
+        self._waiters: dict[str, _Request] = {}
+        self._deadlines: dict[tuple[object, float], _Deadlines] = {}
         self._closed_with: SDKError | None = None
 
     def __len__(self) -> int:
@@ -99,11 +248,16 @@ class PendingRequests:
 
     def resolve(self, response: Response) -> bool:
         """Hand ``response`` to its request; False if nobody waits for that id (late or unknown)."""
-        waiter = self._waiters.pop(response.reqId, None)
-        if waiter is None:
+        request = self._waiters.pop(response.reqId, None)
+        if request is None:
             return False
+        on_response, on_error = request.on_response, request.on_error
+        request.finish()
         try:
-            waiter[0](response)
+            if response.code < 400:
+                on_response(response)
+            else:
+                on_error(_failure(request.type, response))
         except Exception as error:
             self._on_raise(f"the {response.type or 'request'} response", error)
         return True
@@ -111,13 +265,15 @@ class PendingRequests:
     def fail_all(self, error: SDKError) -> None:
         """Fail every pending request with ``error`` and refuse new ones with it."""
         self._closed_with = error
+        for deadlines in self._deadlines.values():
+            deadlines.stop()
+        self._deadlines.clear()
         waiters, self._waiters = self._waiters, {}
         while waiters:  # one by one: failing one may cancel another
-            _, on_error = waiters.pop(next(iter(waiters)))
-            try:
-                on_error(error)
-            except Exception as raised:
-                self._on_raise("a failed request", raised)
+            request = waiters.pop(next(iter(waiters)))
+            on_error = request.on_error
+            request.finish()
+            self._call(on_error, error)
 
     def start(
         self,
@@ -146,46 +302,40 @@ class PendingRequests:
             self._call(on_error, self._closed_with)
             return _nothing
         request_id = f"{self._prefix}{next(self._ids)}"
-        waiters = self._waiters
-
-        def answered(response: Response) -> None:
-            stop_timer()
-            if response.ok:
-                on_response(response)
-            else:
-                on_error(_failure(type_, response))
-
-        def failed(error: SDKError) -> None:
-            stop_timer()
-            on_error(error)
-
-        def timed_out() -> None:
-            if waiters.pop(request_id, None) is not None:
-                self._call(
-                    on_error,
-                    RequestTimeoutError(
-                        f"Request has timed out: {type_} after {timeout:g} s", timeout=timeout
-                    ),
-                )
-
-        def cancel() -> None:
-            if waiters.pop(request_id, None) is not None:
-                stop_timer()
-
-        waiters[request_id] = (answered, failed)
-        stop_timer = timers(timeout, timed_out)
+        request = self._waiters[request_id] = _Request(
+            self, request_id, type_, on_response, on_error
+        )
+        if isinstance(timers, ClockTimers):
+            key = (timers.clock, timeout)
+            deadlines = self._deadlines.get(key)
+            if deadlines is None:
+                deadlines = self._deadlines[key] = _Deadlines(timers, timeout, self._time_out)
+            deadlines.add(request)
+        else:
+            request.stop_timer = timers(timeout, lambda: self._time_out(request, timeout))
         try:
             self._send(encode_request(request_id, type_, body, headers=headers, metadata=metadata))
         except SDKError as exc:
-            cancel()
+            request.cancel()
             self._call(on_error, exc)
         except (TypeError, ValueError, RecursionError) as exc:
-            cancel()
+            request.cancel()
             self._call(
                 on_error,
                 SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc),
             )
-        return cancel
+        return request.cancel
+
+    def _time_out(self, request: _Request, timeout: float) -> None:
+        if self._waiters.pop(request.id, None) is not None:
+            on_error = request.on_error
+            request.finish()
+            self._call(
+                on_error,
+                RequestTimeoutError(
+                    f"Request has timed out: {request.type} after {timeout:g} s", timeout=timeout
+                ),
+            )
 
     def _call(self, on_error: Callable[[SDKError], None], error: SDKError) -> None:
         try:
@@ -216,7 +366,7 @@ class PendingRequests:
                 type_,
                 body,
                 timeout=timeout,
-                timers=scheduler_timers(scheduler),
+                timers=timers_for(scheduler),
                 on_response=on_response,
                 on_error=observer.on_error,
                 headers=headers,

@@ -5,20 +5,37 @@ for it, recomputed only when subscribers come or go) and, per watched view, one 
 shared by all of that view's subscribers. No operator chain runs per frame inside the library.
 A body that cannot be decoded or transformed is reported (``Notification#Transform``) and
 dropped; the streams go on.
+
+One pass where it can: while a wire type's only watchers are typed ones (``notifications_of``;
+nobody on the raw, all or Node-view streams), :meth:`NotificationRouter.decode` reads its frames
+with a decoder of the whole frame, body included (a Struct per watched type, built once), instead
+of the frame and then its body; such a notification carries its decoded body and goes straight
+to the typed stream. Measured in ``bench agent`` (typed/s); other frames pay one failed attempt
+that stops at the ``type`` field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import msgspec
 import reactivex
 
 from rx_lpagent._isolation import OnRaise, log_raise
 from rx_lpagent.agent._bus import Bus
+from rx_lpagent.agent._ledger import EX_CONVERSATION
 from rx_lpagent.errors import MalformedFrameError
-from rx_lpagent.protocol.frames import Notification, decode_body
+from rx_lpagent.protocol.frames import (
+    Frame,
+    Notification,
+    Request,
+    Response,
+    UnknownFrame,
+    decode_body,
+    decode_frame,
+    encode,
+)
 from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.notifications import NOTIFICATION_TYPES
 from rx_lpagent.protocol.transforms import NodeView, to_node_view
@@ -31,6 +48,36 @@ MAX_CACHED_ROUTES = 1024
 _S = TypeVar("_S")
 
 _WIRE_TYPE_OF: dict[type[Any], str] = {struct: wire for wire, struct in NOTIFICATION_TYPES.items()}
+
+_NEEDS_RAW = frozenset({EX_CONVERSATION})
+"""Types the agent reads raw on their way in (the conversation view): never decoded in one pass."""
+
+_MAX_ONE_PASS = 3
+"""Whole-frame decoders tried before the general one; each miss costs a failed attempt."""
+
+_one_pass_decoders: dict[str, msgspec.json.Decoder[Any]] = {}
+
+
+def _one_pass_decoder(
+    wire_type: str, struct: type[Any], *, first: bool
+) -> msgspec.json.Decoder[Any]:
+    """A decoder of a whole ``wire_type`` notification frame, body as ``struct``; ``first``: of
+    requests and responses too (they then cost no failed attempt)."""
+    key = f"{'+' if first else ''}{wire_type}"
+    decoder = _one_pass_decoders.get(key)
+    if decoder is None:
+        frame = msgspec.defstruct(
+            f"{struct.__name__}Frame",
+            [("type", Literal[wire_type]), ("body", struct)],
+            bases=(Notification,),
+            tag_field="kind",
+            tag="notification",
+            omit_defaults=True,
+        )
+        decoder = _one_pass_decoders[key] = msgspec.json.Decoder(
+            Request | Response | frame if first else frame
+        )
+    return decoder
 
 
 class NotificationRouter:
@@ -47,13 +94,54 @@ class NotificationRouter:
         self._identity = identity
         self._on_raise = on_raise
         self._routes: dict[str, tuple[Callable[[Notification], None], ...]] = {}
+        self._one_pass: tuple[msgspec.json.Decoder[Any], ...] | None = None
+        self._one_pass_types: frozenset[str] = frozenset()
         self._all: Bus[Notification] = self._bus("notifications")
         self._node: Bus[NodeView] = self._bus("notifications.node")
         self._raw: dict[str, Bus[Notification]] = {}
         self._typed: dict[str, tuple[type[Any], Bus[Any]]] = {}
 
     def _bus(self, name: str) -> Bus[Any]:
-        return Bus(name, self._routes.clear, self._on_raise)
+        return Bus(name, self._subscribers_changed, self._on_raise)
+
+    def _subscribers_changed(self) -> None:
+        self._routes.clear()
+        self._one_pass = None
+
+    def decode(self, data: bytes | str) -> Frame | UnknownFrame | MalformedFrameError:
+        """:func:`~rx_lpagent.protocol.frames.decode_frame`, in one pass for the notification
+        types only typed streams watch (their body comes decoded). Never raises."""
+        decoders = self._one_pass
+        if decoders is None:
+            decoders = self._one_pass_setup()
+        for decoder in decoders:
+            try:
+                frame: Frame = decoder.decode(data)
+            except msgspec.ValidationError:
+                continue  # another type or kind
+            except (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError):
+                break  # the general decoder says what is wrong with it
+            return frame
+        return decode_frame(data)
+
+    def _one_pass_setup(self) -> tuple[msgspec.json.Decoder[Any], ...]:
+        watched: list[tuple[str, type[Any]]] = []
+        if not self._all.observer_count and not self._node.observer_count:
+            for wire_type, (struct, bus) in self._typed.items():
+                raw = self._raw.get(wire_type)
+                if (
+                    bus.observer_count
+                    and wire_type not in _NEEDS_RAW
+                    and (raw is None or not raw.observer_count)
+                ):
+                    watched.append((wire_type, struct))
+        watched = watched[:_MAX_ONE_PASS]
+        self._one_pass_types = frozenset(wire_type for wire_type, _ in watched)
+        self._one_pass = tuple(
+            _one_pass_decoder(wire_type, struct, first=index == 0)
+            for index, (wire_type, struct) in enumerate(watched)
+        )
+        return self._one_pass
 
     @property
     def all(self) -> reactivex.Observable[Notification]:
@@ -84,6 +172,13 @@ class NotificationRouter:
         return bus
 
     def dispatch(self, notification: Notification) -> None:
+        body: Any = notification.body
+        if type(body) is not msgspec.Raw:  # decoded in one pass
+            if notification.type in self._one_pass_types:
+                self._typed[notification.type][1].emit(body)
+                return
+            # watchers came since it was decoded (it was held for a backfill): make it raw again
+            notification = Notification(notification.type, msgspec.Raw(encode(body)))
         route = self._routes.get(notification.type)
         if route is None:
             if len(self._routes) >= MAX_CACHED_ROUTES:

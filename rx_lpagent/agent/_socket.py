@@ -26,7 +26,13 @@ from rx_lpagent.agent._requests import PendingRequests, Timers, not_connected
 from rx_lpagent.errors import MalformedFrameError, NotConnectedError, redact
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.protocol import wire_types as wt
-from rx_lpagent.protocol.frames import Notification, Response, UnknownFrame, decode_frame
+from rx_lpagent.protocol.frames import (
+    Frame,
+    Notification,
+    Response,
+    UnknownFrame,
+    decode_frame,
+)
 from rx_lpagent.transport.backend import Link
 
 __all__ = ["OnSocketClose", "SocketLife"]
@@ -49,6 +55,7 @@ class SocketLife:
     """
 
     __slots__ = (
+        "_decode",
         "_dispatch",
         "_emit",
         "_ended",
@@ -71,6 +78,7 @@ class SocketLife:
         emit: Callable[[AgentEvent], None],
         on_close: OnSocketClose,
         on_raise: OnRaise,
+        decode: Callable[[bytes | str], Frame | UnknownFrame | MalformedFrameError] = decode_frame,
     ) -> None:
         """A life whose socket is opening: ``dispatch`` takes its notifications, ``emit`` its
         bad frames, ``on_close`` its close, once it is live. ``scheduler`` is the one of the
@@ -80,6 +88,7 @@ class SocketLife:
         self._emit = emit
         self._on_close = on_close
         self._on_raise = on_raise
+        self._decode = decode
         self._link: Link | None = None
         self.pending = not_connected()
         """The requests made on this socket: refused until it is opened; once the life is
@@ -135,7 +144,7 @@ class SocketLife:
         if not self._live:
             return
         try:
-            frame = decode_frame(data)
+            frame = self._decode(data)  # the router's: one pass for typed-only types
             if isinstance(frame, Notification):  # first: most frames are notifications
                 self._dispatch(frame)
             elif isinstance(frame, Response):

@@ -1,6 +1,7 @@
 """The Agent against bare clients on the same emulator, in the same run.
 
-    python -m rx_lpagent.bench.agent [--count N] [--requests N] [--rounds N] [--tls] [--in-process]
+    python -m rx_lpagent.bench.agent [--count N] [--requests N] [--in-flight N] [--rounds N]
+                                     [--tls] [--in-process]
 
 Measures, for the Agent on each socket transport and for two bare clients that use nothing of
 rx_lpagent (aiohttp + msgspec, websockets + msgspec):
@@ -10,7 +11,10 @@ rx_lpagent (aiohttp + msgspec, websockets + msgspec):
   ``agent.notifications_of(OnlineEventDistribution)``; the bare clients decode each frame into
   an envelope (``raw``) or also its body into ``OnlineEventDistribution`` (``typed``);
 * the round trip of ``.GetClock`` requests sent one after the other (p50, p99): ``await
-  agent.get_clock()`` against a bare send-and-wait.
+  agent.get_clock()`` against a bare send-and-wait;
+* requests/s with ``--in-flight`` (1,000) ``.GetClock`` requests in flight at once, a few bursts:
+  ``asyncio.gather`` of ``agent.get_clock()`` against a gather of bare coroutines that each send
+  a frame and wait for the future a reader task resolves (both pay one task per request).
 
 The emulator runs in a process of its own (``--in-process`` to share this one), so it does not
 take the client's core. Prints best-of-``--rounds`` numbers and each Agent figure's ratio to the
@@ -60,6 +64,7 @@ class Result:
     typed: float = 0.0
     p50_ms: float = 0.0
     p99_ms: float = 0.0
+    in_flight: float = 0.0
 
     def best(self, other: Result) -> Result:
         return Result(
@@ -67,7 +72,18 @@ class Result:
             max(self.typed, other.typed),
             min(self.p50_ms, other.p50_ms) if self.p50_ms else other.p50_ms,
             min(self.p99_ms, other.p99_ms) if self.p99_ms else other.p99_ms,
+            max(self.in_flight, other.in_flight),
         )
+
+
+@dataclass(frozen=True)
+class Load:
+    """How much each client does in one round."""
+
+    count: int
+    requests: int
+    in_flight: int
+    bursts: int = 5
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -120,17 +136,30 @@ async def _agent_rate(
         subscription.dispose()
 
 
-async def _agent(target: Target, count: int, requests: int, transport: TransportName) -> Result:
+async def _bursts(load: Load, burst: Callable[[], Awaitable[object]]) -> float:
+    """Requests/s of ``load.bursts`` bursts of ``load.in_flight`` requests in flight at once."""
+    started = time.perf_counter()
+    for _ in range(load.bursts):
+        await burst()
+    return load.in_flight * load.bursts / (time.perf_counter() - started)
+
+
+async def _agent(target: Target, load: Load, transport: TransportName) -> Result:
     async with Agent(_config(target, transport)) as agent, aiohttp.ClientSession() as http:
         await agent.connect()
-        raw = await _agent_rate(agent, http, target, count, typed=False)
-        typed = await _agent_rate(agent, http, target, count, typed=True)
+        raw = await _agent_rate(agent, http, target, load.count, typed=False)
+        typed = await _agent_rate(agent, http, target, load.count, typed=True)
         samples = []
-        for _ in range(requests):
+        for _ in range(load.requests):
             started = time.perf_counter()
             await agent.get_clock()
             samples.append(time.perf_counter() - started)
-    return Result(raw, typed, *_percentiles(samples))
+
+        def burst() -> Awaitable[object]:
+            return asyncio.gather(*(agent.get_clock() for _ in range(load.in_flight)))
+
+        in_flight = await _bursts(load, burst)
+    return Result(raw, typed, *_percentiles(samples), in_flight)
 
 
 # --- bare clients ------------------------------------------------------------------------------
@@ -229,16 +258,49 @@ async def _bare_rate(
     return count / (time.perf_counter() - started)
 
 
-async def _bare(target: Target, count: int, requests: int, open_socket: SocketOpener) -> Result:
+async def _bare_in_flight(socket: BareSocket, load: Load) -> float:
+    """The bare way to have many requests in flight: a reader task resolves futures by id."""
+    encoder = msgspec.json.Encoder()
+    response = msgspec.json.Decoder(_Response)
+    loop = asyncio.get_running_loop()
+    waiting: dict[str, asyncio.Future[None]] = {}
+    numbers = iter(range(1, 1 << 62))
+
+    async def read() -> None:
+        while (data := await socket.receive()) is not None:
+            frame = response.decode(data)
+            if frame.kind == "resp" and (future := waiting.pop(frame.reqId, None)) is not None:
+                future.set_result(None)
+
+    async def call() -> None:
+        request_id = f"b{next(numbers)}"
+        future = waiting[request_id] = loop.create_future()
+        frame = {"kind": "req", "id": request_id, "type": ".GetClock", "body": {}}
+        await socket.send(encoder.encode(frame))
+        await future
+
+    def burst() -> Awaitable[object]:
+        return asyncio.gather(*(call() for _ in range(load.in_flight)))
+
+    reader = loop.create_task(read())
+    try:
+        return await _bursts(load, burst)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
+async def _bare(target: Target, load: Load, open_socket: SocketOpener) -> Result:
     encoder = msgspec.json.Encoder()
     response = msgspec.json.Decoder(_Response)
     async with aiohttp.ClientSession() as http:
         bearer = await _login(http, target)
         async with open_socket(http, _ws_url(target, bearer), target) as socket:
-            raw = await _bare_rate(socket, http, target, count, typed=False)
-            typed = await _bare_rate(socket, http, target, count, typed=True)
+            raw = await _bare_rate(socket, http, target, load.count, typed=False)
+            typed = await _bare_rate(socket, http, target, load.count, typed=True)
             samples = []
-            for number in range(requests):
+            for number in range(load.requests):
                 request_id = str(number)
                 started = time.perf_counter()
                 await socket.send(
@@ -254,18 +316,19 @@ async def _bare(target: Target, count: int, requests: int, open_socket: SocketOp
                     if frame.kind == "resp" and frame.reqId == request_id:
                         break
                 samples.append(time.perf_counter() - started)
-    return Result(raw, typed, *_percentiles(samples))
+            in_flight = await _bare_in_flight(socket, load)
+    return Result(raw, typed, *_percentiles(samples), in_flight)
 
 
 # --- the run -----------------------------------------------------------------------------------
 
-Client = Callable[[Target, int, int], Awaitable[Result]]
+Client = Callable[[Target, Load], Awaitable[Result]]
 
 CLIENTS: dict[str, Client] = {
-    "bare aiohttp + msgspec": lambda t, n, r: _bare(t, n, r, _aiohttp_socket),
-    "bare websockets + msgspec": lambda t, n, r: _bare(t, n, r, _websockets_socket),
-    "Agent (aiohttp)": lambda t, n, r: _agent(t, n, r, "aiohttp"),
-    "Agent (websockets)": lambda t, n, r: _agent(t, n, r, "websockets"),
+    "bare aiohttp + msgspec": lambda t, load: _bare(t, load, _aiohttp_socket),
+    "bare websockets + msgspec": lambda t, load: _bare(t, load, _websockets_socket),
+    "Agent (aiohttp)": lambda t, load: _agent(t, load, "aiohttp"),
+    "Agent (websockets)": lambda t, load: _agent(t, load, "websockets"),
 }
 BARE = ("bare aiohttp + msgspec", "bare websockets + msgspec")
 
@@ -275,15 +338,17 @@ async def _run(args: argparse.Namespace) -> dict[str, Result]:
     results: dict[str, Result] = {}
     clients = {name: c for name, c in CLIENTS.items() if args.only is None or args.only in name}
     steps = len(clients) * (args.rounds + 1)
+    load = Load(args.count, args.requests, args.in_flight)
+    warm_up = Load(min(args.count, 2_000), 20, min(args.in_flight, 100), bursts=1)
     with progress("bench agent", steps) as step:
         async with runner(args.tls) as target:
             for name, client in clients.items():  # warm-up: imports, first connections, caches
                 step(f"warm-up: {name}")
-                await client(target, min(args.count, 2_000), 20)
+                await client(target, warm_up)
             for round_ in range(args.rounds):
                 for name, client in clients.items():  # interleaved, so drift hits all alike
                     step(f"round {round_ + 1}: {name}")
-                    result = await client(target, args.count, args.requests)
+                    result = await client(target, load)
                     results[name] = results[name].best(result) if name in results else result
     return results
 
@@ -292,12 +357,15 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> str:
     where = "in-process" if args.in_process else "separate process"
     lines = [
         f"{args.count:,} notifications, {args.requests:,} sequential .GetClock requests, "
+        f"{args.in_flight:,} in flight, "
         f"{'TLS' if args.tls else 'plain TCP'}, emulator in a {where}, best of {args.rounds}:",
-        f"  {'client':<27} {'raw/s':>10} {'typed/s':>10} {'p50 ms':>8} {'p99 ms':>8}",
+        f"  {'client':<27} {'raw/s':>10} {'typed/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'in flight/s':>12}",
     ]
     for name, r in results.items():
         lines.append(
             f"  {name:<27} {r.raw:>10,.0f} {r.typed:>10,.0f} {r.p50_ms:>8.3f} {r.p99_ms:>8.3f}"
+            f" {r.in_flight:>12,.0f}"
         )
     bare = [results[name] for name in BARE if name in results]
     if not bare:
@@ -305,6 +373,7 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> str:
     fastest_raw = max(r.raw for r in bare)
     fastest_typed = max(r.typed for r in bare)
     fastest_p50 = min(r.p50_ms for r in bare)
+    fastest_in_flight = max(r.in_flight for r in bare)
     lines.append(
         "  ratio to the faster bare client (throughput: higher is better; p50: bare/agent)"
     )
@@ -312,7 +381,7 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> str:
         if name not in BARE:
             lines.append(
                 f"  {name:<27} {r.raw / fastest_raw:>9.2f}x {r.typed / fastest_typed:>9.2f}x "
-                f"{fastest_p50 / r.p50_ms:>7.2f}x"
+                f"{fastest_p50 / r.p50_ms:>7.2f}x {'':>8} {r.in_flight / fastest_in_flight:>11.2f}x"
             )
     return "\n".join(lines)
 
@@ -321,6 +390,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = Parser(prog="python -m rx_lpagent.bench.agent", description=plain(__doc__))
     parser.add_argument("--count", type=int, default=100_000, help="notifications per run")
     parser.add_argument("--requests", type=int, default=2_000, help="sequential requests per run")
+    parser.add_argument(
+        "--in-flight", type=int, default=1_000, help="requests in flight at once, in each burst"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="runs per client (best is kept)")
     parser.add_argument("--tls", action="store_true", help="over TLS (needs trustme)")
     parser.add_argument("--in-process", action="store_true", help="emulator in this process")

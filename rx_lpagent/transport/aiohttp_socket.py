@@ -17,26 +17,24 @@ import aiohttp
 from aiohttp import WSMsgType
 from aiohttp.http import WSMessageNoDecodeText
 
-from rx_lpagent.errors import NotConnectedError, Service
-from rx_lpagent.transport._errors import translate_exception
 from rx_lpagent.transport._proxy import proxy_for
 from rx_lpagent.transport.socket import (
     ABNORMAL_CLOSURE,
     DEFAULT_CLOSE_TIMEOUT,
     MAX_MESSAGE_SIZE,
-    NORMAL_CLOSURE,
     IncomingMessage,
     MessageHandler,
+    OpeningTransport,
     SocketConnection,
+    translated,
 )
 
 __all__ = ["AiohttpSocketConnection", "AiohttpSocketTransport"]
 
-_WHAT = "messaging socket"
 _Ws = aiohttp.ClientWebSocketResponse[Literal[False]]
 
 
-class AiohttpSocketTransport:
+class AiohttpSocketTransport(OpeningTransport["AiohttpSocketConnection"]):
     """Opens messaging sockets through ``session`` (normally ``RestClient.session``)."""
 
     def __init__(
@@ -45,38 +43,26 @@ class AiohttpSocketTransport:
         self._session = session
         self._close_timeout = close_timeout
 
-    async def connect(
-        self,
-        url: str,
-        *,
-        ssl: SSLContext | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109 - the handshake bound, handed to the library
+    async def _open(
+        self, url: str, ssl: SSLContext | None, headers: Mapping[str, str], open_timeout: float
     ) -> AiohttpSocketConnection:
-        try:
-            proxy, proxy_auth = proxy_for(self._session, url)
-            async with asyncio.timeout(timeout):
-                ws = await self._session.ws_connect(
-                    url,
-                    proxy=proxy,
-                    proxy_auth=proxy_auth,
-                    ssl=ssl or True,
-                    headers=dict(headers) if headers else None,
-                    autoping=False,
-                    autoclose=True,
-                    heartbeat=None,
-                    compress=0,
-                    max_msg_size=MAX_MESSAGE_SIZE,
-                    decode_text=False,
-                    timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=self._close_timeout),
-                )
-        except Exception as exc:
-            error = translate_exception(exc, Service.MESSAGING, _WHAT, timeout=timeout)
-        else:
-            return AiohttpSocketConnection(ws)
-        # raised outside the except block: a library exception whose text carries the bearer
-        # URL or cookies must not ride along as __context__ either
-        raise error from error.error
+        proxy, proxy_auth = proxy_for(self._session, url)
+        async with asyncio.timeout(open_timeout):
+            ws = await self._session.ws_connect(
+                url,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
+                ssl=ssl or True,
+                headers=dict(headers) if headers else None,
+                autoping=False,
+                autoclose=True,
+                heartbeat=None,
+                compress=0,
+                max_msg_size=MAX_MESSAGE_SIZE,
+                decode_text=False,
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=self._close_timeout),
+            )
+        return AiohttpSocketConnection(ws)
 
 
 class AiohttpSocketConnection(SocketConnection):
@@ -89,14 +75,8 @@ class AiohttpSocketConnection(SocketConnection):
     def closed(self) -> bool:
         return self._ws.closed or self._close_code is not None
 
-    async def send(self, data: bytes) -> None:
-        if self.closed:
-            raise NotConnectedError("socket not connected", Service.MESSAGING)
-        try:
-            await self._ws.send_frame(data, WSMsgType.TEXT)
-        except Exception as exc:
-            error = translate_exception(exc, Service.MESSAGING, f"{_WHAT} send failed")
-            raise error from error.error
+    async def _send(self, data: bytes) -> None:
+        await self._ws.send_frame(data, WSMsgType.TEXT)
 
     async def run(self, on_message: MessageHandler) -> None:
         receive = self._ws.receive
@@ -158,16 +138,12 @@ class AiohttpSocketConnection(SocketConnection):
     async def ping(self) -> None:
         waiter = self._pong_future()
         try:
-            try:
-                await self._ws.ping()
-            except Exception as exc:
-                error = translate_exception(exc, Service.MESSAGING, f"{_WHAT} ping failed")
-                raise error from error.error
+            await translated(self._ws.ping(), " ping failed")
             await waiter
         finally:
             self._forget_pong(waiter)
 
-    async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
+    async def _close(self, code: int, reason: str) -> None:
         if self._local_close is not None:
             await asyncio.shield(self._local_close)
             return

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import reactivex
 
 from rx_lpagent._endpoints import Endpoints
 from rx_lpagent.config import Credentials
-from rx_lpagent.errors import NotConnectedError, SDKError, Service, redact
+from rx_lpagent.errors import SDKError, Service, redact
 from rx_lpagent.rx import from_coroutine
 from rx_lpagent.transport import (
     ABNORMAL_CLOSURE,
@@ -128,44 +128,16 @@ class LiveBackend:
         return self._run(self._rest.close)
 
 
-async def _finish(coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-    """Drive a coroutine that was started by hand and suspended on ``waiting_for``, as its task
-    would have: resume it once that future is done, throwing in what the future raised."""
-    while True:
-        try:
-            if waiting_for is None:  # a bare yield (asyncio.sleep(0)): one loop turn
-                await asyncio.sleep(0)
-            else:
-                await waiting_for
-        except BaseException as exc:
-            try:
-                waiting_for = _taken(coroutine.throw(exc))
-            except StopIteration:
-                return
-            continue
-        try:
-            waiting_for = _taken(coroutine.send(None))
-        except StopIteration:
-            return
-
-
-def _taken(yielded: Any) -> Any:
-    """Take charge of a future a coroutine yielded, as a task does (asyncio's protocol: the
-    future's ``_asyncio_future_blocking`` flag is reset, else awaiting it again fails)."""
-    if getattr(yielded, "_asyncio_future_blocking", False):
-        yielded._asyncio_future_blocking = False
-    return yielded
-
-
 class LiveLink:
-    """An open socket driven by one reader task; sends are queued as tasks in order."""
+    """An open socket driven by one reader task; sends are queued on the connection, and the
+    frames of one loop turn leave together (:meth:`SocketConnection.send_soon`)."""
 
     def __init__(self, connection: SocketConnection, on_message: OnMessage, on_close: OnClose):
         self._connection = connection
         self._on_close = on_close
         self._closing = False
-        self._sends: set[asyncio.Task[None]] = set()
         self._reader = asyncio.get_running_loop().create_task(self._read(on_message))
+        self.send = connection.send_soon
 
     async def _read(self, on_message: OnMessage) -> None:
         reason = ""
@@ -185,29 +157,6 @@ class LiveLink:
                 by_peer=not self._connection.closed_locally,
             )
 
-    def send(self, data: bytes) -> None:
-        if self._closing or self._connection.closed:
-            raise NotConnectedError()
-        # Start the send right here: a frame is written to the transport before the send first
-        # suspends (if it does: to wait for the socket to drain), which saves a task and a loop
-        # turn per request. Only a send that suspends goes on as a task; bytes keep their order.
-        sending = self._connection.send(data)
-        try:
-            waiting_for = _taken(sending.send(None))
-        except StopIteration:
-            return
-        except Exception as exc:
-            _log.debug("a send failed (the socket is closing): %r", exc)
-            return
-        task = asyncio.get_running_loop().create_task(_finish(sending, waiting_for))
-        self._sends.add(task)
-        task.add_done_callback(self._sent)
-
-    def _sent(self, task: asyncio.Task[None]) -> None:
-        self._sends.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _log.debug("a send failed (the socket is closing): %r", task.exception())
-
     def close(self, code: int = 1000, reason: str = "") -> reactivex.Observable[None]:
         async def close() -> None:
             self._closing = True
@@ -216,8 +165,6 @@ class LiveLink:
             finally:
                 if not self._reader.done():
                     self._reader.cancel()
-                for task in list(self._sends):
-                    task.cancel()
-                await asyncio.gather(self._reader, *self._sends, return_exceptions=True)
+                await asyncio.gather(self._reader, return_exceptions=True)
 
         return from_coroutine(close)

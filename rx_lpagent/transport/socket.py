@@ -1,9 +1,18 @@
 """The messaging socket behind a small interface, so flows never see a WebSocket library.
 
 A :class:`SocketTransport` opens a :class:`SocketConnection`. The connection's hot path is
-:meth:`SocketConnection.run`: one loop that hands every incoming message, as it came (``bytes``
-for the JSON text frames wherever the library allows, else ``str``), to a plain callback. No
-queue and no task per message: the callback is the agent's frame router.
+:meth:`SocketConnection.run`, which hands every incoming message, as it came (``bytes`` for the
+JSON text frames wherever the library allows, else ``str``), to a plain callback (the agent's
+frame router): websockets calls it from the socket's data-received callback, so a response
+reaches the awaiting caller in the turn it arrived; aiohttp has no public callback, so there one
+reader loop calls it. No queue and no task per message.
+
+Outgoing, :meth:`SocketConnection.send_soon` never suspends, and frames leave in order. On
+websockets the first frame of a loop turn is written at once and the rest of that turn's frames
+leave together in one socket write (one TLS record) when the turn is over (the Sans-I/O
+protocol's ``send_text``/``data_to_send``). aiohttp has no public way to write without
+awaiting, nor several frames at once: there one writer task writes the turn's frames, one write
+each, in the next turn.
 
 Two implementations: :mod:`~rx_lpagent.transport.aiohttp_socket` (the default: it shares the
 REST session's cookies, TLS and proxy settings) and
@@ -21,11 +30,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from ssl import SSLContext
-from typing import Final, Protocol, TypeAlias
+from typing import Final, Generic, Protocol, TypeAlias, TypeVar
 
 from rx_lpagent.errors import NotConnectedError, Service
+from rx_lpagent.transport._errors import translate_exception
 
 _log = logging.getLogger("rx_lpagent.transport")
 
@@ -54,6 +64,25 @@ DEFAULT_CLOSE_TIMEOUT: Final = 5.0
 IncomingMessage: TypeAlias = bytes | str
 MessageHandler: TypeAlias = Callable[[IncomingMessage], None]
 
+_WHAT = "messaging socket"
+_T = TypeVar("_T")
+
+
+async def translated(
+    step: Awaitable[_T],
+    what: str = "",
+    *,
+    timeout: float | None = None,  # noqa: ASYNC109 - what the step was bounded by, for the text
+) -> _T:
+    """``await step``, with what it raises as an rx_lpagent error (cancellation passes)."""
+    try:
+        return await step
+    except Exception as exc:
+        error = translate_exception(exc, Service.MESSAGING, f"{_WHAT}{what}", timeout=timeout)
+    # raised outside the except block: a library exception whose text carries the bearer URL or
+    # cookies must not ride along as __context__ either
+    raise error from error.error
+
 
 class SocketTransport(Protocol):
     """Opens messaging sockets. ``timeout`` bounds the TCP, TLS and WebSocket handshakes."""
@@ -66,6 +95,28 @@ class SocketTransport(Protocol):
         headers: Mapping[str, str] | None = None,
         timeout: float = 10.0,  # noqa: ASYNC109 - the handshake bound, handed to the library
     ) -> SocketConnection: ...
+
+
+_C = TypeVar("_C", bound="SocketConnection")
+
+
+class OpeningTransport(ABC, Generic[_C]):
+    """What both transports share: the handshake's failures become rx_lpagent errors."""
+
+    async def connect(
+        self,
+        url: str,
+        *,
+        ssl: SSLContext | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the handshake bound, handed to the library
+    ) -> _C:
+        return await translated(self._open(url, ssl, headers or {}, timeout), timeout=timeout)
+
+    @abstractmethod
+    async def _open(
+        self, url: str, ssl: SSLContext | None, headers: Mapping[str, str], open_timeout: float
+    ) -> _C: ...
 
 
 class SocketConnection(ABC):
@@ -81,6 +132,9 @@ class SocketConnection(ABC):
         self._close_code: int | None = None
         self._close_reason = ""
         self._closed_locally = False
+        self._outgoing: list[bytes] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._writer_idle: asyncio.Future[None] | None = None
 
     @property
     def close_code(self) -> int | None:
@@ -104,9 +158,59 @@ class SocketConnection(ABC):
     def closed(self) -> bool:
         """True once the socket is closed or closing; sends then fail."""
 
-    @abstractmethod
     async def send(self, data: bytes) -> None:
-        """Send one JSON frame (as a text message)."""
+        """Send one JSON frame (as a text message) and wait until the socket can take more."""
+        if self.closed:
+            raise NotConnectedError("socket not connected", Service.MESSAGING)
+        await translated(self._send(data), " send failed")
+
+    @abstractmethod
+    async def _send(self, data: bytes) -> None: ...
+
+    def send_soon(self, data: bytes) -> None:
+        """Queue one JSON frame without suspending; it leaves at the end of this loop turn with
+        every other frame queued in it, in order.
+
+        A write that fails is only logged: the socket is then closing, and its close (what
+        :meth:`run` returns with) is what tells. Frames still queued when it closes are dropped.
+        """
+        if self.closed:
+            raise NotConnectedError("socket not connected", Service.MESSAGING)
+        outgoing = self._outgoing
+        outgoing.append(data)
+        if len(outgoing) == 1:
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        """Have the queued frames written soon. Here: by one writer task, frame by frame through
+        :meth:`_send`; it waits on a future while there is nothing to write."""
+        idle = self._writer_idle
+        if idle is not None:
+            self._writer_idle = None
+            idle.set_result(None)
+        elif self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_queued())
+
+    async def _write_queued(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            frames, self._outgoing = self._outgoing, []
+            try:
+                for frame in frames:
+                    await self._send(frame)
+            except Exception as error:
+                _log.debug("a send failed (the socket is closing): %r", error)
+            if not self._outgoing:
+                idle = self._writer_idle = loop.create_future()
+                await idle
+
+    async def _stop_writing(self) -> None:
+        """Drop the queued frames and end the writer task (closing)."""
+        self._outgoing = []
+        writer, self._writer, self._writer_idle = self._writer, None, None
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
 
     @abstractmethod
     async def run(self, on_message: MessageHandler) -> None:
@@ -129,10 +233,16 @@ class SocketConnection(ABC):
         or ``async for``, so one of them must be running.)
         """
 
-    @abstractmethod
     async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
         """Close with ``code`` and ``reason``; waits for the peer at most the close timeout.
         Safe to call twice and after the peer closed."""
+        try:
+            await self._close(code, reason)
+        finally:
+            await self._stop_writing()
+
+    @abstractmethod
+    async def _close(self, code: int, reason: str) -> None: ...
 
     @staticmethod
     def _handler_failed(error: Exception) -> None:
@@ -164,6 +274,9 @@ class SocketConnection(ABC):
     def _closed_with(self, code: int | None, reason: str | None, *, local: bool = False) -> None:
         """Record the close (first report wins; ``local``: this side ended it) and fail pending
         pings."""
+        self._outgoing = []
+        if self._writer is not None and self._writer is not asyncio.current_task():
+            self._writer.cancel()  # awaited by close()
         if self._close_code is None:
             self._closed_locally = local
             # int(): libraries hand out their own IntEnums (aiohttp's WSCloseCode); callers get ints

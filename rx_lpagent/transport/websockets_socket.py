@@ -1,35 +1,40 @@
 """The messaging socket on websockets (>= 17, the asyncio client).
 
 websockets' own keep-alive is off (``ping_interval=None``): the agent's keep-alive and watchdog
-decide when a socket is dead. Its debug log would print the handshake request line, bearer
-included, so it logs through a logger that redacts.
+decide when a socket is dead. The connection is websockets' own, customized through its public
+``create_connection`` hook: messages reach the callback in the data-received path, and queued
+frames leave in one write through the Sans-I/O protocol (``send_text``, ``data_to_send``).
+Its debug log would print the handshake request line, bearer included, so it logs through a
+logger that redacts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Mapping
 from ssl import SSLContext
+from typing import Any
 
 import websockets.exceptions
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as websockets_connect
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Event, State
 
 from rx_lpagent.errors import NotConnectedError, Service, redact
-from rx_lpagent.transport._errors import translate_exception
 from rx_lpagent.transport.socket import (
     DEFAULT_CLOSE_TIMEOUT,
     MAX_MESSAGE_SIZE,
-    NORMAL_CLOSURE,
     IncomingMessage,
     MessageHandler,
+    OpeningTransport,
     SocketConnection,
+    translated,
 )
 
 __all__ = ["WebsocketsSocketConnection", "WebsocketsSocketTransport"]
-
-_WHAT = "messaging socket"
 
 
 class _RedactingFilter(logging.Filter):
@@ -43,107 +48,185 @@ _logger = logging.getLogger("rx_lpagent.transport.websockets")
 _logger.addFilter(_RedactingFilter())
 
 
-class WebsocketsSocketTransport:
+class WebsocketsSocketTransport(OpeningTransport["WebsocketsSocketConnection"]):
     """Opens messaging sockets with ``websockets.asyncio.client.connect``."""
 
     def __init__(self, *, close_timeout: float = DEFAULT_CLOSE_TIMEOUT) -> None:
         self._close_timeout = close_timeout
 
-    async def connect(
-        self,
-        url: str,
-        *,
-        ssl: SSLContext | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109 - the handshake bound, handed to the library
+    async def _open(
+        self, url: str, ssl: SSLContext | None, headers: Mapping[str, str], open_timeout: float
     ) -> WebsocketsSocketConnection:
-        extra = dict(headers or {})
+        extra = dict(headers)
         user_agent = extra.pop("User-Agent", None)
         # websockets refuses any ssl argument for a ws:// URL, and None for a wss:// one
         tls: dict[str, SSLContext | bool] = {"ssl": ssl or True} if url.startswith("wss:") else {}
-        try:
-            ws = await websockets_connect(
-                url,
-                **tls,  # type: ignore[arg-type]
-                additional_headers=extra,
-                user_agent_header=user_agent,
-                compression=None,
-                open_timeout=timeout,
-                ping_interval=None,
-                ping_timeout=None,
-                close_timeout=self._close_timeout,
-                max_size=MAX_MESSAGE_SIZE,
-                logger=_logger,
-            )
-        except Exception as exc:
-            error = translate_exception(exc, Service.MESSAGING, _WHAT, timeout=timeout)
-        else:
-            return WebsocketsSocketConnection(ws)
-        # raised outside the except block: a library exception whose text carries the bearer
-        # URL must not ride along as __context__ either
-        raise error from error.error
+        ws = await websockets_connect(
+            url,
+            **tls,  # type: ignore[arg-type]
+            additional_headers=extra,
+            user_agent_header=user_agent,
+            compression=None,
+            open_timeout=open_timeout,
+            ping_interval=None,
+            ping_timeout=None,
+            close_timeout=self._close_timeout,
+            max_size=MAX_MESSAGE_SIZE,
+            logger=_logger,
+            create_connection=_DirectConnection,
+        )
+        assert isinstance(ws, _DirectConnection)
+        return WebsocketsSocketConnection(ws)
+
+
+class _DirectConnection(ClientConnection):
+    """websockets' connection, customized as its ``create_connection`` hook allows: data
+    messages go to one callback from the data-received path (no queue, no reader task), and
+    frames queued together leave in one write through the Sans-I/O protocol."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_message: MessageHandler = self._queue
+        self.received: deque[bytes] = deque()
+        self._arrived: asyncio.Future[None] | None = None
+        self._fragments: list[bytes] = []
+
+    def process_event(self, event: Event) -> None:
+        if not isinstance(event, Frame) or event.opcode not in _DATA:
+            super().process_event(event)
+            return
+        data = event.data if type(event.data) is bytes else bytes(event.data)
+        if not event.fin:
+            self._fragments.append(data)
+            return
+        if self._fragments:
+            self._fragments.append(data)
+            data = b"".join(self._fragments)
+            self._fragments = []
+        self.on_message(data)
+
+    def _queue(self, message: IncomingMessage) -> None:
+        assert isinstance(message, bytes)
+        self.received.append(message)
+        self._wake()
+
+    def _wake(self) -> None:
+        arrived, self._arrived = self._arrived, None
+        if arrived is not None and not arrived.done():
+            arrived.set_result(None)
+
+    async def next_message(self) -> bytes | None:
+        """The next message queued while no callback was set; None once closed."""
+        while not self.received:
+            if self.connection_lost_waiter.done():
+                return None
+            self._arrived = self.loop.create_future()
+            await self._arrived
+        return self.received.popleft()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._wake()
+
+    def write_text_frames(self, frames: list[bytes]) -> None:
+        """Write ``frames`` as text messages in one socket write; dropped once closing."""
+        protocol = self.protocol
+        if protocol.state is not State.OPEN:
+            return
+        for frame in frames:
+            protocol.send_text(frame)
+        # an open connection has only our data frames to send: no end-of-stream marker among them
+        self.transport.write(b"".join(protocol.data_to_send()))
+
+
+_DATA = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
 
 
 class WebsocketsSocketConnection(SocketConnection):
-    def __init__(self, ws: ClientConnection) -> None:
+    def __init__(self, ws: _DirectConnection) -> None:
         super().__init__()
         self._ws = ws
+        self._loop = asyncio.get_running_loop()
+        self._turn_started = False
 
     @property
     def closed(self) -> bool:
         return self._close_code is not None or self._ws.close_code is not None
 
-    async def send(self, data: bytes) -> None:
+    async def _send(self, data: bytes) -> None:
+        await self._ws.send(data, text=True)
+
+    def send_soon(self, data: bytes) -> None:
+        """The turn's first frame is written at once (a lone request waits for no turn to end);
+        the ones after it in the same turn leave together in one write when the turn is over."""
         if self.closed:
             raise NotConnectedError("socket not connected", Service.MESSAGING)
+        if self._turn_started:
+            self._outgoing.append(data)
+            return
+        self._turn_started = True
+        self._loop.call_soon(self._turn_ended)
+        self._write([data])
+
+    def _turn_ended(self) -> None:
+        self._turn_started = False
+        if self._outgoing:
+            frames, self._outgoing = self._outgoing, []
+            self._write(frames)
+
+    def _write(self, frames: list[bytes]) -> None:
         try:
-            await self._ws.send(data, text=True)
-        except Exception as exc:
-            error = translate_exception(exc, Service.MESSAGING, f"{_WHAT} send failed")
-            raise error from error.error
+            self._ws.write_text_frames(frames)
+        except Exception as error:
+            _logger.debug("a send failed (the socket is closing): %r", error)
 
     async def run(self, on_message: MessageHandler) -> None:
-        recv = self._ws.recv
+        ws = self._ws
         try:
-            while True:
-                message = await recv(decode=False)
+            while ws.received:  # what came before the callback was set
+                self._deliver(on_message, ws.received.popleft())
+
+            def deliver(message: IncomingMessage) -> None:
                 try:
                     on_message(message)
                 except Exception as error:
                     self._handler_failed(error)
-        except websockets.exceptions.ConnectionClosed:
-            return
+
+            ws.on_message = deliver
+            await ws.wait_closed()
         except asyncio.CancelledError:
             await self._close_on_cancel()
             raise
         finally:
             self._record_close()
 
+    def _deliver(self, on_message: MessageHandler, message: IncomingMessage) -> None:
+        try:
+            on_message(message)
+        except Exception as error:
+            self._handler_failed(error)
+
     async def receive(self) -> IncomingMessage | None:
         try:
-            message: IncomingMessage = await self._ws.recv(decode=False)
-        except websockets.exceptions.ConnectionClosed:
-            self._record_close()
-            return None
+            message = await self._ws.next_message()
         except asyncio.CancelledError:
             await self._close_on_cancel()
             self._record_close()
             raise
+        if message is None:
+            self._record_close()
         return message
 
     async def ping(self) -> None:
         if self.closed:
             raise NotConnectedError("socket not connected", Service.MESSAGING)
         try:
-            pong = await self._ws.ping()
+            pong = await translated(self._ws.ping(), " ping failed")
             await pong  # websockets fails it with ConnectionClosed if the socket closes first
         except websockets.exceptions.ConnectionClosed as exc:
             raise NotConnectedError("socket closed before pong", Service.MESSAGING) from exc
-        except Exception as exc:
-            error = translate_exception(exc, Service.MESSAGING, f"{_WHAT} ping failed")
-            raise error from error.error
 
-    async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
+    async def _close(self, code: int, reason: str) -> None:
         if self._ws.close_code is None and self._ws.protocol.close_rcvd is None:
             # we end the connection: our code and reason are the ones it ended with
             self._closed_with(code, reason, local=True)

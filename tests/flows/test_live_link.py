@@ -1,4 +1,5 @@
-"""LiveLink starts each send in the caller's turn; a send that suspends finishes as a task."""
+"""LiveLink queues each send on its connection: the frames of one loop turn leave together, in
+order, after the turn; a write that fails is only logged; close ends the writer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 
 import pytest
 
+from rx_lpagent.errors import NotConnectedError
 from rx_lpagent.transport.live import LiveLink
 from rx_lpagent.transport.socket import IncomingMessage, MessageHandler, SocketConnection
 
@@ -13,24 +15,22 @@ pytestmark = pytest.mark.asyncio
 
 
 class FakeConnection(SocketConnection):
-    """Records writes; ``suspend`` makes each send wait on a future the test controls."""
+    """Records writes (the base class's writer task, one frame at a time); ``gate`` makes each
+    write wait on a future the test controls."""
 
     def __init__(self) -> None:
         super().__init__()
         self.written: list[bytes] = []
         self.done: list[bytes] = []
         self.gate: asyncio.Future[None] | None = None
-        self.bare_yield = False
         self._stop = asyncio.get_running_loop().create_future()
 
     @property
     def closed(self) -> bool:
         return self._stop.done()
 
-    async def send(self, data: bytes) -> None:
-        self.written.append(data)  # written before any suspension, as the real transports do
-        if self.bare_yield:
-            await asyncio.sleep(0)
+    async def _send(self, data: bytes) -> None:
+        self.written.append(data)
         if self.gate is not None:
             await self.gate
         self.done.append(data)
@@ -44,7 +44,7 @@ class FakeConnection(SocketConnection):
     async def ping(self) -> None:
         pass
 
-    async def close(self, code: int = 1000, reason: str = "") -> None:
+    async def _close(self, code: int, reason: str) -> None:
         if not self._stop.done():
             self._stop.set_result(None)
 
@@ -53,55 +53,66 @@ def link_of(connection: FakeConnection) -> LiveLink:
     return LiveLink(connection, lambda _: None, _ignore_close)
 
 
-async def test_a_send_that_does_not_suspend_completes_in_the_callers_turn() -> None:
-    connection = FakeConnection()
-    link = link_of(connection)
-    link.send(b"1")
-    assert connection.done == [b"1"]
-    await link.close()
+async def turns(count: int = 3) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
 
 
-async def test_a_send_that_suspends_finishes_later_in_order() -> None:
+async def test_frames_of_one_turn_leave_after_it_in_order() -> None:
     connection = FakeConnection()
-    connection.gate = asyncio.get_running_loop().create_future()
     link = link_of(connection)
     link.send(b"1")
     link.send(b"2")
-    assert connection.written == [b"1", b"2"]
-    assert connection.done == []
-    connection.gate.set_result(None)
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    assert connection.written == []  # never in the caller's turn: it may queue more
+    await turns()
     assert connection.done == [b"1", b"2"]
-    connection.gate = None
-    connection.bare_yield = True
     link.send(b"3")
-    for _ in range(3):
-        await asyncio.sleep(0)
+    await turns()
     assert connection.done == [b"1", b"2", b"3"]
     await link.close()
 
 
-async def test_a_suspended_send_that_fails_is_only_logged() -> None:
+async def test_a_write_that_suspends_holds_the_later_frames_in_order() -> None:
     connection = FakeConnection()
     connection.gate = asyncio.get_running_loop().create_future()
     link = link_of(connection)
     link.send(b"1")
-    connection.gate.set_exception(ConnectionResetError("gone"))
-    for _ in range(3):
-        await asyncio.sleep(0)
-    assert connection.done == []
+    await turns()
+    link.send(b"2")
+    await turns()
+    assert (connection.written, connection.done) == ([b"1"], [])
+    connection.gate.set_result(None)
+    await turns()
+    assert connection.done == [b"1", b"2"]
     await link.close()
 
 
-async def test_close_cancels_a_suspended_send() -> None:
+async def test_a_write_that_fails_is_only_logged() -> None:
     connection = FakeConnection()
     connection.gate = asyncio.get_running_loop().create_future()
     link = link_of(connection)
     link.send(b"1")
+    await turns()
+    connection.gate.set_exception(ConnectionResetError("gone"))
+    await turns()
+    connection.gate = None
+    link.send(b"2")
+    await turns()
+    assert connection.done == [b"2"]
+    await link.close()
+
+
+async def test_close_cancels_a_suspended_write_and_later_sends_fail() -> None:
+    connection = FakeConnection()
+    connection.gate = asyncio.get_running_loop().create_future()
+    link = link_of(connection)
+    link.send(b"1")
+    await turns()
     await link.close()
     assert connection.gate.cancelled()
     assert connection.done == []
+    with pytest.raises(NotConnectedError):
+        link.send(b"2")
 
 
 def _ignore_close(code: int | None, reason: str, /, *, by_peer: bool = True) -> None:

@@ -30,7 +30,9 @@ from rx_lpagent.config import (
 )
 from rx_lpagent.transport import (
     AiohttpSocketTransport,
+    IncomingMessage,
     RestClient,
+    SocketConnection,
     SocketTransport,
     WebsocketsSocketTransport,
 )
@@ -39,6 +41,26 @@ ACCOUNT = "123"
 USERNAME = "bot"
 PASSWORD = "secret"
 SESSION_ID = "session-cookie-value"
+
+
+class Reader:
+    """Runs ``connection.run`` in a task, collecting messages and waking waiters."""
+
+    def __init__(self, connection: SocketConnection) -> None:
+        self.messages: list[str] = []
+        self._arrived = asyncio.Event()
+        self.task = asyncio.ensure_future(connection.run(self._on_message))
+
+    def _on_message(self, message: IncomingMessage) -> None:
+        self.messages.append(message.decode() if isinstance(message, bytes) else message)
+        self._arrived.set()
+
+    async def wait_for(self, count: int) -> list[str]:
+        async with asyncio.timeout(5):
+            while len(self.messages) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+        return self.messages
 
 
 @dataclass

@@ -17,7 +17,7 @@ from rx_lpagent.transport import (
     SocketTransport,
     messaging_url,
 )
-from tests.transport.conftest import ACCOUNT, FakeLivePerson
+from tests.transport.conftest import ACCOUNT, FakeLivePerson, Reader
 
 
 def _url(fake: FakeLivePerson, bearer: str | None = None) -> str:
@@ -35,26 +35,6 @@ async def connection(
     conn = await socket_transport.connect(_url(fake_lp), timeout=5.0)
     yield conn
     await conn.close()
-
-
-class Reader:
-    """Runs ``connection.run`` in a task, collecting messages and waking waiters."""
-
-    def __init__(self, connection: SocketConnection) -> None:
-        self.messages: list[str] = []
-        self._arrived = asyncio.Event()
-        self.task = asyncio.ensure_future(connection.run(self._on_message))
-
-    def _on_message(self, message: IncomingMessage) -> None:
-        self.messages.append(_text(message))
-        self._arrived.set()
-
-    async def wait_for(self, count: int) -> list[str]:
-        async with asyncio.timeout(5):
-            while len(self.messages) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-        return self.messages
 
 
 def test_messaging_url_shape() -> None:

@@ -1,0 +1,95 @@
+"""send_soon on both socket implementations: frames queued in one loop turn leave in order;
+websockets writes the turn's first frame at once and the rest in one socket write (seen through
+a TCP relay)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from rx_lpagent.errors import NotConnectedError
+from rx_lpagent.transport import (
+    SocketTransport,
+    WebsocketsSocketTransport,
+    messaging_url,
+)
+from tests.transport.conftest import ACCOUNT, FakeLivePerson, Reader
+
+pytestmark = pytest.mark.asyncio
+
+
+class Relay:
+    """A TCP relay to ``host``; records each chunk it reads from the client."""
+
+    def __init__(self) -> None:
+        self.from_client: list[bytes] = []
+        self.port = 0
+
+    @contextlib.asynccontextmanager
+    async def to(self, host: str) -> AsyncIterator[Relay]:
+        address, port = host.rsplit(":", 1)
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def pipe(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, chunks: list[bytes] | None
+        ) -> None:
+            with contextlib.suppress(OSError):
+                while chunk := await reader.read(1 << 16):
+                    if chunks is not None:
+                        chunks.append(chunk)
+                    writer.write(chunk)
+                    await writer.drain()
+            writer.close()
+
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            upstream_reader, upstream_writer = await asyncio.open_connection(address, int(port))
+            for task in (
+                pipe(reader, upstream_writer, self.from_client),
+                pipe(upstream_reader, writer, None),
+            ):
+                tasks.add(asyncio.ensure_future(task))
+
+        server = await asyncio.start_server(accept, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        try:
+            yield self
+        finally:
+            server.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await server.wait_closed()
+
+
+async def test_frames_queued_in_one_turn_arrive_in_order(
+    fake_lp: FakeLivePerson, socket_transport: SocketTransport
+) -> None:
+    url = messaging_url(fake_lp.host, ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+    connection = await socket_transport.connect(url, timeout=5.0)
+    reader = Reader(connection)
+    frames = [f'{{"n":{n}}}' for n in range(20)]
+    for frame in frames:
+        connection.send_soon(frame.encode())
+    assert await reader.wait_for(20) == frames
+    await connection.close()
+    await reader.task
+    with pytest.raises(NotConnectedError):
+        connection.send_soon(b"late")
+
+
+async def test_websockets_writes_the_frames_of_one_turn_at_once(fake_lp: FakeLivePerson) -> None:
+    async with Relay().to(fake_lp.host) as relay:
+        url = messaging_url(f"127.0.0.1:{relay.port}", ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+        connection = await WebsocketsSocketTransport(close_timeout=0.2).connect(url, timeout=5.0)
+        reader = Reader(connection)
+        handshake = len(relay.from_client)
+        for n in range(20):
+            connection.send_soon(f'{{"n":{n}}}'.encode())
+        await reader.wait_for(20)
+        # the first frame at once, the other 19 in one write (the relay may read both as one)
+        assert len(relay.from_client) - handshake in (1, 2)
+        await connection.close()
+        await reader.task
