@@ -160,13 +160,15 @@ class _GcClock:
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.full_collections = 0
         self._started = 0.0
 
-    def __call__(self, phase: str, _: Mapping[str, int]) -> None:
+    def __call__(self, phase: str, info: Mapping[str, int]) -> None:
         if phase == "start":
             self._started = time.perf_counter()
         else:
             self.seconds += time.perf_counter() - self._started
+            self.full_collections += info["generation"] == 2
 
     @contextlib.contextmanager
     def running(self) -> Iterator[_GcClock]:
@@ -181,7 +183,10 @@ class _GcClock:
 class Figures:
     agents: int
     connect_s: float
+    connect_cpu_s: float
     connect_gc_s: float
+    full_collections: int
+    tracked_objects: int
     rss_mb: float
     idle_cpu: float
     sessions: int
@@ -207,9 +212,15 @@ async def _run(args: argparse.Namespace) -> Figures:
                     csds_domain=emulator.csds_domain,
                 )
             )
+        cpu_before = time.process_time()
         with _GcClock().running() as gc_clock:
             connect_s = await _until(fleet, count, args.timeout)
-        print(f"connected {count:,} agents in {connect_s:.1f} s", flush=True)
+        connect_cpu_s = time.process_time() - cpu_before
+        print(
+            f"connected {count:,} agents in {connect_s:.1f} s ({connect_cpu_s:.1f} s CPU)",
+            flush=True,
+        )
+        tracked = len(gc.get_objects())
 
         gc.collect()
         cpu_before, wall_before = time.process_time(), time.perf_counter()
@@ -247,7 +258,10 @@ async def _run(args: argparse.Namespace) -> Figures:
     return Figures(
         count,
         connect_s,
+        connect_cpu_s,
         gc_clock.seconds,
+        gc_clock.full_collections,
+        tracked,
         rss_mb,
         idle_cpu,
         sessions,
@@ -267,8 +281,11 @@ def report(figures: Figures) -> str:
             f"{figures.agents:,} agents in one Fleet (default limits), emulator in a process"
             " of its own:",
             f"  all connected          {figures.connect_s:8.1f} s    (target for 10,000: < 60 s)",
-            f"    of which the cyclic GC {figures.connect_gc_s:6.1f} s    (gc thresholds "
-            f"{gc.get_threshold()})",
+            f"    CPU of this process  {figures.connect_cpu_s:8.1f} s",
+            f"    of which the cyclic GC {figures.connect_gc_s:6.1f} s    "
+            f"({figures.full_collections} full collections; gc thresholds {gc.get_threshold()})",
+            f"  objects the GC tracks  {figures.tracked_objects:8,d}   "
+            f"({figures.tracked_objects / figures.agents:.0f} per agent, when all connected)",
             f"  RSS                    {figures.rss_mb:8.0f} MB   (< 600 MB; "
             f"{figures.rss_mb * 1024 / figures.agents:.0f} KiB per agent)",
             f"  idle CPU, keep-alive on {figures.idle_cpu:7.1%} of a core (< 5%)",

@@ -14,12 +14,11 @@ from typing import NamedTuple
 import aiohttp
 import reactivex
 from reactivex import abc
-from reactivex import operators as ops
-from reactivex.disposable import CompositeDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent.agent import DEFAULT_RECOVERY, Agent, AgentState
 from rx_lpagent.agent._bus import Bus
+from rx_lpagent.agent._requests import timers_for
 from rx_lpagent.config import (
     AgentConfig,
     AppKeyCredentials,
@@ -72,14 +71,37 @@ class FleetEvent(AgentEvent):
     context: Context
 
 
-@dataclass
+def _nothing() -> None:
+    pass
+
+
 class _Member:
-    agent: Agent
-    state: AgentState
-    subscriptions: CompositeDisposable
-    started: bool = False
-    in_flight: bool = False
-    """Its connect was started and its first attempt has not ended yet."""
+    """An agent of the fleet and what the fleet holds of it (kept small: one per agent)."""
+
+    __slots__ = ("agent", "connecting", "in_flight", "started", "state", "stop_start", "watches")
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+        self.state = AgentState.IDLE
+        self.watches: tuple[abc.DisposableBase, ...] = ()
+        """Its events and state changes, merged into the fleet's."""
+        self.started = False
+        self.in_flight = False
+        """Its connect was started and its first attempt has not ended yet."""
+        self.stop_start: Callable[[], None] = _nothing
+        """Cancels the wait before its connect."""
+        self.connecting: abc.DisposableBase | None = None
+        """Its first connect, until that ends."""
+
+    def stop(self) -> None:
+        stop_start, self.stop_start = self.stop_start, _nothing
+        stop_start()
+        connecting, self.connecting = self.connecting, None
+        if connecting is not None:
+            connecting.dispose()
+        for watch in self.watches:
+            watch.dispose()
+        self.watches = ()
 
 
 class Fleet:
@@ -179,14 +201,12 @@ class Fleet:
             scheduler=self._fixed_scheduler,
             backend=self._backend(config),
         )
-        member = _Member(agent, AgentState.IDLE, CompositeDisposable())
+        member = _Member(agent)
         self._members[key] = member
         self._set_state(member, AgentState.IDLE, counted=False)
-        member.subscriptions.add(
-            agent.events.subscribe(lambda event: self._on_event(key, member, event))
-        )
-        member.subscriptions.add(
-            agent.state_changes.subscribe(lambda s: self._set_state(member, s))
+        member.watches = (
+            agent.events.subscribe(lambda event: self._on_event(key, member, event)),
+            agent.state_changes.subscribe(lambda s: self._set_state(member, s)),
         )
         self._waiting.append(key)
         self._admit()
@@ -224,14 +244,28 @@ class Fleet:
     def _connect_after(
         self, key: AgentKey, member: _Member, delay: float, scheduler: abc.SchedulerBase
     ) -> None:
+        # a plain timer, then the agent's own connect: no Rx pipeline of the fleet's per agent
+        done = False
+
         def failed(error: Exception) -> None:
             _log.debug("agent %s did not connect: %r", key, error)
+            ended()
 
-        connecting = reactivex.timer(delay, scheduler=scheduler).pipe(
-            ops.flat_map(lambda _: member.agent.connect()),
-            ops.finally_action(lambda: self._first_attempt_ended(member)),
-        )
-        member.subscriptions.add(connecting.subscribe(on_error=failed, scheduler=scheduler))
+        def ended() -> None:
+            nonlocal done
+            done = True
+            member.connecting = None
+            self._first_attempt_ended(member)
+
+        def start() -> None:
+            member.stop_start = _nothing
+            connecting = member.agent.connect().subscribe(
+                on_error=failed, on_completed=ended, scheduler=scheduler
+            )
+            if not done:  # it did not end at once
+                member.connecting = connecting
+
+        member.stop_start = timers_for(scheduler)(delay, start)
 
     def _first_attempt_ended(self, member: _Member) -> None:
         if member.in_flight:
@@ -252,7 +286,8 @@ class Fleet:
         if member is None:
             return
         await member.agent.dispose()
-        member.subscriptions.dispose()
+        member.stop()
+        self._first_attempt_ended(member)
         if self._members.get(key) is member:
             del self._members[key]
             self._counts[member.state] -= 1
