@@ -32,13 +32,14 @@ from rx_lpagent.agent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
 from rx_lpagent.agent._lifetime import completion, until_disposed
 from rx_lpagent.agent._messaging import MessagingRequests
 from rx_lpagent.agent._periodic import Periodic
-from rx_lpagent.agent._requests import PendingRequests, not_connected, timers_for
+from rx_lpagent.agent._requests import PendingRequests, not_connected
 from rx_lpagent.agent._resubscribe import (
     Resubscriptions,
 )
 from rx_lpagent.agent._retrying import RetryAnnouncer
 from rx_lpagent.agent._router import NotificationRouter
 from rx_lpagent.agent._single import SingleCall
+from rx_lpagent.agent._wheel import wheel_timers_for
 from rx_lpagent.config import AgentConfig, TokenCredentials
 from rx_lpagent.errors import (
     AuthenticationError,
@@ -673,7 +674,7 @@ class Agent(AgentAsyncio, MessagingRequests):
             )
             self._refresher.restart()
         if self._keepalive_interval is not None:
-            timers = timers_for(scheduler)
+            timers = wheel_timers_for(scheduler)  # every agent's rounds on shared ticks
             self._keepalive = KeepAlive(
                 timers,
                 self._keepalive_interval,
