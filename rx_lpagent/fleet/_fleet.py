@@ -108,9 +108,9 @@ class Fleet:
     """Runs many agents on one HTTP session, a CSDS cache and paced logins and sockets.
 
     Use as ``async with Fleet() as fleet:``; :meth:`add` an :class:`AgentConfig` to start an
-    agent (it connects after a random delay of up to ``limits.connect_jitter``), :meth:`remove`
-    to dispose it. Each agent keeps its own recovery, events and state. Agents added together
-    start connecting at the pace of ``limits.logins_per_process``, at most
+    agent (it waits a random delay of up to ``limits.connect_jitter``, then its turn),
+    :meth:`remove` to dispose it. Each agent keeps its own recovery, events and state. Agents
+    added together start connecting at the pace of ``limits.logins_per_process``, at most
     ``limits.connects_in_flight`` first attempts at a time.
     """
 
@@ -138,7 +138,7 @@ class Fleet:
         self._services: FleetServices | None = None
         self._closed = False
         self._admissions = RateLimit(self.limits.logins_per_process)
-        self._waiting: deque[AgentKey] = deque()
+        self._waiting: deque[tuple[AgentKey, _Member]] = deque()
         self._in_flight = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -208,9 +208,15 @@ class Fleet:
             agent.events.subscribe(lambda event: self._on_event(key, member, event)),
             agent.state_changes.subscribe(lambda s: self._set_state(member, s)),
         )
-        self._waiting.append(key)
-        self._admit()
+        jitter = self._rng.uniform(0, self.limits.connect_jitter)
+        member.stop_start = timers_for(self._scheduler())(jitter, lambda: self._queue(key, member))
         return agent
+
+    def _queue(self, key: AgentKey, member: _Member) -> None:
+        """After its jitter, the agent waits its turn (its jitter is not spent in flight)."""
+        member.stop_start = _nothing
+        self._waiting.append((key, member))
+        self._admit()
 
     def _reconnect_window(self) -> float:
         """How widely to spread the first reconnect attempts after a mass drop: at least
@@ -221,22 +227,23 @@ class Fleet:
 
     def _admit(self) -> None:
         """Start the connects of waiting agents while fewer than ``limits.connects_in_flight``
-        are under way, each at the login pace plus jitter.
+        are under way, each at the login pace.
 
         Bounding the connects under way bounds the memory they hold: a connect flow holds its
         whole pipeline until its first attempt ends, and a process slower than the login pace
         would otherwise pile them up (10,000 at once cost memory the allocator then keeps).
+        The jitter is waited before (an agent in flight for its jitter would only hold a place
+        others could use: with 1 s of jitter and 100 in flight, the fleet could not start more
+        than ~150 agents a second, below its login pace).
         """
         scheduler = self._scheduler()
         while self._waiting and self._in_flight < self.limits.connects_in_flight:
-            key = self._waiting.popleft()
-            member = self._members.get(key)
-            if member is None or member.started:
+            key, member = self._waiting.popleft()
+            if self._members.get(key) is not member or member.started:
                 continue  # removed while it waited (and maybe added again since)
             member.started = True
             now = now_seconds(scheduler)
             delay = self._admissions.reserve(now) - now
-            delay += self._rng.uniform(0, self.limits.connect_jitter)
             member.in_flight = True
             self._in_flight += 1
             self._connect_after(key, member, delay, scheduler)
