@@ -78,9 +78,21 @@ def _nothing() -> None:
 class _Member:
     """An agent of the fleet and what the fleet holds of it (kept small: one per agent)."""
 
-    __slots__ = ("agent", "connecting", "in_flight", "started", "state", "stop_start", "watches")
+    __slots__ = (
+        "agent",
+        "connecting",
+        "fleet",
+        "in_flight",
+        "key",
+        "started",
+        "state",
+        "stop_start",
+        "watches",
+    )
 
-    def __init__(self, agent: Agent) -> None:
+    def __init__(self, fleet: Fleet, key: AgentKey, agent: Agent) -> None:
+        self.fleet = fleet
+        self.key = key
         self.agent = agent
         self.state = AgentState.IDLE
         self.watches: tuple[abc.DisposableBase, ...] = ()
@@ -92,6 +104,13 @@ class _Member:
         """Cancels the wait before its connect."""
         self.connecting: abc.DisposableBase | None = None
         """Its first connect, until that ends."""
+
+    # bound methods as the fleet's subscribers: no closures and cells per agent
+    def on_event(self, event: AgentEvent) -> None:
+        self.fleet._on_event(self.key, self, event)
+
+    def on_state(self, state: AgentState) -> None:
+        self.fleet._set_state(self, state)
 
     def stop(self) -> None:
         stop_start, self.stop_start = self.stop_start, _nothing
@@ -201,12 +220,12 @@ class Fleet:
             scheduler=self._fixed_scheduler,
             backend=self._backend(config),
         )
-        member = _Member(agent)
+        member = _Member(self, key, agent)
         self._members[key] = member
         self._set_state(member, AgentState.IDLE, counted=False)
         member.watches = (
-            agent.events.subscribe(lambda event: self._on_event(key, member, event)),
-            agent.state_changes.subscribe(lambda s: self._set_state(member, s)),
+            agent.events.subscribe(member.on_event),
+            agent.state_changes.subscribe(member.on_state),
         )
         jitter = self._rng.uniform(0, self.limits.connect_jitter)
         member.stop_start = timers_for(self._scheduler())(jitter, lambda: self._queue(key, member))
