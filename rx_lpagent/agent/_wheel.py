@@ -31,6 +31,7 @@ LATENESS = 1 / 30
 MAX_LATENESS = 1.0
 """How late, in seconds, a timer may fire at most."""
 
+
 class _Tick:
     """The timers due at one tick, and the loop callback that fires them."""
 
