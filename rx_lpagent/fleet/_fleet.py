@@ -304,7 +304,8 @@ class Fleet:
         if member.in_flight and isinstance(event, ErrorEvent | Connected):
             # the first attempt ended; retries wait on cheap timers: admit the next agent
             self._first_attempt_ended(member)
-        self._events.emit(FleetEvent(key, event, event.context))
+        if self._events.observer_count:  # nobody listening: no FleetEvent made per event
+            self._events.emit(FleetEvent(key, event, event.context))
 
     async def remove(self, key: AgentKey) -> None:
         """Dispose the agent of ``key`` (closing its socket) and forget it."""
