@@ -189,10 +189,11 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False, dict=True):
     what CSDS says, on connect, reconnect and refresh alike. Intervals are seconds;
     ``refresh_interval`` and ``keepalive_interval`` accept None to turn them off; a keep-alive
     unanswered for ``keepalive_timeout`` means a half-open socket (detected within
-    ``keepalive_interval + keepalive_timeout``). ``backfill`` (on by default) fetches, after
-    every reconnect, the dialog events missed while the socket was down and de-duplicates
-    dialog events per sequence; ``backfill_limit`` caps the events one backfill fetches per
-    dialog (README "Delivery guarantees").
+    ``keepalive_interval + keepalive_timeout``, each up to 1/30 longer and at most 1 s: the
+    keep-alives of all agents on a loop share its timer ticks). ``backfill`` (on by default)
+    fetches, after every reconnect, the dialog events missed while the socket was down and
+    de-duplicates dialog events per sequence; ``backfill_limit`` caps the events one backfill
+    fetches per dialog (README "Delivery guarantees").
 
     :attr:`endpoints` is ``csds_domain`` (with ``domains`` and ``messaging_service``) parsed
     once, at construction.

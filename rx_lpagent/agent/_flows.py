@@ -18,11 +18,11 @@ from reactivex import operators as ops
 from rx_lpagent._isolation import OnRaise
 from rx_lpagent.agent._bus import Bus, StateCell
 from rx_lpagent.agent._intake import Intake
-from rx_lpagent.agent._requests import timers_for
 from rx_lpagent.agent._retrying import Retrier
 from rx_lpagent.agent._router import NotificationRouter
 from rx_lpagent.agent._socket import OnSocketClose, SocketLife
 from rx_lpagent.agent._state import AgentState
+from rx_lpagent.agent._wheel import wheel_timers_for
 from rx_lpagent.errors import AuthenticationError, NotConnectedError, TransportError
 from rx_lpagent.events import AgentEvent, Connected, Context, Location, Retrying
 from rx_lpagent.flows.steps import Opened, connect_steps, reconnect_steps, refresh_steps
@@ -240,7 +240,7 @@ class AgentFlows:
             )
         if self._keepalive_interval is not None:
             life.keep_alive(
-                timers_for(scheduler),
+                wheel_timers_for(scheduler),  # every agent's rounds on shared ticks
                 self._keepalive_interval,
                 self._keepalive_timeout,
                 emit=self._events.emit,

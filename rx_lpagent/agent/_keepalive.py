@@ -3,7 +3,8 @@
 An answer in time means the socket lives; a failed answer is reported at ``KeepAlive#GetClock``
 and the keep-alive goes on; no answer within the timeout means the socket is half-open: that is
 reported at ``KeepAlive#Watchdog`` and handed to the agent, which drops and recovers it. A
-half-open socket is therefore noticed within ``interval + timeout``.
+half-open socket is therefore noticed within ``interval + timeout``, each up to 1/30 longer and
+at most 1 s (on asyncio, the agent gives it the loop's shared timer wheel, agent/_wheel.py).
 
 Hand-made rather than reactivex's own (``interval`` + ``flat_map`` + ``timeout``): every
 connected agent pays a round of this every interval, so it runs on plain callbacks and one-shot

@@ -13,13 +13,12 @@ from typing import NamedTuple
 
 import reactivex
 from reactivex import abc
-from reactivex import operators as ops
-from reactivex.disposable import CompositeDisposable
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent.agent import DEFAULT_RECOVERY, Agent, AgentState
 from rx_lpagent.agent._bus import Bus
 from rx_lpagent.agent._live import live_backend
+from rx_lpagent.agent._requests import timers_for
 from rx_lpagent.config import (
     AgentConfig,
     AppKeyCredentials,
@@ -71,23 +70,65 @@ class FleetEvent(AgentEvent):
     context: Context
 
 
-@dataclass
+def _nothing() -> None:
+    pass
+
+
 class _Member:
-    agent: Agent
-    state: AgentState
-    subscriptions: CompositeDisposable
-    started: bool = False
-    in_flight: bool = False
-    """Its connect was started and its first attempt has not ended yet."""
+    """An agent of the fleet and what the fleet holds of it (kept small: one per agent)."""
+
+    __slots__ = (
+        "agent",
+        "connecting",
+        "fleet",
+        "in_flight",
+        "key",
+        "started",
+        "state",
+        "stop_start",
+        "watches",
+    )
+
+    def __init__(self, fleet: Fleet, key: AgentKey, agent: Agent) -> None:
+        self.fleet = fleet
+        self.key = key
+        self.agent = agent
+        self.state = AgentState.IDLE
+        self.watches: tuple[abc.DisposableBase, ...] = ()
+        """Its events and state changes, merged into the fleet's."""
+        self.started = False
+        self.in_flight = False
+        """Its connect was started and its first attempt has not ended yet."""
+        self.stop_start: Callable[[], None] = _nothing
+        """Cancels the wait before its connect."""
+        self.connecting: abc.DisposableBase | None = None
+        """Its first connect, until that ends."""
+
+    # bound methods as the fleet's subscribers: no closures and cells per agent
+    def on_event(self, event: AgentEvent) -> None:
+        self.fleet._on_event(self.key, self, event)
+
+    def on_state(self, state: AgentState) -> None:
+        self.fleet._set_state(self, state)
+
+    def stop(self) -> None:
+        stop_start, self.stop_start = self.stop_start, _nothing
+        stop_start()
+        connecting, self.connecting = self.connecting, None
+        if connecting is not None:
+            connecting.dispose()
+        for watch in self.watches:
+            watch.dispose()
+        self.watches = ()
 
 
 class Fleet:
     """Runs many agents on one HTTP session, a CSDS cache and paced logins and sockets.
 
     Use as ``async with Fleet() as fleet:``; :meth:`add` an :class:`AgentConfig` to start an
-    agent (it connects after a random delay of up to ``limits.connect_jitter``), :meth:`remove`
-    to dispose it. Each agent keeps its own recovery, events and state. Agents added together
-    start connecting at the pace of ``limits.logins_per_process``, at most
+    agent (it waits a random delay of up to ``limits.connect_jitter``, then its turn),
+    :meth:`remove` to dispose it. Each agent keeps its own recovery, events and state. Agents
+    added together start connecting at the pace of ``limits.logins_per_process``, at most
     ``limits.connects_in_flight`` first attempts at a time.
     """
 
@@ -115,7 +156,7 @@ class Fleet:
         self._services: FleetServices | None = None
         self._closed = False
         self._admissions = RateLimit(self.limits.logins_per_process)
-        self._waiting: deque[AgentKey] = deque()
+        self._waiting: deque[tuple[AgentKey, _Member]] = deque()
         self._in_flight = 0
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -172,18 +213,22 @@ class Fleet:
             scheduler=self._fixed_scheduler,
             backend=self._backend(config),
         )
-        member = _Member(agent, AgentState.IDLE, CompositeDisposable())
+        member = _Member(self, key, agent)
         self._members[key] = member
         self._set_state(member, AgentState.IDLE, counted=False)
-        member.subscriptions.add(
-            agent.events.subscribe(lambda event: self._on_event(key, member, event))
+        member.watches = (
+            agent.events.subscribe(member.on_event),
+            agent.state_changes.subscribe(member.on_state),
         )
-        member.subscriptions.add(
-            agent.state_changes.subscribe(lambda s: self._set_state(member, s))
-        )
-        self._waiting.append(key)
-        self._admit()
+        jitter = self._rng.uniform(0, self.limits.connect_jitter)
+        member.stop_start = timers_for(self._scheduler())(jitter, lambda: self._queue(key, member))
         return agent
+
+    def _queue(self, key: AgentKey, member: _Member) -> None:
+        """After its jitter, the agent waits its turn (its jitter is not spent in flight)."""
+        member.stop_start = _nothing
+        self._waiting.append((key, member))
+        self._admit()
 
     def _reconnect_window(self) -> float:
         """How widely to spread the first reconnect attempts after a mass drop: at least
@@ -194,22 +239,23 @@ class Fleet:
 
     def _admit(self) -> None:
         """Start the connects of waiting agents while fewer than ``limits.connects_in_flight``
-        are under way, each at the login pace plus jitter.
+        are under way, each at the login pace.
 
         Bounding the connects under way bounds the memory they hold: a connect flow holds its
         whole pipeline until its first attempt ends, and a process slower than the login pace
         would otherwise pile them up (10,000 at once cost memory the allocator then keeps).
+        The jitter is waited before (an agent in flight for its jitter would only hold a place
+        others could use: with 1 s of jitter and 100 in flight, the fleet could not start more
+        than ~150 agents a second, below its login pace).
         """
         scheduler = self._scheduler()
         while self._waiting and self._in_flight < self.limits.connects_in_flight:
-            key = self._waiting.popleft()
-            member = self._members.get(key)
-            if member is None or member.started:
+            key, member = self._waiting.popleft()
+            if self._members.get(key) is not member or member.started:
                 continue  # removed while it waited (and maybe added again since)
             member.started = True
             now = now_seconds(scheduler)
             delay = self._admissions.reserve(now) - now
-            delay += self._rng.uniform(0, self.limits.connect_jitter)
             member.in_flight = True
             self._in_flight += 1
             self._connect_after(key, member, delay, scheduler)
@@ -217,14 +263,28 @@ class Fleet:
     def _connect_after(
         self, key: AgentKey, member: _Member, delay: float, scheduler: abc.SchedulerBase
     ) -> None:
+        # a plain timer, then the agent's own connect: no Rx pipeline of the fleet's per agent
+        done = False
+
         def failed(error: Exception) -> None:
             _log.debug("agent %s did not connect: %r", key, error)
+            ended()
 
-        connecting = reactivex.timer(delay, scheduler=scheduler).pipe(
-            ops.flat_map(lambda _: member.agent.connect()),
-            ops.finally_action(lambda: self._first_attempt_ended(member)),
-        )
-        member.subscriptions.add(connecting.subscribe(on_error=failed, scheduler=scheduler))
+        def ended() -> None:
+            nonlocal done
+            done = True
+            member.connecting = None
+            self._first_attempt_ended(member)
+
+        def start() -> None:
+            member.stop_start = _nothing
+            connecting = member.agent.connect().subscribe(
+                on_error=failed, on_completed=ended, scheduler=scheduler
+            )
+            if not done:  # it did not end at once
+                member.connecting = connecting
+
+        member.stop_start = timers_for(scheduler)(delay, start)
 
     def _first_attempt_ended(self, member: _Member) -> None:
         if member.in_flight:
@@ -237,7 +297,8 @@ class Fleet:
         if member.in_flight and isinstance(event, ErrorEvent | Connected):
             # the first attempt ended; retries wait on cheap timers: admit the next agent
             self._first_attempt_ended(member)
-        self._events.emit(FleetEvent(key, event, event.context))
+        if self._events.observer_count:  # nobody listening: no FleetEvent made per event
+            self._events.emit(FleetEvent(key, event, event.context))
 
     async def remove(self, key: AgentKey) -> None:
         """Dispose the agent of ``key`` (closing its socket) and forget it."""
@@ -245,7 +306,8 @@ class Fleet:
         if member is None:
             return
         await member.agent.dispose()
-        member.subscriptions.dispose()
+        member.stop()
+        self._first_attempt_ended(member)
         if self._members.get(key) is member:
             del self._members[key]
             self._counts[member.state] -= 1

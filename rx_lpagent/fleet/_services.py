@@ -8,19 +8,23 @@ subscribed once per attempt, so every attempt of every flow still runs and repor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 import reactivex
 from reactivex import abc
 from reactivex import operators as ops
+from reactivex.disposable import Disposable
 
 from rx_lpagent._endpoints import Endpoints
 from rx_lpagent.config import AgentConfig, TokenCredentials
-from rx_lpagent.fleet._pacing import Rate, RateLimit, now_seconds, slot
+from rx_lpagent.fleet._pacing import Rate, RateLimit, now_seconds, paced
 from rx_lpagent.transport.backend import Backend, Domains, Link, OnClose, OnMessage, Session
 
 __all__ = ["DEFAULT_CSDS_TTL", "FleetLimits", "FleetServices"]
+
+_T = TypeVar("_T")
 
 DEFAULT_CSDS_TTL = 60.0
 """How long a CSDS answer is reused (the Node SDK caches it 60 s)."""
@@ -51,6 +55,8 @@ class FleetLimits:
 _CacheKey = tuple[str, Endpoints]
 """An account and where it connects (CSDS host and scheme; overrides and messaging preference
 too, in case a backend's answer depends on them)."""
+_ANSWERED = Disposable()
+"""What a subscription answered from the cache returns: nothing is left to dispose."""
 
 
 class FleetServices:
@@ -70,20 +76,27 @@ class FleetServices:
         return _SharedBackend(self, config, backend)
 
     def domains(
-        self, config: AgentConfig, lookup: reactivex.Observable[Domains]
+        self, config: AgentConfig, lookup: Callable[[], reactivex.Observable[Domains]]
     ) -> reactivex.Observable[Domains]:
+        """CSDS for ``config`` from the cache, else from one ``lookup()`` per account at once."""
         key: _CacheKey = (config.account_id, config.endpoints)
 
-        def cached_or_lookup(_: abc.SchedulerBase | None) -> reactivex.Observable[Domains]:
+        def cached_or_lookup(
+            observer: abc.ObserverBase[Domains], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            # every connect of every agent asks: a hit is answered at once, without the
+            # trampoline and disposables of reactivex.defer and return_value
             hit = self._cache.get(key)
             if hit is not None and now_seconds(self._scheduler) < hit[0]:
-                return reactivex.return_value(hit[1])
+                observer.on_next(hit[1])
+                observer.on_completed()
+                return _ANSWERED
             running = self._lookups.get(key)
             if running is None:
-                running = self._lookups[key] = self._shared_lookup(key, lookup)
-            return running
+                running = self._lookups[key] = self._shared_lookup(key, lookup())
+            return running.subscribe(observer, scheduler=scheduler)
 
-        return reactivex.defer(cached_or_lookup)
+        return reactivex.Observable(cached_or_lookup)
 
     def _shared_lookup(
         self, key: _CacheKey, lookup: reactivex.Observable[Domains]
@@ -105,27 +118,20 @@ class FleetServices:
     def _store(self, key: _CacheKey, domains: Domains) -> None:
         self._cache[key] = (now_seconds(self._scheduler) + self._limits.csds_ttl, domains)
 
-    def login_slot(self, config: AgentConfig) -> reactivex.Observable[None]:
-        """Emits once when this agent may send its login (per account and per process)."""
+    def paced_login(
+        self, config: AgentConfig, login: reactivex.Observable[_T]
+    ) -> reactivex.Observable[_T]:
+        """``login``, subscribed when this agent may log in (per account and per process)."""
         account = self._account_logins.get(config.account_id)
         if account is None:
             account = self._account_logins[config.account_id] = RateLimit(
                 self._limits.logins_per_account
             )
-        return slot((self._logins, account), self._scheduler)
+        return paced((self._logins, account), self._scheduler, login)
 
-    def socket_slot(self, config: AgentConfig) -> reactivex.Observable[None]:
-        """Emits once when this agent may open its messaging socket."""
-        return slot((self._sockets,), self._scheduler)
-
-
-_T = TypeVar("_T")
-
-
-def _after(
-    slot: reactivex.Observable[None], flow: reactivex.Observable[_T]
-) -> reactivex.Observable[_T]:
-    return slot.pipe(ops.take(1), ops.flat_map(lambda _: flow))
+    def paced_socket(self, open_socket: reactivex.Observable[_T]) -> reactivex.Observable[_T]:
+        """``open_socket``, subscribed when this agent may open its messaging socket."""
+        return paced((self._sockets,), self._scheduler, open_socket)
 
 
 class _SharedBackend:
@@ -137,13 +143,13 @@ class _SharedBackend:
         self._inner = inner
 
     def domains(self) -> reactivex.Observable[Domains]:
-        return self._services.domains(self._config, self._inner.domains())
+        return self._services.domains(self._config, self._inner.domains)
 
     def login(self, domains: Domains) -> reactivex.Observable[Session]:
         flow = self._inner.login(domains)
         if isinstance(self._config.credentials, TokenCredentials):
             return flow  # no login call is made: nothing to pace
-        return _after(self._services.login_slot(self._config), flow)
+        return self._services.paced_login(self._config, flow)
 
     def refresh(self, domains: Domains, session: Session) -> reactivex.Observable[None]:
         return self._inner.refresh(domains, session)
@@ -157,5 +163,6 @@ class _SharedBackend:
     def open_socket(
         self, domains: Domains, session: Session, on_message: OnMessage, on_close: OnClose
     ) -> reactivex.Observable[Link]:
-        flow = self._inner.open_socket(domains, session, on_message, on_close)
-        return _after(self._services.socket_slot(self._config), flow)
+        return self._services.paced_socket(
+            self._inner.open_socket(domains, session, on_message, on_close)
+        )

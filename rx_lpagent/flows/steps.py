@@ -13,6 +13,7 @@ from reactivex import operators as ops
 
 from rx_lpagent.errors import AuthenticationError, SDKError, Service
 from rx_lpagent.events import AgentEvent, Location
+from rx_lpagent.flows._then import then
 from rx_lpagent.flows.report import reported
 from rx_lpagent.transport.backend import Backend, Domains, Link, Session
 
@@ -37,26 +38,26 @@ def connect_steps(
     """
 
     def after_domains(domains: Domains) -> reactivex.Observable[Opened]:
-        login: reactivex.Observable[Session] = (
-            reactivex.return_value(session)
-            if session is not None
-            else backend.login(domains).pipe(
-                reported(emit, Location.CONNECT_LOGIN, Service.LOGIN),
-                ops.do_action(keep_session),
-            )
-        )
-
         def open_with(current: Session) -> reactivex.Observable[Opened]:
             return open_socket(domains, current).pipe(
                 reported(emit, Location.CONNECT_WS, Service.MESSAGING),
                 ops.map(lambda link: (domains, current, link)),
             )
 
-        return login.pipe(ops.flat_map(open_with))
+        if session is not None:
+            return open_with(session)
+
+        def logged_in(current: Session) -> reactivex.Observable[Opened]:
+            keep_session(current)
+            return open_with(current)
+
+        return backend.login(domains).pipe(
+            reported(emit, Location.CONNECT_LOGIN, Service.LOGIN), then(logged_in)
+        )
 
     return backend.domains().pipe(
         reported(emit, Location.CONNECT_CSDS, Service.DOMAIN_NAMES),
-        ops.flat_map(after_domains),
+        then(after_domains),
     )
 
 
@@ -83,13 +84,13 @@ def reconnect_steps(
             )
 
         return login.pipe(
-            ops.flat_map(open_with),
+            then(open_with),
             reported(emit, Location.RECONNECT_RELOGIN_WS, Service.MESSAGING),
         )
 
     return backend.domains().pipe(
         reported(emit, Location.RECONNECT_CSDS, Service.DOMAIN_NAMES),
-        ops.flat_map(relogin_and_open),
+        then(relogin_and_open),
     )
 
 
@@ -144,13 +145,13 @@ def refresh_steps(
 
         return backend.domains().pipe(
             reported(emit, Location.REFRESH_CSDS, Service.DOMAIN_NAMES),
-            ops.flat_map(refresh_at),
+            then(refresh_at),
         )
 
     checked: reactivex.Observable[Session] = reactivex.defer(lambda _: precheck())
     return checked.pipe(
         reported(emit, Location.REFRESH_PRECHECK, Service.REFRESH_SESSION),
-        ops.flat_map(lookup_then_refresh),
+        then(lookup_then_refresh),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 from reactivex.testing import TestScheduler
@@ -187,19 +188,30 @@ def _busy() -> SDKError:
     return ServerError("CSDS is busy", 503, Service.DOMAIN_NAMES)
 
 
-@pytest.mark.asyncio
-async def test_at_most_connects_in_flight_first_attempts_run_at_once() -> None:
+def _slow_login_fleet(
+    limits: FleetLimits, **options: Any
+) -> tuple[TestScheduler, Fleet, list[ScriptedBackend]]:
+    """A fleet in virtual time whose agents' first login takes 1 s; their backends in order."""
     scheduler = TestScheduler()
-    limits = fast_limits(connect_jitter=0.0, connects_in_flight=2)
     backends: list[ScriptedBackend] = []
 
     def make_backend(_: AgentConfig) -> ScriptedBackend:
         backend = ScriptedBackend(scheduler)
-        backend.script["login"].append(Answer(delay=1.0))  # each login takes 1 s
+        backend.script["login"].append(Answer(delay=1.0))
         backends.append(backend)
         return backend
 
-    fleet = Fleet(limits=limits, scheduler=scheduler, backend=make_backend)
+    return (
+        scheduler,
+        Fleet(limits=limits, scheduler=scheduler, backend=make_backend, **options),
+        backends,
+    )
+
+
+@pytest.mark.asyncio
+async def test_at_most_connects_in_flight_first_attempts_run_at_once() -> None:
+    limits = fast_limits(connect_jitter=0.0, connects_in_flight=2)
+    scheduler, fleet, backends = _slow_login_fleet(limits)
     for number in range(6):
         fleet.add(config(f"bot-{number}"))
     scheduler.advance_to(10.0)
@@ -212,6 +224,23 @@ async def test_at_most_connects_in_flight_first_attempts_run_at_once() -> None:
         [2.0],
     ]
     assert fleet.counts[AgentState.CONNECTED] == 6
+    await fleet.close()
+
+
+@pytest.mark.asyncio
+async def test_the_connect_jitter_is_waited_before_taking_a_place_in_flight() -> None:
+    limits = fast_limits(connect_jitter=10.0, connects_in_flight=1)
+    scheduler, fleet, backends = _slow_login_fleet(limits, recovery=None, rng=random.Random(3))
+    for number in range(5):
+        fleet.add(config(f"bot-{number}"))
+    draws = random.Random(3)
+    jitters = [draws.uniform(0, 10.0) for _ in range(5)]
+    scheduler.advance_to(100.0)
+    # the one place in flight goes to whoever finished its jitter first, one login after
+    # another, however long the jitters of the others are
+    logins = [backend.times("login")[0] for backend in backends]
+    assert logins == pytest.approx(_paced(jitters, 1.0), abs=1e-6)
+    assert fleet.counts[AgentState.CONNECTED] == 5
     await fleet.close()
 
 
