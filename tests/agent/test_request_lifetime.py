@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
+from typing import Any
 
 import pytest
+from reactivex import abc
 from reactivex import operators as ops
 
 from rx_lpagent.agent import Agent
@@ -21,7 +23,7 @@ from tests.agent.waiting import first, settled, until
 pytestmark = pytest.mark.asyncio
 
 
-class Observer:
+class Observer(abc.ObserverBase[Any]):
     """A request's observer the test can watch being let go of."""
 
     def __init__(self) -> None:
@@ -118,6 +120,7 @@ async def test_operators_that_lock_on_their_source_work_on_a_request(
     request = agent.get_clock()
     assert "lock" not in vars(request)  # awaiting or subscribing makes no lock
     last = first(request.pipe(ops.take_while(lambda _: True), ops.skip_last(0)))
-    assert isinstance(await settled(last), GetClockResponse)
+    reply = await settled(last)
+    assert isinstance(reply, GetClockResponse)
     assert isinstance(await request, GetClockResponse)
     assert vars(request)["lock"] is request.lock  # made once, when an operator asked
