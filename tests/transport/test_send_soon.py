@@ -1,6 +1,6 @@
-"""send_soon on both socket implementations: frames queued in one loop turn leave in order;
-websockets writes the turn's first frame at once and the rest in one socket write (seen through
-a TCP relay)."""
+"""send_soon on both socket implementations: frames queued in one loop turn leave in order, also
+when they fill the socket's buffer; websockets writes the turn's first frame at once and the rest
+in one socket write (seen through a TCP relay)."""
 
 from __future__ import annotations
 
@@ -93,3 +93,22 @@ async def test_websockets_writes_the_frames_of_one_turn_at_once(fake_lp: FakeLiv
         assert len(relay.from_client) - handshake in (1, 2)
         await connection.close()
         await reader.task
+
+
+async def test_frames_that_fill_the_socket_buffer_arrive_in_order(
+    fake_lp: FakeLivePerson, socket_transport: SocketTransport
+) -> None:
+    """More than the socket's buffer takes in one turn: on aiohttp a write then has to wait for
+    the buffer to drain (the writer task finishes it), and the frames after it wait for it."""
+    url = messaging_url(fake_lp.host, ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+    connection = await socket_transport.connect(url, timeout=5.0)
+    reader = Reader(connection)
+    padding = "x" * (1 << 16)
+    frames = [f'{{"n":{n},"pad":"{padding}"}}' for n in range(64)]
+    for frame in frames:
+        connection.send_soon(frame.encode())
+    await asyncio.sleep(0)
+    connection.send_soon(b'{"n":"after a turn"}')
+    assert await reader.wait_for(65) == [*frames, '{"n":"after a turn"}']
+    await connection.close()
+    await reader.task
