@@ -227,11 +227,17 @@ def _start(
     metadata: object,
     timeout: float | None,
 ) -> Cancel:
-    return host._pending.start_answered(
+    pending = host._pending
+    if scheduler is not None:
+        timers = timers_for(host._scheduler(scheduler))
+    else:
+        timers = pending.default_timers or timers_for(host._scheduler())
+        pending.default_timers = timers
+    return pending.start_answered(
         type_,
         body,
         timeout=host._request_timeout if timeout is None else timeout,
-        timers=timers_for(host._scheduler(scheduler)),
+        timers=timers,
         answer=answer,
         headers=headers,
         metadata=metadata,

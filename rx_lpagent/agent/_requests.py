@@ -269,6 +269,9 @@ class PendingRequests:
         self._prefix = prefix
         self._waiters: dict[str, _Request] = {}
         self._deadlines: dict[tuple[object, float], _Deadlines] = {}
+        self.default_timers: Timers | None = None
+        """The timers of the requests given no scheduler, once the host found them: they are
+        the same for every request on one socket, and every request would ask."""
         self._closed_with: SDKError | None = None
 
     def __len__(self) -> int:
