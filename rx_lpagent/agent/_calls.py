@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
-import reactivex
 from reactivex import abc
 
 from rx_lpagent.agent._bus import Bus
@@ -42,7 +41,7 @@ from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.request_specs import RequestSpec
 from rx_lpagent.protocol.transforms import query_messages_to_node_view
 
-__all__ = ["MessagingHost", "resubscribe", "send", "start_request"]
+__all__ = ["MessagingHost", "TypedCall", "resubscribe", "send", "start_request"]
 
 _R = TypeVar("_R")
 
@@ -79,25 +78,10 @@ def _nothing() -> None:
     pass
 
 
-def send(
-    host: MessagingHost,
-    spec: RequestSpec[Any, _R],
-    body: object,
-    *,
-    headers: object,
-    metadata: object,
-    timeout: float | None,
-    remember: bool,
-) -> reactivex.Observable[_R]:
-    """A cold observable of ``spec``'s typed reply to ``body`` (filled as the Node SDK does);
+class TypedCall(SingleCall[_R]):
+    """A cold observable of ``spec``'s typed reply to ``body`` (filled as the Node SDK does):
+    one typed request as the caller asked for it, each subscription (or await) sends it.
     ``remember``: note it for re-creation after a reconnect, if it is of a kind re-created."""
-    return _TypedCall(
-        host, spec, body, headers=headers, metadata=metadata, timeout=timeout, remember=remember
-    )
-
-
-class _TypedCall(SingleCall[_R]):
-    """One typed request, as the caller asked for it: each subscription (or await) sends it."""
 
     def __init__(
         self,
@@ -148,6 +132,10 @@ class _TypedCall(SingleCall[_R]):
         )
 
 
+send = TypedCall
+"""Send a typed request: ``send(host, spec, body, headers=, metadata=, timeout=, remember=)``."""
+
+
 class _Flight(Generic[_R]):
     """A typed request on the wire: decodes its reply, notes what it changed, reports failures.
     One object per request in flight (no closures), let go of when the request ends."""
@@ -156,7 +144,7 @@ class _Flight(Generic[_R]):
 
     def __init__(
         self,
-        call: _TypedCall[_R],
+        call: TypedCall[_R],
         sink: Sink[_R],
         identity: AgentIdentity,
         wire_type: str,

@@ -50,28 +50,21 @@ async def connected(make_agent: MakeAgent) -> Agent:
     return agent
 
 
-async def test_an_answered_request_lets_go_of_its_observer(make_agent: MakeAgent) -> None:
+@pytest.mark.parametrize("failing", [False, True], ids=["answered", "failed"])
+async def test_an_ended_request_lets_go_of_its_observer(
+    failing: bool, make_agent: MakeAgent, emulator: Emulator
+) -> None:
     agent = await connected(make_agent)
+    if failing:
+        emulator.faults.fail(".GetClock", 500)
     observer = Observer()
     agent.get_clock().subscribe(observer)
-    assert isinstance(await settled(observer.outcome), GetClockResponse)
+    outcome = await settled(observer.outcome)
+    assert isinstance(outcome, RequestFailedError if failing else GetClockResponse)
     ref = weakref.ref(observer)
     del observer
     assert released(ref)
     assert len(agent._pending) == 0
-
-
-async def test_a_failed_request_lets_go_of_its_observer(
-    make_agent: MakeAgent, emulator: Emulator
-) -> None:
-    agent = await connected(make_agent)
-    emulator.faults.fail(".GetClock", 500)
-    observer = Observer()
-    agent.get_clock().subscribe(observer)
-    assert isinstance(await settled(observer.outcome), RequestFailedError)
-    ref = weakref.ref(observer)
-    del observer
-    assert released(ref)
 
 
 async def test_a_disposed_request_lets_go_of_its_observer_while_others_wait(
