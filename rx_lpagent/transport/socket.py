@@ -9,7 +9,8 @@ reader loop calls it. No queue and no task per message.
 
 Outgoing, :meth:`SocketConnection.send_soon` never suspends, and frames leave in order. On
 websockets the first frame of a loop turn is written at once and the rest of that turn's frames
-leave together in one socket write (one TLS record) when the turn is over (the Sans-I/O
+leave together in one socket write (one TLS record) when the turn is over, or every 64 frames
+in a long turn, so the server is not kept waiting for the turn's end (the Sans-I/O
 protocol's ``send_text``/``data_to_send``). aiohttp has no public way to write several frames at
 once, nor without a coroutine: there each frame is written at once, one write each, by running
 the first step of ``send_frame``'s coroutine in place (it writes, then returns unless the

@@ -16,6 +16,7 @@ from rx_lpagent.transport import (
     WebsocketsSocketTransport,
     messaging_url,
 )
+from rx_lpagent.transport.websockets_socket import _MAX_HELD_FRAMES
 from tests.transport.conftest import ACCOUNT, FakeLivePerson, Reader
 
 pytestmark = pytest.mark.asyncio
@@ -112,3 +113,22 @@ async def test_frames_that_fill_the_socket_buffer_arrive_in_order(
     assert await reader.wait_for(65) == [*frames, '{"n":"after a turn"}']
     await connection.close()
     await reader.task
+
+
+async def test_websockets_writes_a_long_turn_in_bounded_batches(fake_lp: FakeLivePerson) -> None:
+    """A turn that sends many frames does not hold them all to its end: at most
+    ``_MAX_HELD_FRAMES`` wait, so the server works on the first ones meanwhile."""
+    async with Relay().to(fake_lp.host) as relay:
+        url = messaging_url(f"127.0.0.1:{relay.port}", ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+        connection = await WebsocketsSocketTransport(close_timeout=0.2).connect(url, timeout=5.0)
+        reader = Reader(connection)
+        handshake = len(relay.from_client)
+        count = 1 + 3 * _MAX_HELD_FRAMES
+        frames = [f'{{"n":{n}}}' for n in range(count)]
+        for frame in frames:
+            connection.send_soon(frame.encode())
+        assert await reader.wait_for(count) == frames
+        # the first at once, then three full batches (the relay may read several as one)
+        assert 1 <= len(relay.from_client) - handshake <= 4
+        await connection.close()
+        await reader.task
