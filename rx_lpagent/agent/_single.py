@@ -62,7 +62,8 @@ class SingleCall(reactivex.Observable[_T]):
 
     @cached_property
     def lock(self) -> threading.RLock:  # type: ignore[override]
-        """What reactivex's operators lock on (a few do): made when first asked for."""
+        """What reactivex's operators lock on (a few do): made when first asked for (from the
+        loop's thread, where the agent's requests run)."""
         return threading.RLock()
 
     def begin(self, sink: Sink[_T], scheduler: abc.SchedulerBase | None) -> Callable[[], None]:
