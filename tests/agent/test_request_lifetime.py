@@ -9,14 +9,16 @@ import gc
 import weakref
 from typing import Any
 
+import msgspec
 import pytest
 from reactivex import abc
 from reactivex import operators as ops
 
 from rx_lpagent.agent import Agent
 from rx_lpagent.emulator import Emulator
-from rx_lpagent.errors import NotConnectedError, RequestFailedError
+from rx_lpagent.errors import NotConnectedError, RequestFailedError, SDKError
 from rx_lpagent.protocol import GetClockResponse
+from rx_lpagent.protocol import request_specs as specs
 from tests.agent.conftest import MakeAgent
 from tests.agent.waiting import first, settled, until
 
@@ -117,3 +119,22 @@ async def test_operators_that_lock_on_their_source_work_on_a_request(
     assert isinstance(reply, GetClockResponse)
     assert isinstance(await request, GetClockResponse)
     assert vars(request)["lock"] is request.lock  # made once, when an operator asked
+
+
+class Unsendable(msgspec.Struct):
+    value: object
+
+
+async def test_a_body_that_cannot_be_filled_fails_the_request_not_the_caller(
+    make_agent: MakeAgent,
+) -> None:
+    agent = await connected(make_agent)
+    body: Any = Unsendable(object())  # a body struct msgspec cannot turn into JSON
+    request = agent.call(specs.GET_CLOCK, body)
+    with pytest.raises(SDKError, match="cannot send the request: TypeError"):
+        await request
+    observer = Observer()
+    request.subscribe(observer)
+    failure = await settled(observer.outcome)
+    assert isinstance(failure, SDKError)
+    assert len(agent._pending) == 0
