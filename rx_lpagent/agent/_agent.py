@@ -131,6 +131,7 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         self._close_watch = CloseWatch(self._events, self._state)
         self._domains: Domains | None = None
         self._session: Session | None = None
+        self._identity: tuple[Session, AgentIdentity] | None = None  # made once per session
         self._socket = SocketLife.detached()
         """The current socket's life; replaced only by :meth:`_swap`."""
         self._pending = self._socket.pending  # MessagingRequests' view of it, set with it
@@ -168,10 +169,15 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
     @property
     def identity(self) -> AgentIdentity | None:
         """Who the agent is logged in as (account, user id, PID), once logged in."""
-        session = self._session
+        session, known = self._session, self._identity
         if session is None:
             return None
-        return AgentIdentity(self._account_id, session.user_id, session.user_pid)
+        if known is None or known[0] is not session:  # every request asks: one per session
+            known = self._identity = (
+                session,
+                AgentIdentity(self._account_id, session.user_id, session.user_pid),
+            )
+        return known[1]
 
     @property
     def state(self) -> AgentState:

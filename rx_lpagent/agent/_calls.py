@@ -12,19 +12,18 @@ socket-level state through that interface and nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
-import reactivex
 from reactivex import abc
 
 from rx_lpagent.agent._bus import Bus
 from rx_lpagent.agent._conversation_view import ConversationView
 from rx_lpagent.agent._ledger import DialogLedger, event_key
-from rx_lpagent.agent._requests import Cancel, PendingRequests, timers_for
+from rx_lpagent.agent._requests import Answer, Cancel, PendingRequests, timers_for
 from rx_lpagent.agent._resubscribe import RESUBSCRIBED_TYPES, Resubscriptions, Subscription
 from rx_lpagent.agent._router import NotificationRouter
-from rx_lpagent.agent._single import SingleCall
+from rx_lpagent.agent._single import SingleCall, Sink
 from rx_lpagent.errors import (
     MalformedFrameError,
     NotConnectedError,
@@ -42,7 +41,7 @@ from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.request_specs import RequestSpec
 from rx_lpagent.protocol.transforms import query_messages_to_node_view
 
-__all__ = ["MessagingHost", "resubscribe", "send", "start_request"]
+__all__ = ["MessagingHost", "TypedCall", "resubscribe", "send", "start_request"]
 
 _R = TypeVar("_R")
 
@@ -79,65 +78,158 @@ def _nothing() -> None:
     pass
 
 
-def send(
+class TypedCall(SingleCall[_R]):
+    """A cold observable of ``spec``'s typed reply to ``body`` (filled as the Node SDK does):
+    one typed request as the caller asked for it, each subscription (or await) sends it.
+    ``remember``: note it for re-creation after a reconnect, if it is of a kind re-created."""
+
+    def __init__(
+        self,
+        host: MessagingHost,
+        spec: RequestSpec[Any, _R],
+        body: object,
+        *,
+        headers: object,
+        metadata: object,
+        timeout: float | None,
+        remember: bool,
+    ) -> None:
+        super().__init__(None, host._callback_raised)
+        self._host = host
+        self._spec = spec
+        self._body = body
+        self._headers = headers
+        self._metadata = metadata
+        self._wait = timeout
+        self._remember = remember
+
+    def begin(self, sink: Sink[_R], scheduler: abc.SchedulerBase | None) -> Cancel:
+        host = self._host
+        identity = host.identity
+        if identity is None or not host.connected:
+            sink.error(NotConnectedError())
+            return _nothing
+        sent, unsubscribed = self._body, None
+        node_type = self._spec.node_type
+        if node_type == wt.UNSUBSCRIBE_EX_CONVERSATIONS:
+            recreated = host._resubscriptions.being_recreated(_subscription_id(sent) or "")
+            if recreated is not None:
+                return _after(recreated, lambda: self.begin(sink, scheduler))
+            sent, unsubscribed = _unsubscribe_body(host._resubscriptions, sent)
+        wire_type, filled = fill_request(node_type, sent, identity)
+        flight = _Flight(self, sink, identity, wire_type, filled)
+        if unsubscribed is not None:
+            flight.sent, flight.unsubscribed = sent, unsubscribed
+        return _start(
+            host,
+            wire_type,
+            filled,
+            flight,
+            scheduler,
+            headers=self._headers,
+            metadata=self._metadata,
+            timeout=self._wait,
+        )
+
+
+send = TypedCall
+"""Send a typed request: ``send(host, spec, body, headers=, metadata=, timeout=, remember=)``."""
+
+
+class _Flight(Generic[_R]):
+    """A typed request on the wire: decodes its reply, notes what it changed, reports failures.
+    One object per request in flight (no closures), let go of when the request ends."""
+
+    __slots__ = ("call", "filled", "identity", "sent", "sink", "unsubscribed", "wire_type")
+
+    def __init__(
+        self,
+        call: TypedCall[_R],
+        sink: Sink[_R],
+        identity: AgentIdentity,
+        wire_type: str,
+        filled: object,
+    ) -> None:
+        self.call = call
+        self.sink = sink
+        self.identity = identity
+        self.wire_type = wire_type
+        self.filled = filled
+        self.sent: object = None
+        self.unsubscribed: str | None = None
+        """The caller's id of the subscription an unsubscribe ends (``sent`` names it anew)."""
+
+    def on_response(self, response: Response) -> None:
+        call = self.call
+        reply = call._spec.decode_reply(response.body)
+        if isinstance(reply, MalformedFrameError):
+            self.sink.error(reply)
+            return
+        host = call._host
+        if call._spec.node_type == wt.NODE_SUBSCRIBE_MESSAGING_EVENTS:
+            _replay_history(host, self.filled, response, self.identity)
+        if call._remember and self.wire_type in RESUBSCRIBED_TYPES:
+            host._resubscriptions.remember(
+                Subscription(call._spec, call._body, call._headers, call._metadata), reply
+            )
+        unsubscribed, sent = self.unsubscribed, self.sent
+        if unsubscribed is not None:  # only once it is gone: a failed one stays
+            host._resubscriptions.forget(unsubscribed)
+            if host._conversations is not None and isinstance(sent, Mapping):
+                host._conversations.forget(str(sent.get("subscriptionId")))
+        self.sink.value(reply)
+
+    def on_error(self, error: Exception) -> None:
+        _report_request_error(self.call._host._events, error)
+        self.sink.error(error)
+
+
+class _Reported:
+    """A request's outcome to plain callbacks, its failure also on the host's events."""
+
+    __slots__ = ("_events", "_on_error", "on_response")
+
+    def __init__(
+        self,
+        events: Bus[AgentEvent],
+        on_response: Callable[[Response], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        self._events = events
+        self.on_response = on_response
+        self._on_error = on_error
+
+    def on_error(self, error: Exception) -> None:
+        _report_request_error(self._events, error)
+        self._on_error(error)
+
+
+def _start(
     host: MessagingHost,
-    spec: RequestSpec[Any, _R],
+    type_: str,
     body: object,
+    answer: Answer,
+    scheduler: abc.SchedulerBase | None,
     *,
     headers: object,
     metadata: object,
     timeout: float | None,
-    remember: bool,
-) -> reactivex.Observable[_R]:
-    """A cold observable of ``spec``'s typed reply to ``body`` (filled as the Node SDK does);
-    ``remember``: note it for re-creation after a reconnect, if it is of a kind re-created."""
-    node_type = spec.node_type
-
-    def start(
-        on_value: Callable[[_R], None],
-        on_error: Callable[[Exception], None],
-        scheduler: abc.SchedulerBase | None,
-    ) -> Cancel:
-        identity = host.identity
-        if identity is None or not host.connected:
-            on_error(NotConnectedError())
-            return _nothing
-        sent, unsubscribed = body, None
-        if node_type == wt.UNSUBSCRIBE_EX_CONVERSATIONS:
-            recreated = host._resubscriptions.being_recreated(_subscription_id(body) or "")
-            if recreated is not None:
-                return _after(recreated, lambda: start(on_value, on_error, scheduler))
-            sent, unsubscribed = _unsubscribe_body(host._resubscriptions, body)
-        wire_type, filled = fill_request(node_type, sent, identity)
-
-        def typed(response: Response) -> None:
-            reply = spec.decode_reply(response.body)
-            if isinstance(reply, MalformedFrameError):
-                on_error(reply)
-                return
-            if node_type == wt.NODE_SUBSCRIBE_MESSAGING_EVENTS:
-                _replay_history(host, filled, response, identity)
-            if remember and wire_type in RESUBSCRIBED_TYPES:
-                host._resubscriptions.remember(Subscription(spec, body, headers, metadata), reply)
-            if unsubscribed is not None:  # only once it is gone: a failed one stays
-                host._resubscriptions.forget(unsubscribed)
-                if host._conversations is not None and isinstance(sent, Mapping):
-                    host._conversations.forget(str(sent.get("subscriptionId")))
-            on_value(reply)
-
-        return start_request(
-            host,
-            wire_type,
-            filled,
-            headers=headers,
-            metadata=metadata,
-            timeout=timeout,
-            on_response=typed,
-            on_error=on_error,
-            scheduler=scheduler,
-        )
-
-    return SingleCall(start, host._callback_raised)
+) -> Cancel:
+    pending = host._pending
+    if scheduler is not None:
+        timers = timers_for(host._scheduler(scheduler))
+    else:
+        timers = pending.default_timers or timers_for(host._scheduler())
+        pending.default_timers = timers
+    return pending.start_answered(
+        type_,
+        body,
+        timeout=host._request_timeout if timeout is None else timeout,
+        timers=timers,
+        answer=answer,
+        headers=headers,
+        metadata=metadata,
+    )
 
 
 def start_request(
@@ -153,20 +245,9 @@ def start_request(
     scheduler: abc.SchedulerBase | None,
 ) -> Cancel:
     """Send on the host's current socket; failures are also reported on its events."""
-
-    def failed(error: Exception) -> None:
-        _report_request_error(host._events, error)
-        on_error(error)
-
-    return host._pending.start(
-        type_,
-        body,
-        timeout=host._request_timeout if timeout is None else timeout,
-        timers=timers_for(host._scheduler(scheduler)),
-        on_response=on_response,
-        on_error=failed,
-        headers=headers,
-        metadata=metadata,
+    answer = _Reported(host._events, on_response, on_error)
+    return _start(
+        host, type_, body, answer, scheduler, headers=headers, metadata=metadata, timeout=timeout
     )
 
 

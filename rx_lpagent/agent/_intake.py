@@ -1,16 +1,24 @@
 """Where a live socket's notifications go: straight to the router, or, with backfill on, through
 the dialog ledger (de-duplicated, held while their dialog is backfilled) and the conversation
-view (conversations that left the subscription while the socket was away)."""
+view (conversations that left the subscription while the socket was away).
+
+The common case has a short way: a notification the router decoded in one pass (only typed
+streams watch its type) goes from here straight to its typed stream, after one call into the
+ledger for a dialog event (de-duplication, held during a backfill), instead of through the
+ledger's and the router's dispatch. Measured in ``bench agent`` (typed/s)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import msgspec
 
 from rx_lpagent.agent._conversation_view import ConversationView
 from rx_lpagent.agent._ledger import EX_CONVERSATION, ONLINE_EVENT, DialogLedger
 from rx_lpagent.agent._router import NotificationRouter
 from rx_lpagent.protocol.frames import Notification
 from rx_lpagent.protocol.identity import AgentIdentity
+from rx_lpagent.protocol.notifications import OnlineEventDistribution
 
 __all__ = ["Intake"]
 
@@ -31,6 +39,18 @@ class Intake:
         self._identity = identity
 
     def dispatch(self, frame: Notification) -> None:
+        body: object = frame.body
+        if type(body) is not msgspec.Raw:  # decoded in one pass: only typed streams watch it
+            emit = self._router.one_pass_emitters.get(frame.type)
+            if emit is not None:  # the short way: no router, one call into the ledger at most
+                ledger = self._ledger
+                if (
+                    ledger is None
+                    or type(body) is not OnlineEventDistribution
+                    or ledger.admit_live(frame, body.dialog_id, body.sequence)
+                ):
+                    emit(body)
+                return
         ledger = self._ledger
         if ledger is None:
             self._router.dispatch(frame)

@@ -109,7 +109,6 @@ class DialogLedger:
 
     def on_event(self, notification: Notification) -> None:
         """A live dialog event: delivered if new, held if its dialog waits for a backfill."""
-        # the hot path of every dialog event: kept flat on purpose
         body: object = notification.body
         if isinstance(body, OnlineEventDistribution):  # decoded with its frame, in one pass
             sequence, dialog_id = body.sequence, body.dialog_id
@@ -120,16 +119,23 @@ class DialogLedger:
                 self._deliver(notification)
                 return
             sequence, dialog_id = key.sequence, key.dialog_id
-        if sequence is None or not dialog_id:
+        if self.admit_live(notification, dialog_id, sequence):
             self._deliver(notification)
-            return
+
+    def admit_live(self, notification: Notification, dialog_id: str, sequence: int | None) -> bool:
+        """Whether a live dialog event is to be delivered now (the caller delivers it): not if
+        it was delivered before, nor while its dialog waits for a backfill (then it is held,
+        and delivered when the backfill ends)."""
+        # the hot path of every dialog event: kept flat on purpose
+        if sequence is None or not dialog_id:
+            return True
         dialog = self._dialogs.get(dialog_id)
         if dialog is None:
             dialog = self._track(dialog_id)
         if dialog.pending:
             dialog.held.append((sequence, notification))
-        elif dialog.window.admit(sequence):
-            self._deliver(notification)
+            return False
+        return dialog.window.admit(sequence)
 
     def on_conversations(
         self, notification: Notification, me: Collection[str] = frozenset()

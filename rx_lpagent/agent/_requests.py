@@ -13,6 +13,7 @@ import asyncio
 import itertools
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 import reactivex
 from reactivex import abc
@@ -32,6 +33,7 @@ from rx_lpagent.errors import (
 from rx_lpagent.protocol.frames import Response, decode_body, encode_request
 
 __all__ = [
+    "Answer",
     "Cancel",
     "ClockTimers",
     "PendingRequests",
@@ -54,8 +56,37 @@ def _nothing() -> None:
     pass
 
 
-def _ignore(_: object) -> None:
-    pass
+class Answer(Protocol):
+    """Where a request's outcome goes: one object per request, not two callbacks."""
+
+    def on_response(self, response: Response, /) -> None: ...
+
+    def on_error(self, error: SDKError, /) -> None: ...
+
+
+class _Callbacks:
+    __slots__ = ("on_error", "on_response")
+
+    def __init__(
+        self, on_response: Callable[[Response], None], on_error: Callable[[SDKError], None]
+    ) -> None:
+        self.on_response = on_response
+        self.on_error = on_error
+
+
+class _Answered:
+    """A finished request's answer: lets go of the caller's objects."""
+
+    __slots__ = ()
+
+    def on_response(self, response: Response, /) -> None:
+        pass
+
+    def on_error(self, error: SDKError, /) -> None:
+        pass
+
+
+_ANSWERED = _Answered()
 
 
 class ClockTimers:
@@ -127,10 +158,9 @@ class _Request:
     """One request in flight: all it needs in one object (no closures per request)."""
 
     __slots__ = (
+        "answer",
         "deadline",
         "id",
-        "on_error",
-        "on_response",
         "owner",
         "pending",
         "queue",
@@ -143,23 +173,21 @@ class _Request:
         owner: PendingRequests,
         request_id: str,
         type_: str,
-        on_response: Callable[[Response], None],
-        on_error: Callable[[SDKError], None],
+        answer: Answer,
     ) -> None:
         self.owner = owner
         self.id = request_id
         self.type = type_
-        self.on_response = on_response
-        self.on_error = on_error
+        self.answer = answer
         self.pending = True
         self.deadline = 0.0  # on the clock of its timers, when they can tell the time
         self.queue: _Deadlines | None = None
         self.stop_timer: Cancel | None = None  # only with timers that cannot tell the time
 
     def finish(self) -> None:
-        """No longer pending: its timer stops and it lets go of its callbacks (call them first)."""
+        """No longer pending: its timer stops and it lets go of its answer (take it first)."""
         self.pending = False
-        self.on_response = self.on_error = _ignore
+        self.answer = _ANSWERED
         if self.stop_timer is not None:
             self.stop_timer()
         elif self.queue is not None:
@@ -241,6 +269,9 @@ class PendingRequests:
         self._prefix = prefix
         self._waiters: dict[str, _Request] = {}
         self._deadlines: dict[tuple[object, float], _Deadlines] = {}
+        self.default_timers: Timers | None = None
+        """The timers of the requests given no scheduler, once the host found them: they are
+        the same for every request on one socket, and every request would ask."""
         self._closed_with: SDKError | None = None
 
     def __len__(self) -> int:
@@ -251,13 +282,13 @@ class PendingRequests:
         request = self._waiters.pop(response.reqId, None)
         if request is None:
             return False
-        on_response, on_error = request.on_response, request.on_error
+        answer = request.answer
         request.finish()
         try:
             if response.code < 400:
-                on_response(response)
+                answer.on_response(response)
             else:
-                on_error(_failure(request.type, response))
+                answer.on_error(_failure(request.type, response))
         except Exception as error:
             self._on_raise(f"the {response.type or 'request'} response", error)
         return True
@@ -271,9 +302,9 @@ class PendingRequests:
         waiters, self._waiters = self._waiters, {}
         while waiters:  # one by one: failing one may cancel another
             request = waiters.pop(next(iter(waiters)))
-            on_error = request.on_error
+            answer = request.answer
             request.finish()
-            self._call(on_error, error)
+            self._call(answer, error)
 
     def start(
         self,
@@ -288,23 +319,43 @@ class PendingRequests:
         metadata: object = None,
     ) -> Cancel:
         """Send a request now; later exactly one of ``on_response`` (code < 400) or ``on_error``
-        is called, unless the returned function cancels it first. No Rx on this path: it is
-        what every request pays."""
+        is called, unless the returned function cancels it first."""
+        return self.start_answered(
+            type_,
+            body,
+            timeout=timeout,
+            timers=timers,
+            answer=_Callbacks(on_response, on_error),
+            headers=headers,
+            metadata=metadata,
+        )
+
+    def start_answered(
+        self,
+        type_: str,
+        body: object,
+        *,
+        timeout: float,
+        timers: Timers,
+        answer: Answer,
+        headers: object = None,
+        metadata: object = None,
+    ) -> Cancel:
+        """:meth:`start` with one object that takes the outcome. No Rx and no closure on this
+        path: it is what every request pays."""
         if not positive_seconds(timeout):
             self._call(
-                on_error,
+                answer,
                 ConfigurationError(
                     f"{type_}: timeout must be a finite positive number of seconds, got {timeout!r}"
                 ),
             )
             return _nothing
         if self._closed_with is not None:
-            self._call(on_error, self._closed_with)
+            self._call(answer, self._closed_with)
             return _nothing
         request_id = f"{self._prefix}{next(self._ids)}"
-        request = self._waiters[request_id] = _Request(
-            self, request_id, type_, on_response, on_error
-        )
+        request = self._waiters[request_id] = _Request(self, request_id, type_, answer)
         if isinstance(timers, ClockTimers):
             key = (timers.clock, timeout)
             deadlines = self._deadlines.get(key)
@@ -317,29 +368,29 @@ class PendingRequests:
             self._send(encode_request(request_id, type_, body, headers=headers, metadata=metadata))
         except SDKError as exc:
             request.cancel()
-            self._call(on_error, exc)
+            self._call(answer, exc)
         except (TypeError, ValueError, RecursionError) as exc:
             request.cancel()
             self._call(
-                on_error,
+                answer,
                 SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc),
             )
         return request.cancel
 
     def _time_out(self, request: _Request, timeout: float) -> None:
         if self._waiters.pop(request.id, None) is not None:
-            on_error = request.on_error
+            answer = request.answer
             request.finish()
             self._call(
-                on_error,
+                answer,
                 RequestTimeoutError(
                     f"Request has timed out: {request.type} after {timeout:g} s", timeout=timeout
                 ),
             )
 
-    def _call(self, on_error: Callable[[SDKError], None], error: SDKError) -> None:
+    def _call(self, answer: Answer, error: SDKError) -> None:
         try:
-            on_error(error)
+            answer.on_error(error)
         except Exception as raised:
             self._on_raise("a failed request", raised)
 

@@ -95,7 +95,10 @@ class NotificationRouter:
         self._on_raise = on_raise
         self._routes: dict[str, tuple[Callable[[Notification], None], ...]] = {}
         self._one_pass: tuple[msgspec.json.Decoder[Any], ...] | None = None
-        self._one_pass_types: frozenset[str] = frozenset()
+        self.one_pass_emitters: dict[str, Callable[[Any], None]] = {}
+        """The typed stream's ``emit`` of each type :meth:`decode` reads in one pass: what a
+        notification with a decoded body goes to, without :meth:`dispatch` (the intake's short
+        way, the common case)."""
         self._all: Bus[Notification] = self._bus("notifications")
         self._node: Bus[NodeView] = self._bus("notifications.node")
         self._raw: dict[str, Bus[Notification]] = {}
@@ -107,6 +110,7 @@ class NotificationRouter:
     def _subscribers_changed(self) -> None:
         self._routes.clear()
         self._one_pass = None
+        self.one_pass_emitters = {}
 
     def decode(self, data: bytes | str) -> Frame | UnknownFrame | MalformedFrameError:
         """:func:`~rx_lpagent.protocol.frames.decode_frame`, in one pass for the notification
@@ -136,7 +140,9 @@ class NotificationRouter:
                 ):
                     watched.append((wire_type, struct))
         watched = watched[:_MAX_ONE_PASS]
-        self._one_pass_types = frozenset(wire_type for wire_type, _ in watched)
+        self.one_pass_emitters = {
+            wire_type: self._typed[wire_type][1].emit for wire_type, _ in watched
+        }
         self._one_pass = tuple(
             _one_pass_decoder(wire_type, struct, first=index == 0)
             for index, (wire_type, struct) in enumerate(watched)
@@ -174,8 +180,9 @@ class NotificationRouter:
     def dispatch(self, notification: Notification) -> None:
         body: Any = notification.body
         if type(body) is not msgspec.Raw:  # decoded in one pass
-            if notification.type in self._one_pass_types:
-                self._typed[notification.type][1].emit(body)
+            emit = self.one_pass_emitters.get(notification.type)
+            if emit is not None:
+                emit(body)
                 return
             # watchers came since it was decoded (it was held for a backfill): make it raw again
             notification = Notification(notification.type, msgspec.Raw(encode(body)))

@@ -17,8 +17,9 @@ rx_lpagent (aiohttp + msgspec, websockets + msgspec):
   a frame and wait for the future a reader task resolves (both pay one task per request).
 
 The emulator runs in a process of its own (``--in-process`` to share this one), so it does not
-take the client's core. Prints best-of-``--rounds`` numbers and each Agent figure's ratio to the
-faster bare client; asserts nothing.
+take the client's core. Prints best-of-``--rounds`` numbers, each Agent figure's ratio to the
+faster bare client, and its ratio to the bare client on its own socket library (what the Agent
+adds, apart from the library: which transport meets which target); asserts nothing.
 """
 
 from __future__ import annotations
@@ -331,6 +332,8 @@ CLIENTS: dict[str, Client] = {
     "Agent (websockets)": lambda t, load: _agent(t, load, "websockets"),
 }
 BARE = ("bare aiohttp + msgspec", "bare websockets + msgspec")
+SAME_LIBRARY = {"Agent (aiohttp)": BARE[0], "Agent (websockets)": BARE[1]}
+"""Each Agent's socket library's bare client: what the Agent adds, apart from the library."""
 
 
 async def _run(args: argparse.Namespace) -> dict[str, Result]:
@@ -353,6 +356,13 @@ async def _run(args: argparse.Namespace) -> dict[str, Result]:
     return results
 
 
+def _ratios(name: str, r: Result, reference: Result) -> str:
+    return (
+        f"  {name:<27} {r.raw / reference.raw:>9.2f}x {r.typed / reference.typed:>9.2f}x "
+        f"{reference.p50_ms / r.p50_ms:>7.2f}x {'':>8} {r.in_flight / reference.in_flight:>11.2f}x"
+    )
+
+
 def report(results: dict[str, Result], args: argparse.Namespace) -> str:
     where = "in-process" if args.in_process else "separate process"
     lines = [
@@ -370,19 +380,20 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> str:
     bare = [results[name] for name in BARE if name in results]
     if not bare:
         return "\n".join(lines)
-    fastest_raw = max(r.raw for r in bare)
-    fastest_typed = max(r.typed for r in bare)
-    fastest_p50 = min(r.p50_ms for r in bare)
-    fastest_in_flight = max(r.in_flight for r in bare)
     lines.append(
         "  ratio to the faster bare client (throughput: higher is better; p50: bare/agent)"
     )
+    fastest = bare[0]
+    for other in bare[1:]:
+        fastest = fastest.best(other)
     for name, r in results.items():
         if name not in BARE:
-            lines.append(
-                f"  {name:<27} {r.raw / fastest_raw:>9.2f}x {r.typed / fastest_typed:>9.2f}x "
-                f"{fastest_p50 / r.p50_ms:>7.2f}x {'':>8} {r.in_flight / fastest_in_flight:>11.2f}x"
-            )
+            lines.append(_ratios(name, r, fastest))
+    same = [(name, SAME_LIBRARY[name]) for name in results if SAME_LIBRARY.get(name) in results]
+    if same:
+        lines.append("  ratio to the bare client on the same socket library")
+        for name, library in same:
+            lines.append(_ratios(name, results[name], results[library]))
     return "\n".join(lines)
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+import logging
+from collections.abc import Coroutine, Mapping
 from ssl import SSLContext
-from typing import Literal
+from typing import Any, Literal
 
 import aiohttp
 from aiohttp import WSMsgType
@@ -30,6 +31,8 @@ from rx_lpagent.transport.socket import (
 )
 
 __all__ = ["AiohttpSocketConnection", "AiohttpSocketTransport"]
+
+_log = logging.getLogger("rx_lpagent.transport")
 
 _Ws = aiohttp.ClientWebSocketResponse[Literal[False]]
 
@@ -77,6 +80,25 @@ class AiohttpSocketConnection(SocketConnection):
 
     async def _send(self, data: bytes) -> None:
         await self._ws.send_frame(data, WSMsgType.TEXT)
+
+    def send_soon(self, data: bytes) -> None:
+        """Written at once when nothing is queued before it: the first step of ``send_frame``'s
+        coroutine (public Python, public aiohttp) writes the frame and normally ends there, so
+        no writer task turn is paid; one that has to wait for the buffer to drain is finished
+        by the writer task, before any frame queued after it."""
+        if self.closed or self._writer_busy():
+            super().send_soon(data)
+            return
+        write = self._ws.send_frame(data, WSMsgType.TEXT)
+        try:
+            waiting = write.send(None)
+        except StopIteration:
+            return
+        except Exception as error:
+            write.close()
+            _log.debug("a send failed (the socket is closing): %r", error)
+            return
+        self._finish_later(_resumed(write, waiting))
 
     async def run(self, on_message: MessageHandler) -> None:
         receive = self._ws.receive
@@ -167,3 +189,19 @@ class AiohttpSocketConnection(SocketConnection):
     def _record_close(self) -> None:
         if self._ws.closed and self._ws.close_code is not None:
             self._closed_with(self._ws.close_code, None)
+
+
+async def _resumed(write: Coroutine[Any, Any, None], waiting: Any) -> None:
+    """Run the rest of a coroutine whose first step was run in place and yielded ``waiting``,
+    as a task would: resume it each time what it waits for is done."""
+    try:
+        while True:
+            if isinstance(waiting, asyncio.Future):
+                await asyncio.wait((waiting,))  # its outcome reaches the coroutine on resume
+            else:
+                await asyncio.sleep(0)  # a bare yield: it only gives up one turn
+            waiting = write.send(None)
+    except StopIteration:
+        pass
+    finally:
+        write.close()

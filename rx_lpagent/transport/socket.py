@@ -9,10 +9,13 @@ reader loop calls it. No queue and no task per message.
 
 Outgoing, :meth:`SocketConnection.send_soon` never suspends, and frames leave in order. On
 websockets the first frame of a loop turn is written at once and the rest of that turn's frames
-leave together in one socket write (one TLS record) when the turn is over (the Sans-I/O
-protocol's ``send_text``/``data_to_send``). aiohttp has no public way to write without
-awaiting, nor several frames at once: there one writer task writes the turn's frames, one write
-each, in the next turn.
+leave together in one socket write (one TLS record) when the turn is over, or every 64 frames
+in a long turn, so the server is not kept waiting for the turn's end (the Sans-I/O
+protocol's ``send_text``/``data_to_send``). aiohttp has no public way to write several frames at
+once, nor without a coroutine: there each frame is written at once, one write each, by running
+the first step of ``send_frame``'s coroutine in place (it writes, then returns unless the
+socket's buffer is full); a write that has to wait is finished by one writer task, and frames
+after it wait for it in order.
 
 Two implementations: :mod:`~rx_lpagent.transport.aiohttp_socket` (the default: it shares the
 REST session's cookies, TLS and proxy settings) and
@@ -30,9 +33,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from ssl import SSLContext
-from typing import Final, Generic, Protocol, TypeAlias, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeAlias, TypeVar
 
 from rx_lpagent.errors import NotConnectedError, Service
 from rx_lpagent.transport._errors import translate_exception
@@ -135,6 +138,8 @@ class SocketConnection(ABC):
         self._outgoing: list[bytes] = []
         self._writer: asyncio.Task[None] | None = None
         self._writer_idle: asyncio.Future[None] | None = None
+        self._unfinished: Coroutine[Any, Any, None] | None = None
+        """A write begun outside the writer that had to wait: the writer finishes it first."""
 
     @property
     def close_code(self) -> int | None:
@@ -196,6 +201,9 @@ class SocketConnection(ABC):
         while True:
             frames, self._outgoing = self._outgoing, []
             try:
+                unfinished, self._unfinished = self._unfinished, None
+                if unfinished is not None:
+                    await unfinished
                 for frame in frames:
                     await self._send(frame)
             except Exception as error:
@@ -204,9 +212,24 @@ class SocketConnection(ABC):
                 idle = self._writer_idle = loop.create_future()
                 await idle
 
+    def _writer_busy(self) -> bool:
+        """Whether frames are queued or the writer is writing: a new frame must go after them."""
+        return bool(self._outgoing) or (self._writer is not None and self._writer_idle is None)
+
+    def _finish_later(self, unfinished: Coroutine[Any, Any, None]) -> None:
+        """A write that could not end in this turn: the writer ends it before writing more."""
+        self._unfinished = unfinished
+        self._flush_soon()
+
+    def _drop_unfinished(self) -> None:
+        unfinished, self._unfinished = self._unfinished, None
+        if unfinished is not None:
+            unfinished.close()
+
     async def _stop_writing(self) -> None:
         """Drop the queued frames and end the writer task (closing)."""
         self._outgoing = []
+        self._drop_unfinished()
         writer, self._writer, self._writer_idle = self._writer, None, None
         if writer is not None and writer is not asyncio.current_task():
             writer.cancel()
@@ -276,6 +299,7 @@ class SocketConnection(ABC):
         pings."""
         self._outgoing = []
         if self._writer is not None and self._writer is not asyncio.current_task():
+            self._drop_unfinished()
             self._writer.cancel()  # awaited by close()
         if self._close_code is None:
             self._closed_locally = local

@@ -141,6 +141,12 @@ class _DirectConnection(ClientConnection):
 
 _DATA = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
 
+_MAX_HELD_FRAMES = 64
+"""Frames held for the end of a loop turn at most: then they leave in one write at once, so the
+server works on them while this turn goes on (a turn sending 1,000 requests takes milliseconds;
+holding them all to its end measured 24-27k requests/s, 64 at a time about 35k/s in
+``bench agent``)."""
+
 
 class WebsocketsSocketConnection(SocketConnection):
     def __init__(self, ws: _DirectConnection) -> None:
@@ -158,11 +164,16 @@ class WebsocketsSocketConnection(SocketConnection):
 
     def send_soon(self, data: bytes) -> None:
         """The turn's first frame is written at once (a lone request waits for no turn to end);
-        the ones after it in the same turn leave together in one write when the turn is over."""
+        the ones after it in the same turn leave together in one write when the turn is over
+        (or as soon as ``_MAX_HELD_FRAMES`` wait)."""
         if self.closed:
             raise NotConnectedError("socket not connected", Service.MESSAGING)
         if self._turn_started:
-            self._outgoing.append(data)
+            outgoing = self._outgoing
+            outgoing.append(data)
+            if len(outgoing) >= _MAX_HELD_FRAMES:
+                self._outgoing = []
+                self._write(outgoing)
             return
         self._turn_started = True
         self._loop.call_soon(self._turn_ended)

@@ -1,6 +1,6 @@
-"""send_soon on both socket implementations: frames queued in one loop turn leave in order;
-websockets writes the turn's first frame at once and the rest in one socket write (seen through
-a TCP relay)."""
+"""send_soon on both socket implementations: frames queued in one loop turn leave in order, also
+when they fill the socket's buffer; websockets writes the turn's first frame at once and the rest
+in one socket write (seen through a TCP relay)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rx_lpagent.transport import (
     WebsocketsSocketTransport,
     messaging_url,
 )
+from rx_lpagent.transport.websockets_socket import _MAX_HELD_FRAMES
 from tests.transport.conftest import ACCOUNT, FakeLivePerson, Reader
 
 pytestmark = pytest.mark.asyncio
@@ -91,5 +92,43 @@ async def test_websockets_writes_the_frames_of_one_turn_at_once(fake_lp: FakeLiv
         await reader.wait_for(20)
         # the first frame at once, the other 19 in one write (the relay may read both as one)
         assert len(relay.from_client) - handshake in (1, 2)
+        await connection.close()
+        await reader.task
+
+
+async def test_frames_that_fill_the_socket_buffer_arrive_in_order(
+    fake_lp: FakeLivePerson, socket_transport: SocketTransport
+) -> None:
+    """More than the socket's buffer takes in one turn: on aiohttp a write then has to wait for
+    the buffer to drain (the writer task finishes it), and the frames after it wait for it."""
+    url = messaging_url(fake_lp.host, ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+    connection = await socket_transport.connect(url, timeout=5.0)
+    reader = Reader(connection)
+    padding = "x" * (1 << 16)
+    frames = [f'{{"n":{n},"pad":"{padding}"}}' for n in range(64)]
+    for frame in frames:
+        connection.send_soon(frame.encode())
+    await asyncio.sleep(0)
+    connection.send_soon(b'{"n":"after a turn"}')
+    assert await reader.wait_for(65) == [*frames, '{"n":"after a turn"}']
+    await connection.close()
+    await reader.task
+
+
+async def test_websockets_writes_a_long_turn_in_bounded_batches(fake_lp: FakeLivePerson) -> None:
+    """A turn that sends many frames does not hold them all to its end: at most
+    ``_MAX_HELD_FRAMES`` wait, so the server works on the first ones meanwhile."""
+    async with Relay().to(fake_lp.host) as relay:
+        url = messaging_url(f"127.0.0.1:{relay.port}", ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+        connection = await WebsocketsSocketTransport(close_timeout=0.2).connect(url, timeout=5.0)
+        reader = Reader(connection)
+        handshake = len(relay.from_client)
+        count = 1 + 3 * _MAX_HELD_FRAMES
+        frames = [f'{{"n":{n}}}' for n in range(count)]
+        for frame in frames:
+            connection.send_soon(frame.encode())
+        assert await reader.wait_for(count) == frames
+        # the first at once, then three full batches (the relay may read several as one)
+        assert 1 <= len(relay.from_client) - handshake <= 4
         await connection.close()
         await reader.task
