@@ -6,12 +6,8 @@ import msgspec
 from reactivex.notification import OnError
 from reactivex.testing import TestScheduler
 
-from rx_lpagent.agent._requests import (
-    ClockTimers,
-    PendingRequests,
-    not_connected,
-    scheduler_timers,
-)
+from rx_lpagent.agent._requests import PendingRequests, not_connected
+from rx_lpagent.agent._timers import ClockTimers, scheduler_timers
 from rx_lpagent.errors import (
     NotConnectedError,
     RequestFailedError,

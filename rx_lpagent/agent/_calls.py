@@ -20,10 +20,11 @@ from reactivex import abc
 from rx_lpagent.agent._bus import Bus
 from rx_lpagent.agent._conversation_view import ConversationView
 from rx_lpagent.agent._ledger import DialogLedger, event_key
-from rx_lpagent.agent._requests import Answer, Cancel, PendingRequests, timers_for
+from rx_lpagent.agent._requests import Answer, PendingRequests
 from rx_lpagent.agent._resubscribe import RESUBSCRIBED_TYPES, Resubscriptions, Subscription
 from rx_lpagent.agent._router import NotificationRouter
 from rx_lpagent.agent._single import SingleCall, Sink
+from rx_lpagent.agent._timers import Cancel, timers_for
 from rx_lpagent.errors import (
     MalformedFrameError,
     NotConnectedError,

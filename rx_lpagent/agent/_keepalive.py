@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rx_lpagent.agent._requests import Cancel, Timers
+from rx_lpagent.agent._timers import Cancel, Timers
 from rx_lpagent.errors import RequestTimeoutError, SDKError, Service, TransportError
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.flows.report import as_sdk_error

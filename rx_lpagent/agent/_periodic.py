@@ -19,7 +19,7 @@ from typing import Any
 import reactivex
 from reactivex import abc
 
-from rx_lpagent.agent._requests import Cancel, timers_for
+from rx_lpagent.agent._timers import Cancel, timers_for
 
 __all__ = ["Periodic"]
 

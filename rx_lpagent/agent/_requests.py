@@ -9,7 +9,6 @@ deadline sweep), so a request costs no timer of its own.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections import deque
 from collections.abc import Callable
@@ -18,9 +17,9 @@ from typing import Protocol
 import reactivex
 from reactivex import abc
 from reactivex.disposable import Disposable
-from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rx_lpagent._isolation import OnRaise, log_raise
+from rx_lpagent.agent._timers import Cancel, ClockTimers, Timers, timers_for
 from rx_lpagent.config import positive_seconds
 from rx_lpagent.errors import (
     ConfigurationError,
@@ -32,21 +31,7 @@ from rx_lpagent.errors import (
 )
 from rx_lpagent.protocol.frames import Response, decode_body, encode_request
 
-__all__ = [
-    "Answer",
-    "Cancel",
-    "ClockTimers",
-    "PendingRequests",
-    "Timers",
-    "loop_timers",
-    "not_connected",
-    "scheduler_timers",
-    "timers_for",
-]
-
-Cancel = Callable[[], None]
-Timers = Callable[[float, Callable[[], None]], Cancel]
-"""Start a one-shot timer: ``timers(delay, fire)`` returns what cancels it."""
+__all__ = ["Answer", "PendingRequests", "not_connected"]
 
 _EARLY = 1e-6
 """A deadline this close counts as reached: re-arming for the float dust would only add a timer."""
@@ -87,71 +72,6 @@ class _Answered:
 
 
 _ANSWERED = _Answered()
-
-
-class ClockTimers:
-    """Timers that also tell the time on their clock: what lets one timer serve many requests.
-
-    ``clock`` names the time source (a loop, a scheduler): requests on the same clock with the
-    same timeout expire in the order they started.
-    """
-
-    __slots__ = ("_now", "_start", "clock")
-
-    def __init__(
-        self,
-        start: Callable[[float, Callable[[], None]], Cancel],
-        now: Callable[[], float],
-        clock: object,
-    ) -> None:
-        self._start = start
-        self._now = now
-        self.clock = clock
-
-    def __call__(self, delay: float, fire: Callable[[], None]) -> Cancel:
-        return self._start(delay, fire)
-
-    def now(self) -> float:
-        return self._now()
-
-
-def scheduler_timers(scheduler: abc.SchedulerBase) -> Timers:
-    """Timers on an Rx scheduler (virtual time in tests)."""
-
-    def start(delay: float, fire: Callable[[], None]) -> Cancel:
-        return scheduler.schedule_relative(delay, lambda *_: fire()).dispose
-
-    return ClockTimers(start, lambda: scheduler.to_seconds(scheduler.now), scheduler)
-
-
-def loop_timers(loop: asyncio.AbstractEventLoop) -> Timers:
-    """Timers straight on an asyncio loop: no Rx objects per timer."""
-
-    def start(delay: float, fire: Callable[[], None]) -> Cancel:
-        return loop.call_later(delay, fire).cancel
-
-    return ClockTimers(start, loop.time, loop)
-
-
-_last_loop: list[tuple[asyncio.AbstractEventLoop, Timers]] = []
-"""The last loop asked for and its timers (one slot: a process runs one loop at a time)."""
-
-
-def timers_for(scheduler: abc.SchedulerBase) -> Timers:
-    """The cheapest timers that keep ``scheduler``'s time: the running loop's own for an
-    :class:`AsyncIOScheduler` (no Rx objects per timer), the scheduler's otherwise (virtual
-    time in tests)."""
-    if isinstance(scheduler, AsyncIOScheduler):
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # called from outside the loop
-            pass
-        else:
-            # every request asks: the same loop's timers, made once
-            if not _last_loop or _last_loop[0][0] is not loop:
-                _last_loop[:] = [(loop, loop_timers(loop))]
-            return _last_loop[0][1]
-    return scheduler_timers(scheduler)
 
 
 class _Request:

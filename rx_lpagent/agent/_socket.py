@@ -22,7 +22,8 @@ from reactivex import abc
 from rx_lpagent._isolation import OnRaise
 from rx_lpagent.agent._keepalive import KeepAlive
 from rx_lpagent.agent._periodic import Periodic
-from rx_lpagent.agent._requests import PendingRequests, Timers, not_connected
+from rx_lpagent.agent._requests import PendingRequests, not_connected
+from rx_lpagent.agent._timers import Timers
 from rx_lpagent.errors import MalformedFrameError, NotConnectedError, redact
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.protocol import wire_types as wt

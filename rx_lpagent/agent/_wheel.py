@@ -21,7 +21,7 @@ from collections.abc import Callable
 from reactivex import abc
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
-from rx_lpagent.agent._requests import Cancel, Timers, scheduler_timers
+from rx_lpagent.agent._timers import Cancel, Timers, scheduler_timers
 
 __all__ = ["LATENESS", "MAX_LATENESS", "TimerWheel", "wheel_timers_for"]
 

@@ -18,7 +18,7 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 from rx_lpagent.agent import DEFAULT_RECOVERY, Agent, AgentState
 from rx_lpagent.agent._bus import Bus
 from rx_lpagent.agent._live import live_backend
-from rx_lpagent.agent._requests import timers_for
+from rx_lpagent.agent._timers import timers_for
 from rx_lpagent.config import (
     AgentConfig,
     AppKeyCredentials,

@@ -16,7 +16,7 @@ from typing import TypeVar
 import reactivex
 from reactivex import abc
 
-from rx_lpagent.agent._requests import timers_for
+from rx_lpagent.agent._timers import timers_for
 
 __all__ = ["Rate", "RateLimit", "now_seconds", "paced", "reserve_all", "slot"]
 

@@ -19,8 +19,8 @@ from reactivex.testing import TestScheduler
 
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.agent import _agent as agent_module
-from rx_lpagent.agent._requests import scheduler_timers
 from rx_lpagent.agent._socket import SocketLife
+from rx_lpagent.agent._timers import scheduler_timers
 from rx_lpagent.errors import NotConnectedError, SDKError
 from rx_lpagent.events import AgentEvent, Closed, Connected
 from rx_lpagent.protocol import Notification
