@@ -27,6 +27,7 @@ from rx_lpagent.agent._bus import Bus
 from rx_lpagent.agent._ledger import EX_CONVERSATION
 from rx_lpagent.errors import MalformedFrameError
 from rx_lpagent.protocol.frames import (
+    FRAME_DECODER,
     Frame,
     Notification,
     Request,
@@ -54,6 +55,8 @@ _NEEDS_RAW = frozenset({EX_CONVERSATION})
 
 _MAX_ONE_PASS = 3
 """Whole-frame decoders tried before the general one; each miss costs a failed attempt."""
+
+_UNDECODABLE = (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError)
 
 _one_pass_decoders: dict[str, msgspec.json.Decoder[Any]] = {}
 
@@ -123,10 +126,13 @@ class NotificationRouter:
                 frame: Frame = decoder.decode(data)
             except msgspec.ValidationError:
                 continue  # another type or kind
-            except (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError):
-                break  # the general decoder says what is wrong with it
+            except _UNDECODABLE:
+                return decode_frame(data)  # it says what is wrong with the frame
             return frame
-        return decode_frame(data)
+        try:
+            return FRAME_DECODER.decode(data)  # decode_frame's usual case, without its call
+        except _UNDECODABLE:
+            return decode_frame(data)
 
     def _one_pass_setup(self) -> tuple[msgspec.json.Decoder[Any], ...]:
         watched: list[tuple[str, type[Any]]] = []

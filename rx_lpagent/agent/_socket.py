@@ -146,10 +146,11 @@ class SocketLife:
             return
         try:
             frame = self._decode(data)  # the router's: one pass for typed-only types
-            if isinstance(frame, Notification):  # first: most frames are notifications
-                self._dispatch(frame)
-            elif isinstance(frame, Response):
+            # a type test first: isinstance of a msgspec Struct class costs ~70 ns when it fails
+            if type(frame) is Response:
                 self.pending.resolve(frame)
+            elif isinstance(frame, Notification):  # one-pass frames are subclasses
+                self._dispatch(frame)
             elif isinstance(frame, MalformedFrameError):
                 self._emit(ErrorEvent(frame, Context(Location.FRAME_DECODE)))
             elif isinstance(frame, UnknownFrame):

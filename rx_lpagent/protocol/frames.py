@@ -14,6 +14,7 @@ import msgspec
 from rx_lpagent.errors import MalformedFrameError
 
 __all__ = [
+    "FRAME_DECODER",
     "NULL",
     "Frame",
     "Notification",
@@ -72,7 +73,9 @@ class _KindOnly(msgspec.Struct):
 
 Frame = Request | Response | Notification
 
-_frame_decoder: msgspec.json.Decoder[Frame] = msgspec.json.Decoder(Frame)
+FRAME_DECODER: msgspec.json.Decoder[Frame] = msgspec.json.Decoder(Frame)
+"""What :func:`decode_frame` decodes with, for a caller that tries it first and asks
+:func:`decode_frame` only when it raises (one call less per frame on a hot path)."""
 _kind_decoder = msgspec.json.Decoder(_KindOnly)
 _encoder = msgspec.json.Encoder()
 
@@ -82,7 +85,7 @@ _T = TypeVar("_T")
 def decode_frame(data: bytes | str) -> Frame | UnknownFrame | MalformedFrameError:
     """Decode one socket message. Never raises: bad input comes back as a MalformedFrameError."""
     try:
-        return _frame_decoder.decode(data)
+        return FRAME_DECODER.decode(data)
     except msgspec.ValidationError as exc:
         try:
             kind = _kind_decoder.decode(data).kind
