@@ -114,7 +114,7 @@ def fill_request(type_: str, body: Any, identity: AgentIdentity) -> tuple[str, A
     (converted to its wire names) or, for GetUserProfile, the bare consumer id. ``None`` counts
     as an empty body for the requests the SDK fills. Other types pass through unchanged.
     """
-    if isinstance(body, msgspec.Struct):
+    if type(body) is not dict and isinstance(body, msgspec.Struct):  # a failing one is slow
         body = msgspec.to_builtins(body)
     filler = _FILLERS.get(type_)
     if filler is None:
