@@ -89,9 +89,8 @@ class SingleCall(reactivex.Observable[_T]):
             return _nothing
 
     def __await__(self) -> Generator[Any, None, _T]:
-        sink: _FutureSink[_T] = _FutureSink(asyncio.get_running_loop().create_future())
-        future = sink.future
-        cancel = self._started(sink, None)
+        future: _FutureSink[_T] = _FutureSink(loop=asyncio.get_running_loop())
+        cancel = self._started(future, None)
         try:
             return (yield from future.__await__())
         finally:
@@ -99,21 +98,19 @@ class SingleCall(reactivex.Observable[_T]):
                 cancel()
 
 
-class _FutureSink(Generic[_T]):
-    """An awaited call's outcome: into its future, unless the awaiting task gave up."""
+class _FutureSink(asyncio.Future[_T]):
+    """An awaited call's future, and its sink: the outcome goes in, unless the awaiting task
+    gave up. One object per awaited request instead of a future and a sink holding it."""
 
-    __slots__ = ("future",)
-
-    def __init__(self, future: asyncio.Future[_T]) -> None:
-        self.future = future
+    __slots__ = ()
 
     def value(self, value: _T) -> None:
-        if not self.future.done():
-            self.future.set_result(value)
+        if not self.done():
+            self.set_result(value)
 
     def error(self, error: Exception) -> None:
-        if not self.future.done():
-            self.future.set_exception(error)
+        if not self.done():
+            self.set_exception(error)
 
 
 class _ObserverSink(Generic[_T]):
