@@ -17,38 +17,36 @@ DEFAULT_WINDOW = 64
 class DedupWindow:
     """Which sequences of one dialog were delivered: ``admit`` says whether one is new."""
 
-    __slots__ = ("high_water", "mask", "recent", "size")
+    __slots__ = ("_mask", "_seen", "high_water", "size")
 
     def __init__(self, size: int = DEFAULT_WINDOW) -> None:
         if size < 1:
             raise ValueError(f"a de-duplication window holds at least 1 sequence, not {size}")
         self.size = size
-        self.mask = (1 << size) - 1
+        self._mask = (1 << size) - 1
         self.high_water: int | None = None
         """The highest sequence admitted, None before the first."""
-        self.recent = 0
-        """Bit k: ``high_water - k`` was admitted (public so the ledger's hot path can inline
-        :meth:`admit`'s usual case)."""
+        self._seen = 0  # bit k: high_water - k was admitted
 
     def admit(self, sequence: int) -> bool:
         """True (and remember it) if ``sequence`` was not admitted before; False for a repeat."""
         high = self.high_water
         if high is not None and sequence == high + 1:  # the usual case: the next one
-            self.recent = ((self.recent << 1) | 1) & self.mask
+            self._seen = ((self._seen << 1) | 1) & self._mask
             self.high_water = sequence
             return True
         if high is None or sequence > high:
             shift = self.size if high is None else min(sequence - high, self.size)
-            self.recent = ((self.recent << shift) | 1) & self.mask
+            self._seen = ((self._seen << shift) | 1) & self._mask
             self.high_water = sequence
             return True
         offset = high - sequence
         if offset >= self.size:
             return False
         bit = 1 << offset
-        if self.recent & bit:
+        if self._seen & bit:
             return False
-        self.recent |= bit
+        self._seen |= bit
         return True
 
     def seen(self, sequence: int) -> bool:
@@ -57,7 +55,7 @@ class DedupWindow:
         if high is None or sequence > high:
             return False
         offset = high - sequence
-        return offset >= self.size or bool(self.recent & (1 << offset))
+        return offset >= self.size or bool(self._seen & (1 << offset))
 
     def __repr__(self) -> str:
         return f"DedupWindow(high_water={self.high_water}, size={self.size})"

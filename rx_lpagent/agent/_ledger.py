@@ -138,13 +138,7 @@ class DialogLedger:
         if dialog.pending:
             dialog.held.append((sequence, notification))
             return False
-        window = dialog.window
-        high = window.high_water
-        if high is not None and sequence == high + 1:  # DedupWindow.admit's usual case, inlined
-            window.recent = ((window.recent << 1) | 1) & window.mask
-            window.high_water = sequence
-            return True
-        return window.admit(sequence)
+        return dialog.window.admit(sequence)
 
     def on_conversations(
         self, notification: Notification, me: Collection[str] = frozenset()
