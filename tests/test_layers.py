@@ -24,9 +24,10 @@ RANKS = {
     "_endpoints": 0,
     "config": 0,
     "events": 0,
-    # pure data on the wire; our Rx operators
+    # pure data on the wire; our Rx operators; the recording format the transport writes
     "protocol": 1,
     "rx": 1,
+    "recording": 1,
     # I/O (and what the layers above share about it)
     "transport": 2,
     "recovery": 2,
