@@ -80,30 +80,18 @@ def _subscribe_agents_state(body: dict[str, Any], identity: AgentIdentity) -> No
 
 _Filler = Callable[[dict[str, Any], AgentIdentity], None]
 
-_FILLERS: dict[str, tuple[str, _Filler]] = {
-    wt.SET_AGENT_STATE: (wt.SET_AGENT_STATE, _set_agent_state),
-    wt.UPDATE_CONVERSATION_FIELD: (
-        wt.UPDATE_CONVERSATION_FIELD,
-        _update_conversation_field,
-    ),
-    wt.SUBSCRIBE_ROUTING_TASKS: (
-        wt.SUBSCRIBE_ROUTING_TASKS,
-        _subscribe_routing_tasks,
-    ),
-    wt.SUBSCRIBE_EX_CONVERSATIONS: (
-        wt.SUBSCRIBE_EX_CONVERSATIONS,
-        _subscribe_ex_conversations,
-    ),
-    wt.NODE_SUBSCRIBE_MESSAGING_EVENTS: (wt.QUERY_MESSAGES, _subscribe_messaging_events),
-    wt.AGENT_REQUEST_CONVERSATION: (
-        wt.AGENT_REQUEST_CONVERSATION,
-        _agent_request_conversation,
-    ),
-    wt.SUBSCRIBE_AGENTS_STATE: (
-        wt.SUBSCRIBE_AGENTS_STATE,
-        _subscribe_agents_state,
-    ),
+_FILLERS: dict[str, _Filler] = {
+    wt.SET_AGENT_STATE: _set_agent_state,
+    wt.UPDATE_CONVERSATION_FIELD: _update_conversation_field,
+    wt.SUBSCRIBE_ROUTING_TASKS: _subscribe_routing_tasks,
+    wt.SUBSCRIBE_EX_CONVERSATIONS: _subscribe_ex_conversations,
+    wt.NODE_SUBSCRIBE_MESSAGING_EVENTS: _subscribe_messaging_events,
+    wt.AGENT_REQUEST_CONVERSATION: _agent_request_conversation,
+    wt.SUBSCRIBE_AGENTS_STATE: _subscribe_agents_state,
 }
+
+_WIRE_TYPE_OF: dict[str, str] = {wt.NODE_SUBSCRIBE_MESSAGING_EVENTS: wt.QUERY_MESSAGES}
+"""The Node SDK request types that go on the wire under another type."""
 
 
 def fill_request(type_: str, body: Any, identity: AgentIdentity) -> tuple[str, Any]:
@@ -116,10 +104,10 @@ def fill_request(type_: str, body: Any, identity: AgentIdentity) -> tuple[str, A
     """
     if type(body) is not dict and isinstance(body, msgspec.Struct):  # a failing one is slow
         body = msgspec.to_builtins(body)
-    filler = _FILLERS.get(type_)
-    if filler is None:
+    fill = _FILLERS.get(type_)
+    if fill is None:
         return type_, body
-    wire_type, fill = filler
+    wire_type = _WIRE_TYPE_OF.get(type_, type_)
     if body is None:
         body = {}
     if not isinstance(body, dict):
