@@ -142,7 +142,7 @@ def check_frames(recording: Recording) -> None:
     assert kinds == {"resp", "notification"}
     (bad,) = [f for f in incoming if f.raw is not None]
     assert bad.connection == 1
-    assert bad.raw.startswith('{"kind":"notification"')
+    assert (bad.raw or "").startswith('{"kind":"notification"')
     texts = [
         f.data["body"]["event"]["message"]
         for f in incoming
