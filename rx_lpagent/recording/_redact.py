@@ -4,7 +4,8 @@ A :class:`Redactor` knows secrets two ways: from the credentials it is given at 
 from the JSON it is shown (the value of any key named like a secret: ``password``, ``bearer``,
 ``csrf``, ``appKey``, ``token``, ...; names compare without case, ``_`` or ``-``). Each distinct
 secret value gets one placeholder (``<bearer#1>``) that replaces it wherever it occurs: as a
-whole value, as a key, and inside any longer string (a socket URL, an error text, a raw frame).
+whole value, as a key, and inside any longer string (a socket URL, an error text, a raw frame),
+also in its percent-encoded form (as a URL path carries it).
 Values shorter than :data:`MIN_EMBEDDED` characters are replaced only where they stand whole:
 inside longer strings they would match by chance and garble what is recorded.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
+from urllib.parse import quote
 
 from rx_lpagent.config import (
     AppKeyCredentials,
@@ -95,6 +97,8 @@ class Redactor:
             return known or value
         number = self._counts[kind] = self._counts.get(kind, 0) + 1
         made = self._placeholders[value] = placeholder(kind, number)
+        # as a URL path segment carries it (the socket URL's bearer, percent-encoded)
+        self._placeholders.setdefault(quote(value, safe=""), made)
         if len(value) >= MIN_EMBEDDED:
             longest_first = sorted(
                 (v for v in self._placeholders if len(v) >= MIN_EMBEDDED), key=len, reverse=True

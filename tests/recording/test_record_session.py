@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from rx_lpagent.agent import Agent
+from rx_lpagent.config import (
+    AppKeyCredentials,
+    AssertionCredentials,
+    Credentials,
+    TokenCredentials,
+)
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.events import Connected, Location
 from rx_lpagent.protocol import RoutingTaskNotification, UpdateRingState
@@ -208,3 +215,44 @@ async def test_mask_text_leaves_no_message_text_in_the_file(lp: Emulator, tmp_pa
         and f.data.get("type") == ".ams.ms.PublishEvent"
     )
     assert is_placeholder(published.data["body"]["event"]["message"])
+
+
+def _other_credentials(kind: str, lp: Emulator, bearer: str, user_id: str) -> Credentials:
+    app = lp.app_credentials
+    if kind == "app_key":
+        return AppKeyCredentials(
+            app.username, app.app_key, app.secret, app.access_token, app.access_token_secret
+        )
+    if kind == "assertion":
+        return AssertionCredentials(lp.assertion)
+    return TokenCredentials(bearer, user_id)
+
+
+@pytest.mark.parametrize("kind", ["app_key", "assertion", "token"])
+async def test_every_credential_kind_is_redacted(lp: Emulator, tmp_path: Path, kind: str) -> None:
+    secrets = Secrets(lp)
+    async with Agent(recording_config(lp, tmp_path / "plain.jsonl")) as first_agent:
+        await first_agent.connect()  # a bearer for the token agent
+        session = first_agent.session
+        assert session is not None
+        credentials = _other_credentials(kind, lp, session.bearer, session.user_id)  # type: ignore[attr-defined]
+        path = tmp_path / f"{kind}.jsonl"
+        config = msgspec.structs.replace(recording_config(lp, path), credentials=credentials)
+        async with Agent(config) as agent:
+            await agent.connect()
+            secrets.collect()
+            await agent.get_clock()
+    data = path.read_bytes()
+    secrets.values |= {lp.assertion, *lp.app_credentials.values()} - {lp.app_credentials.username}
+    assert secrets.found_in(data) == []
+    recording = read_recording(path)
+    (opened,) = [r for r in recording.records if isinstance(r, SocketOpened)]
+    assert opened.url.endswith("/messaging/brand/<bearer#1>?v=2.1")
+    if kind == "token":  # no login call: the bearer is known from the credentials
+        assert list(recording.http("login")) == []
+    else:
+        login = next(recording.http("login"))
+        assert all(
+            is_placeholder(value) for key, value in login.request.items() if key != "username"
+        )
+        assert login.response["bearer"] == "<bearer#1>"

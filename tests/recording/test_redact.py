@@ -111,3 +111,10 @@ def test_masking_replaces_every_content_event_text_the_same_way() -> None:
     ]
     assert frame["changes"][0]["event"]["message"] == "hello"  # the original is not changed
     assert Redactor().json(frame) == frame  # no masking unless asked
+
+
+def test_a_secret_is_also_hidden_percent_encoded_as_a_url_carries_it() -> None:
+    redactor = Redactor([("bearer", "tok/en+with=chars")])
+    url = "ws://h/ws_api/account/1/messaging/brand/tok%2Fen%2Bwith%3Dchars?v=2.1"
+    assert redactor.text(url) == "ws://h/ws_api/account/1/messaging/brand/<bearer#1>?v=2.1"
+    assert redactor.text("tok/en+with=chars") == "<bearer#1>"
