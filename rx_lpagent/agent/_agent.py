@@ -90,7 +90,8 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         flow is subscribed with, else the running asyncio loop) and ``backend`` (default: the
         real services) are for tests. ``random`` (values in ``[0, 1)``, e.g.
         ``random.Random(7).random``) draws every jitter of the agent's recovery, replacing its
-        policies' own sources: a seed replays a run."""
+        policies' own sources: a seed replays a run. With ``config.record_to``, the recording
+        file is created here: a ConfigurationError if it cannot be written."""
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
         self.config = config

@@ -29,6 +29,7 @@ from rx_lpagent.recording import (
     is_placeholder,
     read_recording,
 )
+from rx_lpagent.transport.live import LiveLink
 from tests.agent.waiting import error_at, first, settled
 from tests.recording.conftest import FAST_RECOVERY, Secrets, recording_config
 
@@ -256,3 +257,15 @@ async def test_every_credential_kind_is_redacted(lp: Emulator, tmp_path: Path, k
             is_placeholder(value) for key, value in login.request.items() if key != "username"
         )
         assert login.response["bearer"] == "<bearer#1>"
+
+
+async def test_without_recording_the_socket_is_not_tapped(lp: Emulator, transport: str) -> None:
+    """Recording off costs nothing per frame: the plain link, sending straight to the socket."""
+    config = msgspec.structs.replace(
+        recording_config(lp, Path("unused")), record_to=None, transport=transport
+    )
+    async with Agent(config) as agent:
+        await agent.connect()
+        link = agent._socket.link
+        assert type(link) is LiveLink
+        assert link.send == link._connection.send_soon
