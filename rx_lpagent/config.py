@@ -193,7 +193,9 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False, dict=True):
     keep-alives of all agents on a loop share its timer ticks). ``backfill`` (on by default)
     fetches, after every reconnect, the dialog events missed while the socket was down and
     de-duplicates dialog events per sequence; ``backfill_limit`` caps the events one backfill
-    fetches per dialog (README "Delivery guarantees").
+    fetches per dialog (README "Delivery guarantees"). ``record_to`` (a file path; a
+    :class:`pathlib.Path` is kept as its string) records the whole session to that file, secrets
+    redacted; ``record_mask_text`` also masks message texts there (README "Record and replay").
 
     :attr:`endpoints` is ``csds_domain`` (with ``domains`` and ``messaging_service``) parsed
     once, at construction.
@@ -214,6 +216,8 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False, dict=True):
     transport: TransportName = "aiohttp"
     backfill: bool = True
     backfill_limit: int = 1000
+    record_to: str | None = None
+    record_mask_text: bool = False
 
     def __post_init__(self) -> None:
         check_account_id(self.account_id)
@@ -272,6 +276,7 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False, dict=True):
                 "AgentConfig: backfill_limit must be a positive number of events, "
                 f"got {self.backfill_limit!r}"
             )
+        _check_recording(self)
         overrides = tuple(sorted(self.domains.items()))
         endpoints = Endpoints(csds, secure, overrides, self.messaging_service)
         msgspec.structs.force_setattr(self, "_endpoints", endpoints)
@@ -346,6 +351,25 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False, dict=True):
                 settings[field_name] = value
         settings.update(overrides)
         return cls(**settings)
+
+
+def _check_recording(config: AgentConfig) -> None:
+    record_to: object = config.record_to
+    if isinstance(record_to, os.PathLike):
+        record_to = os.fspath(record_to)
+        msgspec.structs.force_setattr(config, "record_to", record_to)
+    if record_to is not None and (not isinstance(record_to, str) or not record_to.strip()):
+        raise ConfigurationError(
+            f"AgentConfig: record_to must be a file path or None (off), got {record_to!r}"
+        )
+    if not isinstance(config.record_mask_text, bool):
+        raise ConfigurationError(
+            f"AgentConfig: record_mask_text must be True or False, got {config.record_mask_text!r}"
+        )
+    if config.record_mask_text and record_to is None:
+        raise ConfigurationError(
+            "AgentConfig: record_mask_text masks texts in a recording; set record_to too"
+        )
 
 
 def _credentials_from_env(get: Callable[[str], str | None]) -> Credentials:

@@ -97,6 +97,9 @@ class Location(StrEnum):
     """An async handler given to ``agent.handle`` raised (the next items are still handled)."""
     HANDLER_OVERFLOW = "Handler#Overflow"
     """An async handler fell ``maxsize`` items behind with ``overflow="raise"``: it stopped."""
+    RECORDING_WRITE = "Recording#Write"
+    """Writing the session's recording (``record_to``) failed: the recording stopped, the agent
+    went on."""
 
     @property
     def area(self) -> str:

@@ -27,6 +27,7 @@ EXPECTED_OUTPUT = {
     "Filtering events by location": ["refresh failed ('RefreshSession#REST', 503)"],
     "Testing your bot": ["exit status 0"],
     "Delivery guarantees": ["received: ['one', 'two']"],
+    "Record and replay": ["login sent", "'password': '<password#1>'", "bearer <bearer#1>"],
     "Running a fleet": ["1234567/bot-0 Connect#CSDS", "1 CSDS lookup for 20 agents"],
 }
 """What some blocks print, by the heading they sit under (the first block under it)."""

@@ -29,7 +29,7 @@ from rx_lpagent.agent._flows import AgentFlows
 from rx_lpagent.agent._intake import Intake
 from rx_lpagent.agent._ledger import EX_CONVERSATION, DialogLedger
 from rx_lpagent.agent._lifetime import completion, until_disposed
-from rx_lpagent.agent._live import live_backend
+from rx_lpagent.agent._live import live_backend, open_recorder
 from rx_lpagent.agent._messaging import MessagingRequests
 from rx_lpagent.agent._resubscribe import Resubscriptions
 from rx_lpagent.agent._retrying import Retrier
@@ -43,6 +43,7 @@ from rx_lpagent.errors import (
     ConfigurationError,
     MalformedFrameError,
     NotConnectedError,
+    SDKError,
     Service,
     TransportError,
 )
@@ -89,11 +90,19 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         flow is subscribed with, else the running asyncio loop) and ``backend`` (default: the
         real services) are for tests. ``random`` (values in ``[0, 1)``, e.g.
         ``random.Random(7).random``) draws every jitter of the agent's recovery, replacing its
-        policies' own sources: a seed replays a run."""
+        policies' own sources: a seed replays a run. With ``config.record_to``, the recording
+        file is created here: a ConfigurationError if it cannot be written."""
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
         self.config = config
-        self._backend: Backend = live_backend(config) if backend is None else backend
+        if backend is not None and config.record_to is not None:
+            raise ConfigurationError(
+                "AgentConfig: record_to records the live services; a backend was given"
+            )
+        self._recorder = open_recorder(config)
+        self._backend: Backend = (
+            live_backend(config, None, self._recorder) if backend is None else backend
+        )
         self._account_id = config.account_id
         self._request_timeout = config.request_timeout
         self._refresh_interval = config.refresh_interval
@@ -104,6 +113,8 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         self._reporting_callback = False
         self._events: Bus[AgentEvent] = Bus("agent.events", on_raise=self._callback_raised)
         self._events.subscribe(EventLog(config.account_id))
+        if self._recorder is not None:
+            self._recorder.on_failure = self._recording_failed
         self._retrier = Retrier(
             recovery,
             self._events.emit,
@@ -282,6 +293,9 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         finally:
             self._reporting_callback = False
 
+    def _recording_failed(self, error: SDKError) -> None:
+        self._events.emit(ErrorEvent(error, Context(Location.RECORDING_WRITE)))
+
     async def dispose(self) -> None:
         """Close the socket, cancel every timer and retry, fail pending requests, end streams."""
         if self._state.value is AgentState.DISPOSED:
@@ -299,6 +313,8 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
             await completion(gone.close(1000, "agent disposed"))
         await self._logout()
         await completion(self._backend.close())
+        if self._recorder is not None:
+            self._recorder.close()
         self._events.close()
         self._router.close()
         self._state.close()

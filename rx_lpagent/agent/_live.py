@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 from rx_lpagent.config import AgentConfig
+from rx_lpagent.errors import ConfigurationError
+from rx_lpagent.recording import SessionRecorder, credential_secrets
 from rx_lpagent.transport import HttpSession, RestClient
 from rx_lpagent.transport.live import LiveBackend
 
-__all__ = ["live_backend", "rest_client"]
+__all__ = ["live_backend", "open_recorder", "rest_client"]
 
 
-def rest_client(config: AgentConfig, http: HttpSession | None = None) -> RestClient:
+def rest_client(
+    config: AgentConfig, http: HttpSession | None = None, recorder: SessionRecorder | None = None
+) -> RestClient:
     """The REST client for ``config``; ``http`` is a session shared among agents (a fleet's)."""
     return RestClient(
         config.endpoints.csds,
@@ -19,16 +23,40 @@ def rest_client(config: AgentConfig, http: HttpSession | None = None) -> RestCli
         user_agent=config.user_agent,
         request_timeout=config.request_timeout,
         session=http,
+        recorder=recorder,
     )
 
 
-def live_backend(config: AgentConfig, http: HttpSession | None = None) -> LiveBackend:
-    """The live backend for ``config``, on a session of its own unless ``http`` is given."""
+def live_backend(
+    config: AgentConfig, http: HttpSession | None = None, recorder: SessionRecorder | None = None
+) -> LiveBackend:
+    """The live backend for ``config``, on a session of its own unless ``http`` is given;
+    with a ``recorder``, every call and frame is recorded."""
     return LiveBackend(
-        rest_client(config, http),
+        rest_client(config, http, recorder),
         config.endpoints,
         config.account_id,
         config.credentials,
         api_version=config.api_version,
         transport=config.transport,
+        recorder=recorder,
     )
+
+
+def open_recorder(config: AgentConfig) -> SessionRecorder | None:
+    """The recorder ``config.record_to`` asks for (None when it does not); a file that cannot
+    be written is a :class:`ConfigurationError`, raised before anything connects."""
+    if config.record_to is None:
+        return None
+    try:
+        return SessionRecorder.open(
+            config.record_to,
+            account=config.account_id,
+            secrets=credential_secrets(config.credentials),
+            mask_text=config.record_mask_text,
+        )
+    except OSError as error:
+        raise ConfigurationError(
+            f"AgentConfig: record_to {config.record_to!r} cannot be written: "
+            f"{error.strerror or error}"
+        ) from None

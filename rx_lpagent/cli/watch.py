@@ -9,6 +9,10 @@ open conversations and to agent states, and prints every event and notification 
 interrupted (or for ``--duration`` seconds, connecting included), then a summary. Every retry
 the agent schedules prints as ``retry N in X s``: a wrong password is retried 5 times over a few
 minutes before watch gives up.
+
+``--record FILE`` records the whole session to FILE (every HTTP call and socket frame, secrets
+replaced by placeholders; ``--mask-text`` masks message texts too), for the emulator to replay
+(README "Record and replay").
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import contextlib
 import sys
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from rx_lpagent.agent import Agent
 from rx_lpagent.cli._console import Kind, LineConsole, describe_error
@@ -51,12 +56,30 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         help="stop after this long, connecting included (default: never)",
     )
     parser.add_argument("--plain", action="store_true", help="plain text, no colours")
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record the session to FILE (JSON Lines, secrets redacted)",
+    )
+    parser.add_argument(
+        "--mask-text",
+        action="store_true",
+        help="with --record: mask message texts too, for recordings shared outside a team",
+    )
     return run
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.mask_text and args.record is None:
+        print(
+            "watch: --mask-text masks the texts of a recording: add --record FILE", file=sys.stderr
+        )
+        return 2
+    recording: dict[str, Any] = {}
+    if args.record is not None:
+        recording = {"record_to": args.record, "record_mask_text": args.mask_text}
     try:
-        config = AgentConfig.from_env()
+        config = AgentConfig.from_env(**recording)
     except ConfigurationError as error:
         print(f"watch: {error.message}\nwatch: {CREDENTIAL_HELP}", file=sys.stderr)
         return 2
@@ -75,11 +98,20 @@ async def watch(
 ) -> int:
     """Connect, subscribe, print until ``duration`` ends (or forever): 0. When connecting
     fails or does not finish within ``duration``, or recovery gives up later: 1. A summary of
-    what was seen is printed at the end, however it ends."""
+    what was seen is printed at the end, however it ends. A recording file (``record_to``)
+    that cannot be written: 2, before anything connects."""
     tally = Tally()
     notifications: Counter[str] = Counter()
     try:
-        async with asyncio.timeout(duration), Agent(config, recovery=recovery) as agent:
+        made = Agent(config, recovery=recovery)
+    except ConfigurationError as error:  # a recording file that cannot be written
+        console.line(Kind.ERROR, "watch stopped", error.message)
+        return 2
+    if config.record_to is not None:
+        masked = ", texts masked" if config.record_mask_text else ""
+        console.line(Kind.INFO, "recording", f"to {config.record_to}{masked}")
+    try:
+        async with asyncio.timeout(duration), made as agent:
             agent.events.subscribe(console.event)
             agent.events.subscribe(tally.record)
             agent.notifications.subscribe(lambda frame: _print_notification(console, frame))

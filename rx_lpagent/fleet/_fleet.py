@@ -26,6 +26,7 @@ from rx_lpagent.config import (
     PasswordCredentials,
     TokenCredentials,
 )
+from rx_lpagent.errors import ConfigurationError
 from rx_lpagent.events import AgentEvent, Connected, Context, ErrorEvent
 from rx_lpagent.fleet._pacing import RateLimit, now_seconds
 from rx_lpagent.fleet._services import FleetLimits, FleetServices
@@ -198,6 +199,10 @@ class Fleet:
         """Start an agent for ``config``; one agent per agent user (see :func:`agent_key`)."""
         if self._closed:
             raise RuntimeError("the fleet is closed")
+        if config.record_to is not None:
+            raise ConfigurationError(
+                "AgentConfig: record_to records one agent (Agent(config)); a fleet does not record"
+            )
         key = agent_key(config)
         if key in self._members:
             raise ValueError(f"agent {key} is already in the fleet")

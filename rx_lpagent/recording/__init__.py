@@ -4,6 +4,9 @@ A recording is a JSON Lines file (format :data:`FORMAT_VERSION`, see :mod:`._for
 then every HTTP exchange and every socket frame in both directions with its time. Secrets are
 replaced by stable placeholders before anything is written. The emulator can replay a recording
 to a client, or compare its own answers with the recorded ones.
+
+:class:`SessionRecorder` is the writing side the transport taps feed (redacting with a
+:class:`Redactor`); ``AgentConfig(record_to=...)`` turns it on for an agent.
 """
 
 from rx_lpagent.recording._format import (
@@ -23,6 +26,8 @@ from rx_lpagent.recording._format import (
     placeholder,
     read_recording,
 )
+from rx_lpagent.recording._recorder import RecordingFailure, SessionRecorder
+from rx_lpagent.recording._redact import Redactor, credential_secrets
 
 __all__ = [
     "FORMAT_NAME",
@@ -34,10 +39,14 @@ __all__ = [
     "Record",
     "Recording",
     "RecordingError",
+    "RecordingFailure",
     "RecordingWriter",
+    "Redactor",
+    "SessionRecorder",
     "SocketClosed",
     "SocketOpened",
     "is_placeholder",
+    "credential_secrets",
     "placeholder",
     "read_recording",
 ]

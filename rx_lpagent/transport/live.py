@@ -16,6 +16,7 @@ import reactivex
 from rx_lpagent._endpoints import Endpoints
 from rx_lpagent.config import Credentials
 from rx_lpagent.errors import SDKError, Service, redact
+from rx_lpagent.recording import SessionRecorder
 from rx_lpagent.rx import from_coroutine
 from rx_lpagent.transport import (
     ABNORMAL_CLOSURE,
@@ -25,6 +26,7 @@ from rx_lpagent.transport import (
 )
 from rx_lpagent.transport.backend import Domains, Link, OnClose, OnMessage, Session
 from rx_lpagent.transport.messaging import open_messaging_socket, socket_transport_for
+from rx_lpagent.transport.urls import messaging_url
 
 __all__ = ["LiveBackend", "LiveLink"]
 
@@ -46,7 +48,7 @@ class LiveBackend:
     of each call come from ``endpoints.hosts``), whose account and credentials, the messaging
     API version and the socket ``transport`` (``"aiohttp"`` or ``"websockets"``). A REST
     client on a shared session keeps the login cookies in its own jar (see
-    :class:`RestClient`).
+    :class:`RestClient`). A ``recorder`` (the REST client's too) records every socket.
     """
 
     def __init__(
@@ -58,8 +60,10 @@ class LiveBackend:
         *,
         api_version: str = "2.1",
         transport: str = "aiohttp",
+        recorder: SessionRecorder | None = None,
     ) -> None:
         self._rest = rest
+        self._recorder = recorder
         self._endpoints = endpoints
         self._account = account
         self._credentials = credentials
@@ -109,18 +113,27 @@ class LiveBackend:
         self, domains: Domains, session: Session, on_message: OnMessage, on_close: OnClose
     ) -> reactivex.Observable[Link]:
         async def open_socket() -> Link:
-            connection = await open_messaging_socket(
+            host = self._endpoints.messaging_host(domains)
+            bearer = _login_session(session).bearer
+            opening = open_messaging_socket(
                 socket_transport_for(self._transport, self._rest),
-                self._endpoints.messaging_host(domains),
+                host,
                 self._account,
-                _login_session(session).bearer,
+                bearer,
                 api_version=self._api_version,
                 secure=self._rest.secure,
                 ssl=self._rest.ssl,
                 headers=self._headers,
                 timeout=self._rest.request_timeout,
             )
-            return LiveLink(connection, on_message, on_close)
+            if self._recorder is not None:
+                from rx_lpagent.transport.recorded import open_recorded  # it builds on LiveLink
+
+                url = messaging_url(
+                    host, self._account, bearer, self._api_version, self._rest.secure
+                )
+                return await open_recorded(self._recorder, url, opening, on_message, on_close)
+            return LiveLink(await opening, on_message, on_close)
 
         return self._run(open_socket)
 

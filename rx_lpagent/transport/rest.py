@@ -8,6 +8,7 @@ failure leaves here as an rx_lpagent error (see :mod:`rx_lpagent.errors`) naming
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping
 from ssl import SSLContext
 from types import TracebackType
@@ -25,6 +26,7 @@ from rx_lpagent.config import (
     TokenCredentials,
 )
 from rx_lpagent.errors import SDKError, Service
+from rx_lpagent.recording import SessionRecorder
 from rx_lpagent.transport._errors import error_from_response, translate_exception
 from rx_lpagent.transport._proxy import env_proxy_session, proxy_for
 from rx_lpagent.transport.urls import csds_url, login_service_url
@@ -90,6 +92,14 @@ class _LoginBody(msgspec.Struct):
     sessionTTl: str | int | None = None
 
 
+_RECORDED_AS = {
+    Service.DOMAIN_NAMES: "csds",
+    Service.LOGIN: "login",
+    Service.REFRESH_SESSION: "refresh",
+    Service.LOGOUT: "logout",
+}
+"""The ``service`` of each call in a recording."""
+
 _csds_decoder = msgspec.json.Decoder(_CsdsBody)
 _login_decoder = msgspec.json.Decoder(_LoginBody)
 _encoder = msgspec.json.Encoder()
@@ -140,7 +150,7 @@ class RestClient:
     :meth:`close`). Pass ``session`` to share a session you own; it is then not closed here,
     and this client keeps the login cookies in a jar of its own (agents sharing a session must
     not share their cookies: give that session an ``aiohttp.DummyCookieJar``, as
-    :func:`shared_http_session` does).
+    :func:`shared_http_session` does). A ``recorder`` records every call (redacted).
     """
 
     def __init__(
@@ -152,8 +162,10 @@ class RestClient:
         user_agent: str = "rx_lpagent",
         request_timeout: float = 10.0,
         session: aiohttp.ClientSession | None = None,
+        recorder: SessionRecorder | None = None,
     ) -> None:
         self._csds = csds
+        self._recorder = recorder
         self._secure = secure
         self._ssl = ssl
         self._user_agent = user_agent
@@ -211,6 +223,24 @@ class RestClient:
         await self.close()
 
     async def _call(
+        self, method: str, url: str, service: Service, what: str, body: object = None
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        recorder = self._recorder
+        if recorder is None:
+            return await self._exchange(method, url, service, what, body)
+        name = _RECORDED_AS.get(service, str(service))
+        try:
+            answer = await self._exchange(method, url, service, what, body)
+        except SDKError as error:
+            recorder.http(name, method, url, body, error=str(error))
+            raise
+        except asyncio.CancelledError:
+            recorder.http(name, method, url, body, error="cancelled")
+            raise
+        recorder.http(name, method, url, body, status=answer[0], response=answer[1])
+        return answer
+
+    async def _exchange(
         self, method: str, url: str, service: Service, what: str, body: object = None
     ) -> tuple[int, bytes, Mapping[str, str]]:
         # the User-Agent here too: a session shared by a fleet carries no agent's headers
