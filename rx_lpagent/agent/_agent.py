@@ -29,7 +29,7 @@ from rx_lpagent.agent._flows import AgentFlows
 from rx_lpagent.agent._intake import Intake
 from rx_lpagent.agent._ledger import EX_CONVERSATION, DialogLedger
 from rx_lpagent.agent._lifetime import completion, until_disposed
-from rx_lpagent.agent._live import live_backend, open_recorder
+from rx_lpagent.agent._live import agent_backend
 from rx_lpagent.agent._messaging import MessagingRequests
 from rx_lpagent.agent._resubscribe import Resubscriptions
 from rx_lpagent.agent._retrying import Retrier
@@ -95,14 +95,8 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         if not isinstance(config, AgentConfig):
             raise ConfigurationError(f"Agent needs an AgentConfig, got {type(config).__name__}")
         self.config = config
-        if backend is not None and config.record_to is not None:
-            raise ConfigurationError(
-                "AgentConfig: record_to records the live services; a backend was given"
-            )
-        self._recorder = open_recorder(config)
-        self._backend: Backend = (
-            live_backend(config, None, self._recorder) if backend is None else backend
-        )
+        self._backend: Backend
+        self._backend, recorder = agent_backend(config, backend)
         self._account_id = config.account_id
         self._request_timeout = config.request_timeout
         self._refresh_interval = config.refresh_interval
@@ -113,8 +107,8 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         self._reporting_callback = False
         self._events: Bus[AgentEvent] = Bus("agent.events", on_raise=self._callback_raised)
         self._events.subscribe(EventLog(config.account_id))
-        if self._recorder is not None:
-            self._recorder.on_failure = self._recording_failed
+        if recorder is not None:
+            recorder.on_failure = self._recording_failed
         self._retrier = Retrier(
             recovery,
             self._events.emit,
@@ -313,8 +307,6 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
             await completion(gone.close(1000, "agent disposed"))
         await self._logout()
         await completion(self._backend.close())
-        if self._recorder is not None:
-            self._recorder.close()
         self._events.close()
         self._router.close()
         self._state.close()

@@ -7,9 +7,10 @@ from rx_lpagent.config import AgentConfig
 from rx_lpagent.errors import ConfigurationError
 from rx_lpagent.recording import SessionRecorder, credential_secrets
 from rx_lpagent.transport import HttpSession, RestClient
+from rx_lpagent.transport.backend import Backend
 from rx_lpagent.transport.live import LiveBackend
 
-__all__ = ["live_backend", "open_recorder", "rest_client"]
+__all__ = ["agent_backend", "live_backend", "open_recorder", "rest_client"]
 
 
 def rest_client(
@@ -60,3 +61,18 @@ def open_recorder(config: AgentConfig) -> SessionRecorder | None:
             f"AgentConfig: record_to {config.record_to!r} cannot be written: "
             f"{error.strerror or error}"
         ) from None
+
+
+def agent_backend(
+    config: AgentConfig, backend: Backend | None
+) -> tuple[Backend, SessionRecorder | None]:
+    """The backend an :class:`Agent` runs on: ``backend`` as given (a test's), else the live
+    services, recorded when ``config.record_to`` asks (the backend closes the recording)."""
+    if backend is not None:
+        if config.record_to is not None:
+            raise ConfigurationError(
+                "AgentConfig: record_to records the live services; a backend was given"
+            )
+        return backend, None
+    recorder = open_recorder(config)
+    return live_backend(config, None, recorder), recorder

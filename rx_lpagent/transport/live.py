@@ -138,7 +138,14 @@ class LiveBackend:
         return self._run(open_socket)
 
     def close(self) -> reactivex.Observable[None]:
-        return self._run(self._rest.close)
+        async def close() -> None:
+            try:
+                await self._rest.close()
+            finally:
+                if self._recorder is not None:
+                    self._recorder.close()  # after the logout, which it records
+
+        return self._run(close)
 
 
 class LiveLink:
