@@ -29,6 +29,7 @@ __all__ = [
     "is_request",
     "plan_replay",
     "point_services_at",
+    "url_path",
 ]
 
 Pace: TypeAlias = Literal["recorded", "fast"]
@@ -67,6 +68,11 @@ def point_services_at(value: Any, authority: str) -> Any:
     if isinstance(value, list):
         return [point_services_at(item, authority) for item in value]
     return value
+
+
+def url_path(url: str) -> str:
+    """The path of a recorded URL (a placeholder's ``#`` would start a fragment)."""
+    return yarl.URL(_PLACEHOLDER.sub(_token, url)).path
 
 
 def endpoint_key(method: str, path: str) -> str:
@@ -164,7 +170,7 @@ def plan_replay(recording: Recording) -> ReplayPlan:
     """Per connection: recorded request id -> its request's index, until it is answered."""
     for record in recording.records:
         if isinstance(record, HttpRecord):
-            http[endpoint_key(record.method, yarl.URL(record.url).path)].append(record)
+            http[endpoint_key(record.method, url_path(record.url))].append(record)
         elif isinstance(record, SocketOpened):
             scripts.setdefault(record.connection, SocketScript(record.connection, record))
         elif isinstance(record, FrameRecord):
