@@ -76,10 +76,11 @@ def url_path(url: str) -> str:
 
 
 def endpoint_key(method: str, path: str) -> str:
-    """``POST /api/account/*/login``: an HTTP call's endpoint, whatever the account."""
+    """``POST /api/account/*/login``: an HTTP call's endpoint, whatever the account (and with
+    no bearer: a socket path's is starred too, since keys are logged)."""
     segments = path.split("/")
     for index in range(len(segments) - 1):
-        if segments[index] == "account":
+        if segments[index] in ("account", "brand"):
             segments[index + 1] = "*"
     return f"{method.upper()} {'/'.join(segments)}"
 

@@ -75,11 +75,12 @@ def notification(t: float, connection: int, type_: str, body: Any = None) -> Fra
     return FrameRecord(t, connection, "in", frame)
 
 
-def make_agent(emu: Emulator) -> Agent:
+def make_agent(emu: Emulator, transport: str = "aiohttp") -> Agent:
     config = AgentConfig(
         emu.account,
         PasswordCredentials("whoever", "whatever"),
         csds_domain=emu.csds_domain,
+        transport=transport,  # type: ignore[arg-type]
         refresh_interval=None,
         keepalive_interval=None,
         backfill=False,
@@ -110,8 +111,9 @@ async def send(ws: aiohttp.ClientWebSocketResponse, request_id: str, type_: str)
     await ws.send_json({"kind": "req", "id": request_id, "type": type_, "body": {}})
 
 
+@pytest.mark.parametrize("transport", ["aiohttp", "websockets"])
 async def test_an_agent_gets_the_recorded_answers_and_notifications_in_order(
-    tmp_path: Path,
+    tmp_path: Path, transport: str
 ) -> None:
     path = tmp_path / "session.jsonl"
     async with Emulator() as live:
@@ -122,7 +124,7 @@ async def test_an_agent_gets_the_recorded_answers_and_notifications_in_order(
     conv_id = next(f["body"]["conversationId"] for f in recorded if f.get("reqId") == "r4")
 
     async with Emulator(replay=path, pace="fast") as emu:
-        agent = make_agent(emu)
+        agent = make_agent(emu, transport)
         seen: list[Notification] = []
         agent.notifications.subscribe(seen.append)
         try:
@@ -313,6 +315,35 @@ async def test_what_the_recording_lacks_gets_a_clear_error(
             async with http.get(csds) as lookup:
                 services = (await lookup.json())["baseURIs"]
                 assert {s["baseURI"] for s in services} == {f"127.0.0.1:{emu.port}"}
+
+
+async def test_a_recorded_close_ends_the_socket_with_its_code(
+    tmp_path: Path, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_recording(
+        tmp_path / "close.jsonl",
+        [
+            SocketOpened(0.0, 1, SOCKET_URL, 101),
+            out(0.1, 1, "a", ".GetClock"),
+            answer(0.2, 1, "a", {"currentTime": 1}),
+            SocketClosed(0.3, 1, 4401, "token expired", by="server"),
+        ],
+    )
+    async with Emulator(replay=path, pace="fast") as emu:
+        ws = await open_socket(http, emu)
+        await send(ws, "1", ".GetClock")
+        assert (await receive(ws))["body"] == {"currentTime": 1}
+        closing = await asyncio.wait_for(ws.receive(), WAIT)
+        assert (closing.type, closing.data, closing.extra) == (
+            aiohttp.WSMsgType.CLOSE,
+            4401,
+            "token expired",
+        )
+        secret = "the-bearer-itself"
+        async with http.post(f"{emu.base_url}/ws_api/account/1/messaging/brand/{secret}") as wrong:
+            assert wrong.status == 404
+        assert "POST /ws_api/account/*/messaging/brand/*" in caplog.text
+        assert secret not in caplog.text
 
 
 async def test_recorded_failures_are_played(tmp_path: Path, http: aiohttp.ClientSession) -> None:
