@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -17,7 +14,7 @@ import pytest
 from rx_lpagent.cli import main
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.recording import SocketOpened
-from tests.conftest import ROOT
+from tests.emulator.processes import emulator_command
 from tests.recording.sessions import record_agent_session, write_recording
 from tests.recording.test_replay import SOCKET_URL, answer, csds_and_login, out
 
@@ -86,27 +83,9 @@ def test_a_replay_is_served_until_interrupted(tmp_path: Path) -> None:
         ],
         account="42",
     )
-    command = [sys.executable, "-m", "rx_lpagent", "emulator", "--port", "0"]
-    with subprocess.Popen(
-        [*command, "--replay", str(path), "--pace", "fast"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    ) as process:
-        assert process.stdout is not None
-        try:
-            info = {}
-            while "base_url" not in info:
-                line = process.stdout.readline()
-                assert line, process.stderr.read() if process.stderr else ""
-                name, _, value = line.strip().partition(": ")
-                info[name] = value
-            assert info["account"] == "42"
-            assert asyncio.run(_clock_through(info["base_url"])) == {"currentTime": 99}
-        finally:
-            process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=20) == 0
+    with emulator_command("--replay", str(path), "--pace", "fast") as info:
+        assert info["account"] == "42"
+        assert asyncio.run(_clock_through(info["base_url"])) == {"currentTime": 99}
 
 
 async def _clock_through(base_url: str) -> object:
