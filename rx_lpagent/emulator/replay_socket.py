@@ -4,9 +4,10 @@ frames and close played in their recorded order (and, with ``pace="recorded"``, 
 A *cursor* walks the socket's :class:`~.replay_script.SocketScript` in recorded order. A server
 frame recorded after the client's n-th request waits until the client has sent n requests; an
 answer goes out where it was recorded once its request came (matched by type and order, its
-``reqId`` rewritten to the client's id). Whenever the cursor has to wait, answers already due go
-out at once, so a client that asks in another order than the recording still gets every answer:
-the cursor never waits for a request the client may never send.
+``reqId`` rewritten to the client's id). An answer is *due* when its request came (``fast``) or
+its recorded latency after that (``recorded``): whenever the cursor has to wait, due answers go
+out at once, so a client that asks in another order than the recording still gets every answer,
+and the cursor never waits for a request the client may never send.
 """
 
 from __future__ import annotations
@@ -166,19 +167,14 @@ class SocketPlayer:
             return
         recorded = waiting.popleft()
         self._matched[recorded.index] = (request_id, self._clock.now())
-        if recorded.answer is None:
-            if not self.script.closed_by_server:
-                self._send(
-                    beyond_recording(
-                        request_id,
-                        f"connection {self.script.connection}: the recording ends before the "
-                        f"answer to {type_}",
-                    )
+        if recorded.answer is None and not self.script.closed_by_server:
+            self._send(
+                beyond_recording(
+                    request_id,
+                    f"connection {self.script.connection}: the recording ends before the "
+                    f"answer to {type_}",
                 )
-            return
-        position = self._answer_at.get(recorded.index)
-        if position is None or position < self._position:
-            self._send_answer(recorded.index)
+            )
 
     # the server's side
     async def _play(self) -> None:
@@ -189,40 +185,51 @@ class SocketPlayer:
                 if step.request in self._matched and step.request not in self._answered:
                     came = self._matched[step.request][1]
                     await self._keep_pace(step.t, self.script.requests[step.request - 1].t, came)
-                    if step.request not in self._answered:  # it may have fallen due meanwhile
+                    if step.request not in self._answered:
                         self._send_answer(step.request)
                 self._position += 1
                 continue
             while self._received < step.after:
-                self._send_due_answers()
-                self._changed.clear()
-                await self._clock.wait(self._changed, self._earliest_due())
+                await self._wait_for_client()
             gate = self.script.request_t(step.after)
             await self._keep_pace(step.t, gate, self._arrivals[step.after])
+            self._send_due_answers(before=self._position)
             self._position += 1
             if isinstance(step, ServerFrame):
                 self._send_recorded(step)
             else:
                 self._close_as_recorded(step)
                 return
+        while True:  # the script is played; answers still go out as requests come
+            await self._wait_for_client()
+
+    async def _wait_for_client(self) -> None:
+        """Wait for the client's next frame; meanwhile every due answer goes, wherever it was
+        recorded (the client may be waiting for it before it sends what the cursor waits for)."""
+        self._send_due_answers(before=None)
+        self._changed.clear()
+        await self._clock.wait(self._changed, self._earliest_due(before=None))
 
     async def _keep_pace(self, t: float, gate_t: float, gate_came: float) -> None:
         """Wait until ``t`` in recorded time (fast pace: not at all), counting from the later
-        of the previous step and the request the step waited for; answers due meanwhile go."""
+        of the previous step and the request the step waited for. Answers recorded before the
+        step go meanwhile, when due; those recorded after it wait, as they did then."""
         if gate_t >= self._anchor[0]:
             self._anchor = (gate_t, max(gate_came, self._anchor[1]))
         if self._pace == "recorded":
             deadline = self._anchor[1] + max(0.0, t - self._anchor[0])
             while self._clock.now() < deadline:
-                self._send_due_answers()
+                self._send_due_answers(before=self._position)
                 self._changed.clear()
-                due = self._earliest_due()
+                due = self._earliest_due(before=self._position)
                 await self._clock.wait(
                     self._changed, deadline if due is None else min(due, deadline)
                 )
         self._anchor = (t, self._clock.now())
 
     def _due(self, request: int) -> float:
+        """When an answer may go: when its request came, plus its recorded latency when the
+        pace is ``recorded``."""
         came = self._matched[request][1]
         if self._pace == "fast":
             return came
@@ -230,19 +237,23 @@ class SocketPlayer:
         assert recorded.answer is not None
         return came + max(0.0, recorded.answer.t - recorded.t)
 
-    def _waiting_answers(self) -> list[int]:
-        return [
+    def _waiting_answers(self, before: int | None) -> list[int]:
+        """The matched, unsent answers recorded before step ``before`` (None: all), in order."""
+        waiting = [
             request
             for request in self._matched
-            if request not in self._answered and self.script.requests[request - 1].answer
+            if request not in self._answered
+            and request in self._answer_at
+            and (before is None or self._answer_at[request] < before)
         ]
+        return sorted(waiting, key=self._answer_at.__getitem__)
 
-    def _earliest_due(self) -> float | None:
-        return min((self._due(request) for request in self._waiting_answers()), default=None)
+    def _earliest_due(self, before: int | None) -> float | None:
+        return min((self._due(r) for r in self._waiting_answers(before)), default=None)
 
-    def _send_due_answers(self) -> None:
+    def _send_due_answers(self, before: int | None) -> None:
         now = self._clock.now()
-        for request in sorted(self._waiting_answers(), key=self._answer_at.__getitem__):
+        for request in self._waiting_answers(before):
             if self._due(request) <= now:
                 self._send_answer(request)
 

@@ -205,11 +205,15 @@ async def test_recorded_pace_waits_the_recorded_delays_on_the_replay_clock(
         ws = await open_socket(http, emu)
         clock.advance(10.0)  # the client asks 10 s after the handshake: the delays count from then
         await send(ws, "mine", ".GetClock")
-        assert (await receive(ws))["reqId"] == "mine"  # answers are not paced
         await asyncio.wait_for(clock.waiting.wait(), WAIT)
-        assert clock.deadlines == [10.0 + 4.0]  # 4 s after the request, as recorded
+        assert clock.deadlines == [10.5]  # the answer's recorded latency
         clock.waiting.clear()
-        clock.advance(4.0)
+        clock.advance(0.5)
+        assert (await receive(ws))["reqId"] == "mine"
+        await asyncio.wait_for(clock.waiting.wait(), WAIT)
+        assert clock.deadlines[-1] == 14.0  # 4 s after the request, as recorded
+        clock.waiting.clear()
+        clock.advance(3.5)
         assert (await receive(ws))["type"] == "first"
         await asyncio.wait_for(clock.waiting.wait(), WAIT)
         assert clock.deadlines[-1] == 14.25
