@@ -160,11 +160,17 @@ class _Comparison:
         body = self._login_body(record.request) if record.service == "login" else None
         if body is None and record.request is not None:
             body = self.ids.apply(record.request)
-        async with self.http.request(record.method, url, json=body, ssl=self.ssl) as response:
-            status = response.status
-            text = await response.text()
-        answer = _json_or_text(text)
         what = f"{record.service} response"
+        try:
+            async with self.http.request(record.method, url, json=body, ssl=self.ssl) as response:
+                status = response.status
+                text = await response.text()
+        except aiohttp.ClientError as error:
+            self.report(
+                line, what, "status", f"recorded {record.status}, emulator {_failed(error)}"
+            )
+            return
+        answer = _json_or_text(text)
         if status != record.status:
             self.report(line, what, "status", f"recorded {record.status}, emulator {status}")
         if _success(status) == _success(record.status):
@@ -206,6 +212,11 @@ class _Comparison:
                 self.report(
                     line, what, "status", f"recorded {record.status}, emulator {refused.status}"
                 )
+            return
+        except aiohttp.ClientError as error:
+            self.report(
+                line, what, "status", f"recorded {record.status}, emulator {_failed(error)}"
+            )
             return
         if record.status != 101:
             self.report(line, what, "status", f"recorded {record.status}, emulator 101")
@@ -293,6 +304,10 @@ def _with_account(path: str, account: str) -> str:
         if segments[index] == "account":
             segments[index + 1] = account
     return "/".join(segments)
+
+
+def _failed(error: aiohttp.ClientError) -> str:
+    return f"no answer ({type(error).__name__})"
 
 
 def _json_or_text(text: str) -> Any:

@@ -137,3 +137,15 @@ def test_recorded_ids_and_placeholders_map_to_the_first_live_ones() -> None:
         "n": "1",
     }
     assert ids.apply_text("wss://h/brand/<bearer#1>?v=2.1") == "wss://h/brand/live-bearer?v=2.1"
+
+
+@pytest.mark.asyncio
+async def test_an_emulator_that_does_not_answer_is_a_difference_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    path = write_recording(tmp_path / "login.jsonl", csds_and_login(), account="42")
+    async with Emulator(account="42") as emu:
+        emu.faults.refuse("login")
+        found = await compare_recording(path, emu)
+    assert [(d.line, d.what, d.path) for d in found] == [(3, "login response", "status")]
+    assert found[0].problem.startswith("recorded 200, emulator no answer (")
