@@ -382,3 +382,27 @@ async def test_recorded_failures_are_played(tmp_path: Path, http: aiohttp.Client
         with contextlib.suppress(ConnectionResetError):
             assert await asyncio.wait_for(reader.read(), WAIT) == b""
         writer.close()
+
+
+async def test_a_replay_over_tls_serves_the_agent(tmp_path: Path) -> None:
+    path = write_recording(
+        tmp_path / "tls.jsonl",
+        [
+            *csds_and_login(),
+            SocketOpened(0.1, 1, SOCKET_URL, 101),
+            out(0.2, 1, "a", ".GetClock"),
+            answer(0.3, 1, "a", {"currentTime": 7}),
+        ],
+    )
+    async with Emulator(replay=path, tls=True) as emu:
+        config = AgentConfig(
+            emu.account,
+            PasswordCredentials("whoever", "whatever"),
+            csds_domain=emu.csds_domain,  # a bare host: https and wss
+            ssl=emu.client_ssl_context(),
+            refresh_interval=None,
+            keepalive_interval=None,
+        )
+        async with Agent(config) as agent:
+            await agent.connect()
+            assert (await agent.get_clock()).current_time == 7
