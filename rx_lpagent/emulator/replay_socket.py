@@ -276,9 +276,11 @@ class SocketPlayer:
     def _close_as_recorded(self, step: ServerClose) -> None:
         async def close() -> None:
             if step.code == 1006:
+                # the connection ends with no close frame; close(), not abort(): what was sent
+                # before reaches the client first, as it did in the recording
                 self.closing = True
                 if self._request.transport is not None:
-                    self._request.transport.abort()
+                    self._request.transport.close()
             else:
                 await self.close(step.code, step.reason)
 
