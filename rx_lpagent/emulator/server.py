@@ -97,6 +97,9 @@ class Emulator:
         pace: Pace = "recorded",
     ) -> None:
         self.replay = None if replay is None else Replay.of(replay, pace)
+        faults = list(faults)
+        if self.replay is not None and faults:
+            raise ValueError("faults apply to the emulated LivePerson, not to a replay")
         recorded_account = self.replay.recording.header.account if self.replay else ""
         account = account or recorded_account or "1234567"
         self.tls = tls

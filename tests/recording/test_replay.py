@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.config import AgentConfig, PasswordCredentials
-from rx_lpagent.emulator import Emulator
+from rx_lpagent.emulator import Emulator, FaultSpec
 from rx_lpagent.emulator.replay import Replay
 from rx_lpagent.errors import RequestFailedError
 from rx_lpagent.protocol import Notification
@@ -406,3 +406,11 @@ async def test_a_replay_over_tls_serves_the_agent(tmp_path: Path) -> None:
         async with Agent(config) as agent:
             await agent.connect()
             assert (await agent.get_clock()).current_time == 7
+
+
+async def test_a_replay_takes_no_faults_and_a_known_pace(tmp_path: Path) -> None:
+    path = write_recording(tmp_path / "empty.jsonl", [])
+    with pytest.raises(ValueError, match="not to a replay"):
+        Emulator(replay=path, faults=[FaultSpec(endpoint="login", status=503)])
+    with pytest.raises(ValueError, match="pace"):
+        Emulator(replay=path, pace="slow")  # type: ignore[arg-type]
