@@ -149,3 +149,21 @@ async def test_an_emulator_that_does_not_answer_is_a_difference_not_a_crash(
         found = await compare_recording(path, emu)
     assert [(d.line, d.what, d.path) for d in found] == [(3, "login response", "status")]
     assert found[0].problem.startswith("recorded 200, emulator no answer (")
+
+
+@pytest.mark.asyncio
+async def test_a_token_agents_recording_gets_a_live_bearer(tmp_path: Path) -> None:
+    """An agent given a bearer logs in with nobody: the compare logs in with the emulator's own
+    credentials to open the recorded socket."""
+    path = write_recording(
+        tmp_path / "token.jsonl",
+        [
+            SocketOpened(0.1, 1, SOCKET_URL, 101),
+            out(0.2, 1, "a", ".GetClock"),
+            answer(0.3, 1, "a", {"currentTime": 1}),
+        ],
+        account="42",
+    )
+    async with Emulator(account="42") as emu:
+        found = await compare_recording(path, emu)
+    assert [(d.line, d.path) for d in found] == [(4, "type")]
