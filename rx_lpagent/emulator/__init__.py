@@ -11,8 +11,13 @@ scenario file; TLS is generated on demand::
         await consumer.send_text(conv_id, "hello")
 
 ``python -m rx_lpagent emulator --port 8080 [--tls] [--scenario FILE]`` runs it standalone.
+
+``Emulator(replay="session.jsonl")`` serves a recording instead (:mod:`.replay`);
+:func:`compare_recording` plays a recording's client side against it and lists the
+:class:`Difference` s (:mod:`.compare`).
 """
 
+from rx_lpagent.emulator.compare import Difference, compare_recording
 from rx_lpagent.emulator.consumers import EmulatedConsumer
 from rx_lpagent.emulator.faults import (
     Faults,
@@ -22,6 +27,7 @@ from rx_lpagent.emulator.faults import (
     parse_faults,
 )
 from rx_lpagent.emulator.records import Call, CallLog
+from rx_lpagent.emulator.replay import Replay
 from rx_lpagent.emulator.server import Emulator
 from rx_lpagent.emulator.state import AgentUser, AppCredentials, Conversation
 
@@ -31,11 +37,14 @@ __all__ = [
     "Call",
     "CallLog",
     "Conversation",
+    "Difference",
     "EmulatedConsumer",
     "Emulator",
     "FaultSpec",
     "Faults",
+    "Replay",
     "bundled_scenarios",
+    "compare_recording",
     "load_scenario",
     "parse_faults",
 ]

@@ -2,6 +2,11 @@
 
 It prints what a client needs, one ``name: value`` per line (``csds_domain``, ``account``,
 ``username``, ``password``, ``base_url``, and ``ca_file`` under ``--tls``), then serves.
+
+``--replay FILE`` serves a recording instead (any credentials are accepted); ``--compare FILE``
+plays a recording's client side against a fresh emulator, prints the differences and exits
+(status 1 when there are some). A recording that cannot be read ends with its line number and
+exit status 2.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import msgspec
 from rx_lpagent.cli._support import CliError
 from rx_lpagent.emulator.context import DEFAULT_IDLE_TIMEOUT
 from rx_lpagent.emulator.faults import FaultSpec, bundled_scenarios, load_scenario
+from rx_lpagent.emulator.replay_cli import add_arguments, read_for_cli, run_compare
 from rx_lpagent.emulator.server import Emulator
 
 __all__ = ["load_for_cli", "register", "run", "scenario_faults"]
@@ -34,7 +40,9 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
         metavar="FILE|NAME",
         help="JSON file of faults to arm, or a bundled scenario: " + ", ".join(bundled_scenarios()),
     )
-    parser.add_argument("--account", default="1234567", help="account id")
+    parser.add_argument(
+        "--account", help="account id (default: the recording's under --replay, else 1234567)"
+    )
     parser.add_argument(
         "--idle-timeout",
         type=float,
@@ -45,6 +53,7 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument(
         "--advertised-host", metavar="HOST", help="host CSDS hands out (default: --host)"
     )
+    add_arguments(parser)
     return run
 
 
@@ -71,7 +80,12 @@ def _one_line(error: BaseException) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.scenario and (args.replay or args.compare):
+        raise CliError("--scenario arms faults in the emulated LivePerson: not with a recording")
+    if args.compare:
+        return run_compare(args)
     faults = scenario_faults(args.scenario) if args.scenario else []
+    recording = read_for_cli(args.replay) if args.replay else None
     emulator = Emulator(
         tls=args.tls,
         account=args.account,
@@ -80,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         idle_timeout=args.idle_timeout or None,
         advertised_host=args.advertised_host,
         faults=faults,
+        replay=recording,
+        pace=args.pace,
     )
     with contextlib.suppress(KeyboardInterrupt):
         try:

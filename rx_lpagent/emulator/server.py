@@ -23,6 +23,8 @@ from rx_lpagent.emulator.faults import Faults, FaultSpec
 from rx_lpagent.emulator.messaging import messaging_socket
 from rx_lpagent.emulator.middleware import faults_and_records
 from rx_lpagent.emulator.records import CallLog
+from rx_lpagent.emulator.replay import Replay, ReplaySource, build_replay_app
+from rx_lpagent.emulator.replay_script import Pace
 from rx_lpagent.emulator.sockets import LiveSocketControls
 from rx_lpagent.emulator.state import AgentUser, AppCredentials, Conversation, World
 
@@ -68,6 +70,11 @@ class Emulator:
     ``username``/``password`` are the default agent's; ``advertised_host`` is the host CSDS hands
     out (default ``host``); ``faults`` are armed at start (see :mod:`.faults`).
 
+    ``replay`` (a recording file, a :class:`~rx_lpagent.recording.Recording` or a
+    :class:`~.replay.Replay`) serves that recording instead of the emulated LivePerson, at
+    ``pace`` ``recorded`` or ``fast`` (see :mod:`.replay`); ``account`` then defaults to the
+    recording's.
+
     Three agents exist from the start: the user/password one (``username``, ``password``,
     ``agent``), an app-key one (``app_credentials``) and an SSO one (``assertion``).
     """
@@ -76,7 +83,7 @@ class Emulator:
         self,
         *,
         tls: bool = False,
-        account: str = "1234567",
+        account: str | None = None,
         idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -86,7 +93,15 @@ class Emulator:
         password: str = "bot-password",
         advertised_host: str | None = None,
         faults: Iterable[FaultSpec] = (),
+        replay: ReplaySource | Replay | None = None,
+        pace: Pace = "recorded",
     ) -> None:
+        self.replay = None if replay is None else Replay.of(replay, pace)
+        faults = list(faults)
+        if self.replay is not None and faults:
+            raise ValueError("faults apply to the emulated LivePerson, not to a replay")
+        recorded_account = self.replay.recording.header.account if self.replay else ""
+        account = account or recorded_account or "1234567"
         self.tls = tls
         self.host = host
         self._requested_port = port
@@ -125,9 +140,12 @@ class Emulator:
             raise RuntimeError("emulator already started")
         if self.tls:
             self._make_certificates()
-        runner = web.AppRunner(
-            build_app(self._ctx), access_log=None, handle_signals=False, shutdown_timeout=1.0
+        app = (
+            build_app(self._ctx)
+            if self.replay is None
+            else build_replay_app(self._ctx, self.replay)
         )
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._requested_port, ssl_context=self._server_ssl)
         await site.start()

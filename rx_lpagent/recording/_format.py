@@ -152,6 +152,13 @@ class Recording(msgspec.Struct, frozen=True):
 
     header: Header
     records: tuple[Record, ...]
+    lines: tuple[int, ...] = ()
+    """The file's line number of each record (empty when the recording was not read from a
+    file: then record ``i`` is taken to be on line ``i + 2``)."""
+
+    def line_of(self, index: int) -> int:
+        """The 1-based file line of ``records[index]``."""
+        return self.lines[index] if index < len(self.lines) else index + 2
 
     def frames(self, connection: int | None = None) -> Iterator[FrameRecord]:
         for record in self.records:
@@ -171,6 +178,7 @@ _record_decoder: Final = msgspec.json.Decoder(Record)
 def _read_lines(name: str, lines: Iterable[bytes]) -> Recording:
     header: Header | None = None
     records: list[Record] = []
+    numbers: list[int] = []
     number = 0
     last_t = 0.0
     for number, line in enumerate(lines, start=1):
@@ -189,9 +197,10 @@ def _read_lines(name: str, lines: Iterable[bytes]) -> Recording:
             raise RecordingError(name, number, "a frame needs exactly one of data and raw")
         last_t = record.t
         records.append(record)
+        numbers.append(number)
     if header is None:
         raise RecordingError(name, 0, "empty: no header line")
-    return Recording(header, tuple(records))
+    return Recording(header, tuple(records), tuple(numbers))
 
 
 def _header(name: str, number: int, line: bytes) -> Header:
