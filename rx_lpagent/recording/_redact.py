@@ -49,6 +49,10 @@ SECRET_KEYS: Final = {
     "setcookie": "cookie",
     "sessionid": "cookie",
     "authorization": "authorization",
+    # not credentials, yet keys to a session or a file: the login's websocket user key, and the
+    # signature of a file URL (GenerateURLForDownloadFile/UploadFile answers)
+    "wsuk": "wsuk",
+    "tempurlsig": "url_sig",
 }
 """A JSON key (lower case, without ``_`` and ``-``) whose value is a secret, and its kind."""
 

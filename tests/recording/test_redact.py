@@ -118,3 +118,15 @@ def test_a_secret_is_also_hidden_percent_encoded_as_a_url_carries_it() -> None:
     url = "ws://h/ws_api/account/1/messaging/brand/tok%2Fen%2Bwith%3Dchars?v=2.1"
     assert redactor.text(url) == "ws://h/ws_api/account/1/messaging/brand/<bearer#1>?v=2.1"
     assert redactor.text("tok/en+with=chars") == "<bearer#1>"
+
+
+def test_session_keys_and_file_url_signatures_are_hidden_too() -> None:
+    redactor = Redactor()
+    login = redactor.json({"bearer": BEARER, "wsuk": "616532966086884376"})
+    upload = redactor.json(
+        {"relativePath": "/v1/a.png", "queryParams": {"temp_url_sig": "5ig-0123456789"}}
+    )
+    link = redactor.text("https://swift/v1/a.png?temp_url_sig=5ig-0123456789&temp_url_expires=9")
+    assert login == {"bearer": "<bearer#1>", "wsuk": "<wsuk#1>"}
+    assert upload["queryParams"] == {"temp_url_sig": "<url_sig#1>"}
+    assert link == "https://swift/v1/a.png?temp_url_sig=<url_sig#1>&temp_url_expires=9"
