@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from rx_lpagent.agent import Agent
 from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.recovery import Recovery
@@ -58,3 +59,22 @@ class Secrets:
 
     def found_in(self, data: bytes) -> list[str]:
         return sorted(value for value in self.values if value.encode() in data)
+
+
+async def closing_requests(agent: Agent, consumer_id: str, subscription_id: str) -> None:
+    """The request types a session has not used yet, in one go: a conversation the agent asks
+    for with ``consumer_id`` and closes, the three file requests, and the end of the
+    ex-conversations subscription ``subscription_id``."""
+    requested = await agent.agent_request_conversation({"consumerId": consumer_id})
+    await agent.update_conversation_field(
+        {
+            "conversationId": requested["conversationId"],
+            "conversationField": [
+                {"field": "ConversationStateField", "conversationState": "CLOSE"}
+            ],
+        }
+    )
+    await agent.generate_url_for_download_file({"relativePath": "/v1/AUTH_x/1234567/a.png"})
+    await agent.generate_url_for_upload_file({"fileSize": 1024, "fileType": "PNG"})
+    await agent.generate_download_token({})
+    await agent.unsubscribe_ex_conversations({"subscriptionId": subscription_id})

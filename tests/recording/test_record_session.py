@@ -31,7 +31,7 @@ from rx_lpagent.recording import (
 )
 from rx_lpagent.transport.live import LiveLink
 from tests.agent.waiting import error_at, first, settled
-from tests.recording.conftest import FAST_RECOVERY, Secrets, recording_config
+from tests.recording.conftest import FAST_RECOVERY, Secrets, closing_requests, recording_config
 
 pytestmark = pytest.mark.asyncio
 
@@ -68,19 +68,7 @@ async def play_session(agent: Agent, lp: Emulator, secrets: Secrets) -> None:
     await consumer.send_text(conv_id, CONSUMER_TEXT)
     await agent.get_user_profile(consumer.consumer_id)
     other = lp.consumer()
-    requested = await agent.agent_request_conversation({"consumerId": other.consumer_id})
-    await agent.update_conversation_field(
-        {
-            "conversationId": requested["conversationId"],
-            "conversationField": [
-                {"field": "ConversationStateField", "conversationState": "CLOSE"}
-            ],
-        }
-    )
-    await agent.generate_url_for_download_file({"relativePath": "/v1/AUTH_x/1234567/a.png"})
-    await agent.generate_url_for_upload_file({"fileSize": 1024, "fileType": "PNG"})
-    await agent.generate_download_token({})
-    await agent.unsubscribe_ex_conversations({"subscriptionId": conversations.subscription_id})
+    await closing_requests(agent, other.consumer_id, conversations.subscription_id)
     # a bad frame, then the socket drops; the first handshake of the reconnect is refused
     bad_frame = first(agent.events, error_at(Location.FRAME_DECODE))
     lp.faults.send_malformed()

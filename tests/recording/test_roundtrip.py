@@ -22,7 +22,7 @@ from rx_lpagent.protocol.request_specs import REQUEST_TYPES
 from rx_lpagent.recording import read_recording
 from tests.agent.conftest import FAST_RECOVERY
 from tests.agent.waiting import first, settled
-from tests.recording.conftest import CANARY_PASSWORD, Secrets
+from tests.recording.conftest import CANARY_PASSWORD, Secrets, closing_requests
 
 pytestmark = pytest.mark.asyncio
 
@@ -81,19 +81,7 @@ async def agent_calls(agent: Agent, emu: Emulator | None, consumer_id: str) -> N
     )
     if emu is not None:
         emu.consumer("consumer-2")
-    requested = await agent.agent_request_conversation({"consumerId": "consumer-2"})
-    await agent.update_conversation_field(
-        {
-            "conversationId": requested["conversationId"],
-            "conversationField": [
-                {"field": "ConversationStateField", "conversationState": "CLOSE"}
-            ],
-        }
-    )
-    await agent.generate_url_for_download_file({"relativePath": "/v1/AUTH_x/1234567/a.png"})
-    await agent.generate_url_for_upload_file({"fileSize": 1024, "fileType": "PNG"})
-    await agent.generate_download_token({})
-    await agent.unsubscribe_ex_conversations({"subscriptionId": conversations.subscription_id})
+    await closing_requests(agent, "consumer-2", conversations.subscription_id)
     reconnected = first(agent.events, lambda event: isinstance(event, Connected))
     # the backfill after the reconnect runs beside what follows: wait for it, so that the
     # session ends the same way every time
