@@ -24,7 +24,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import Event, State
 
 from rx_lpagent.errors import NotConnectedError, Service, redact
-from rx_lpagent.transport._frames import FrameReader
+from rx_lpagent.transport._frames import FrameReader, FrameWriter
 from rx_lpagent.transport.socket import (
     DEFAULT_CLOSE_TIMEOUT,
     MAX_MESSAGE_SIZE,
@@ -90,6 +90,7 @@ class _DirectConnection(ClientConnection):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._frames = FrameReader(self._queue, self._pass_on, MAX_MESSAGE_SIZE)
+        self._writer = FrameWriter()
         self.received: deque[bytes] = deque()
         self._arrived: asyncio.Future[None] | None = None
         self._fragments: list[bytes] = []
@@ -165,13 +166,10 @@ class _DirectConnection(ClientConnection):
 
     def write_text_frames(self, frames: list[bytes]) -> None:
         """Write ``frames`` as text messages in one socket write; dropped once closing."""
-        protocol = self.protocol
-        if protocol.state is not State.OPEN:
-            return
-        for frame in frames:
-            protocol.send_text(frame)
-        # an open connection has only our data frames to send: no end-of-stream marker among them
-        self.transport.write(b"".join(protocol.data_to_send()))
+        if self.protocol.state is State.OPEN:
+            # websockets writes what its protocol makes (pongs, close frames) as soon as it makes
+            # it: nothing of its own waits to go before these
+            self.transport.write(self._writer.text_frames(frames))
 
 
 _DATA = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))

@@ -12,7 +12,7 @@ from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
-from rx_lpagent.transport._frames import FrameReader
+from rx_lpagent.transport._frames import FrameReader, FrameWriter
 from tests.transport.ws_bytes import (
     BINARY,
     CLOSE,
@@ -242,3 +242,19 @@ def test_a_failed_handshake_hands_everything_on() -> None:
     reader.feed(response[10:] + b"nope!" + text("x"))
     assert b"".join(handed_on) == response + b"nope!" + text("x")
     assert not reader.taking_frames
+
+
+def test_written_frames_are_masked_text_frames_websockets_reads_back() -> None:
+    writer = FrameWriter()
+    payloads = [b"", b"a", b"b" * 125, b"c" * 126, b"d" * 65_535, b"e" * 65_536, b'{"kind":"req"}']
+    for _ in range(3):  # past the first draw of keys
+        written = writer.text_frames(payloads * 200)
+        # websockets' server protocol fails a frame that is not masked
+        assert client_frames(written) == [("TEXT", payload) for payload in payloads * 200]
+
+
+def test_every_written_frame_has_a_key_of_its_own() -> None:
+    writer = FrameWriter()
+    written = writer.text_frames([b"same"] * 2_000)
+    keys = {written[at + 2 : at + 6] for at in range(0, len(written), 10)}
+    assert len(keys) > 1_990
