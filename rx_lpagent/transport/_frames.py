@@ -50,9 +50,10 @@ _PASSTHROUGH: Final = 2
 class FrameReader:
     """Splits a client's incoming WebSocket byte stream between a fast path and the library.
 
-    ``on_message(payload)`` gets each fast frame's payload; ``pass_on(data)`` gets every other
-    byte, in stream order, and returns whether the connection is (still) OPEN, i.e. whether the
-    frames after these bytes may take the fast path.
+    ``on_message(payload)`` gets each fast frame's payload (what it raises goes to
+    ``on_failure``, and the next frame is read); ``pass_on(data)`` gets every other byte, in
+    stream order, and returns whether the connection is (still) OPEN, i.e. whether the frames
+    after these bytes may take the fast path.
     """
 
     __slots__ = (
@@ -63,6 +64,7 @@ class FrameReader:
         "_to_pass",
         "fragmented",
         "max_size",
+        "on_failure",
         "on_message",
         "pass_on",
     )
@@ -72,8 +74,10 @@ class FrameReader:
         on_message: Callable[[bytes], None],
         pass_on: Callable[[bytes], bool],
         max_size: int,
+        on_failure: Callable[[Exception], None],
     ) -> None:
         self.on_message = on_message
+        self.on_failure = on_failure
         self.pass_on = pass_on
         self.max_size = max_size
         self.fragmented = False
@@ -160,7 +164,10 @@ class FrameReader:
         self._held = bytearray()
         self._needed = 0
         header = 2 if held[1] < _LENGTH_16 else 4 if held[1] == _LENGTH_16 else 10
-        self.on_message(bytes(held[header:]))
+        try:
+            self.on_message(bytes(held[header:]))
+        except Exception as error:
+            self.on_failure(error)
         self._frames(data, missing)
 
     def _frames(self, data: bytes, start: int) -> None:
@@ -200,7 +207,10 @@ class FrameReader:
                     self._held = bytearray(data[at:])
                     self._needed = end - at
                     return
-                on_message(data[begin:end])
+                try:  # costs nothing unless it raises (Python >= 3.11)
+                    on_message(data[begin:end])
+                except Exception as error:
+                    self.on_failure(error)
                 at = end
                 continue
             at = self._hand_on(data, at)

@@ -89,7 +89,9 @@ class _DirectConnection(ClientConnection):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._frames = FrameReader(self._queue, self._pass_on, MAX_MESSAGE_SIZE)
+        self._frames = FrameReader(
+            self._queue, self._pass_on, MAX_MESSAGE_SIZE, SocketConnection._handler_failed
+        )
         self._writer = FrameWriter()
         self.received: deque[bytes] = deque()
         self._arrived: asyncio.Future[None] | None = None
@@ -138,7 +140,10 @@ class _DirectConnection(ClientConnection):
             self._fragments.append(data)
             data = b"".join(self._fragments)
             self._fragments = []
-        self.on_message(data)
+        try:
+            self.on_message(data)
+        except Exception as error:
+            self._frames.on_failure(error)
 
     def _queue(self, message: IncomingMessage) -> None:
         assert isinstance(message, bytes)
@@ -190,7 +195,8 @@ class WebsocketsSocketConnection(SocketConnection):
 
     @property
     def closed(self) -> bool:
-        return self._close_code is not None or self._ws.close_code is not None
+        # websockets' close_code is None until its state is CLOSED (asked directly: the hot path)
+        return self._close_code is not None or self._ws.protocol.state is State.CLOSED
 
     async def _send(self, data: bytes) -> None:
         await self._ws.send(data, text=True)
@@ -229,14 +235,7 @@ class WebsocketsSocketConnection(SocketConnection):
         try:
             while ws.received:  # what came before the callback was set
                 self._deliver(on_message, ws.received.popleft())
-
-            def deliver(message: IncomingMessage) -> None:
-                try:
-                    on_message(message)
-                except Exception as error:
-                    self._handler_failed(error)
-
-            ws.on_message = deliver
+            ws.on_message = on_message  # what it raises is logged, and the next frame is read
             await ws.wait_closed()
         except asyncio.CancelledError:
             await self._close_on_cancel()

@@ -67,6 +67,10 @@ class Observed:
         return self
 
 
+def _raise(error: Exception) -> None:
+    raise error
+
+
 def websockets_alone(frames: bytes, max_size: int = SMALL) -> Observed:
     client, response = opened_client(max_size)
     seen = Observed()
@@ -97,7 +101,7 @@ def through_reader(frames: bytes, cuts: Iterable[int], max_size: int = SMALL) ->
         return client.state is State.OPEN
 
     reader = FrameReader(
-        lambda payload: seen.received.append(("message", payload)), pass_on, max_size
+        lambda payload: seen.received.append(("message", payload)), pass_on, max_size, _raise
     )
     stream = response + frames
     start = 0
@@ -182,9 +186,26 @@ def test_many_frames_per_chunk_take_the_fast_path() -> None:
     assert run.reader.taking_frames
 
 
+def test_a_raising_handler_costs_one_message_not_the_rest_of_the_chunk() -> None:
+    delivered: list[bytes] = []
+    failures: list[Exception] = []
+
+    def on_message(payload: bytes) -> None:
+        if payload == b"bad":
+            raise ValueError(payload)
+        delivered.append(payload)
+
+    reader = FrameReader(on_message, lambda data: True, SMALL, failures.append)
+    reader.feed(b"HTTP/1.1 101 Switching Protocols\r\n\r\n" + text("a") + text("bad") + text("b"))
+    reader.feed(text("bad")[:3])
+    reader.feed(text("bad")[3:] + text("c"))
+    assert delivered == [b"a", b"b", b"c"]
+    assert [str(failure) for failure in failures] == ["b'bad'", "b'bad'"]
+
+
 def test_a_frame_is_delivered_only_once_whole() -> None:
     delivered: list[bytes] = []
-    reader = FrameReader(delivered.append, lambda data: True, SMALL)
+    reader = FrameReader(delivered.append, lambda data: True, SMALL, _raise)
     reader.feed(b"HTTP/1.1 101 Switching Protocols\r\n\r\n")
     whole = text("x" * 500)
     for at in range(len(whole) - 1):
@@ -223,7 +244,7 @@ def test_after_a_close_frame_every_byte_goes_to_websockets() -> None:
 
 
 def test_stop_returns_the_start_of_the_frame_held() -> None:
-    reader = FrameReader(lambda payload: None, lambda data: True, SMALL)
+    reader = FrameReader(lambda payload: None, lambda data: True, SMALL, _raise)
     reader.feed(b"HTTP/1.1 101 Switching Protocols\r\n\r\n" + text("whole")[:4])
     assert reader.stop() == text("whole")[:4]
     assert not reader.taking_frames
@@ -236,7 +257,7 @@ def test_a_failed_handshake_hands_everything_on() -> None:
         handed_on.append(data)
         return False
 
-    reader = FrameReader(lambda payload: pytest.fail("no message"), pass_on, SMALL)
+    reader = FrameReader(lambda payload: pytest.fail("no message"), pass_on, SMALL, _raise)
     response = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 5\r\n\r\n"
     reader.feed(response[:10])
     reader.feed(response[10:] + b"nope!" + text("x"))
