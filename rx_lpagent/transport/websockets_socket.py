@@ -92,7 +92,7 @@ class _DirectConnection(ClientConnection):
         self._frames = FrameReader(
             self._queue, self._pass_on, MAX_MESSAGE_SIZE, SocketConnection._handler_failed
         )
-        self._writer = FrameWriter()
+        self._writer = FrameWriter(self._frame_large)
         self.received: deque[bytes] = deque()
         self._arrived: asyncio.Future[None] | None = None
         self._fragments: list[bytes] = []
@@ -168,6 +168,10 @@ class _DirectConnection(ClientConnection):
         self._hand_over_held()
         super().connection_lost(exc)
         self._wake()
+
+    def _frame_large(self, payload: bytes) -> bytes:
+        self.protocol.send_text(payload)
+        return b"".join(self.protocol.data_to_send())
 
     def write_text_frames(self, frames: list[bytes]) -> None:
         """Write ``frames`` as text messages in one socket write; dropped once closing."""

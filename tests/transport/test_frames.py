@@ -11,8 +11,9 @@ import pytest
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
+from websockets.uri import parse_uri
 
-from rx_lpagent.transport._frames import FrameReader, FrameWriter
+from rx_lpagent.transport._frames import LARGEST_MASKED_HERE, FrameReader, FrameWriter
 from tests.transport.ws_bytes import (
     BINARY,
     CLOSE,
@@ -265,17 +266,38 @@ def test_a_failed_handshake_hands_everything_on() -> None:
     assert not reader.taking_frames
 
 
-def test_written_frames_are_masked_text_frames_websockets_reads_back() -> None:
-    writer = FrameWriter()
-    payloads = [b"", b"a", b"b" * 125, b"c" * 126, b"d" * 65_535, b"e" * 65_536, b'{"kind":"req"}']
+def _writer() -> FrameWriter:
+    """A writer whose large frames websockets' own client protocol makes."""
+    client = ClientProtocol(parse_uri("ws://127.0.0.1/"), state=State.OPEN)
+
+    def frame_large(payload: bytes) -> bytes:
+        client.send_text(payload)
+        return b"".join(client.data_to_send())
+
+    return FrameWriter(frame_large)
+
+
+SIZES = [0, 1, 125, 126, LARGEST_MASKED_HERE, LARGEST_MASKED_HERE + 1, 65_535, 65_536, 14]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_lone_written_frame_is_a_masked_text_frame_websockets_reads_back(size: int) -> None:
+    payload = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    # websockets' server protocol fails a frame that is not masked
+    assert client_frames(_writer().text_frames([payload])) == [("TEXT", payload)]
+
+
+def test_written_batches_are_masked_text_frames_in_order() -> None:
+    writer = _writer()
+    payloads = [b"x" * size for size in SIZES] + [b'{"kind":"req"}']
     for _ in range(3):  # past the first draw of keys
-        written = writer.text_frames(payloads * 200)
-        # websockets' server protocol fails a frame that is not masked
-        assert client_frames(written) == [("TEXT", payload) for payload in payloads * 200]
+        written = writer.text_frames(payloads * 100)
+        assert client_frames(written) == [("TEXT", payload) for payload in payloads * 100]
 
 
 def test_every_written_frame_has_a_key_of_its_own() -> None:
-    writer = FrameWriter()
+    writer = _writer()
     written = writer.text_frames([b"same"] * 2_000)
     keys = {written[at + 2 : at + 6] for at in range(0, len(written), 10)}
-    assert len(keys) > 1_990
+    keys |= {writer.text_frames([b"same"])[2:6] for _ in range(2_000)}
+    assert len(keys) > 3_990
