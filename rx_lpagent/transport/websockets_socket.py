@@ -2,8 +2,10 @@
 
 websockets' own keep-alive is off (``ping_interval=None``): the agent's keep-alive and watchdog
 decide when a socket is dead. The connection is websockets' own, customized through its public
-``create_connection`` hook: messages reach the callback in the data-received path, and queued
-frames leave in one write through the Sans-I/O protocol (``send_text``, ``data_to_send``).
+``create_connection`` hook: messages reach the callback in the data-received path, the plain
+data frames cut out of the received bytes by :mod:`~rx_lpagent.transport._frames` (websockets'
+own parser gets every other byte: the handshake, control frames, fragments, whatever it must
+answer or fail), and the frames queued in a loop turn leave in one write, framed there too.
 Its debug log would print the handshake request line, bearer included, so it logs through a
 logger that redacts.
 """
