@@ -87,7 +87,7 @@ class _DirectConnection(ClientConnection):
     messages go to one callback from the data-received path (no queue, no reader task), most
     of them cut out of the received bytes by :class:`~rx_lpagent.transport._frames.FrameReader`
     rather than websockets' slower parser, which gets every other byte; frames queued together
-    leave in one write through the Sans-I/O protocol."""
+    leave in one write, made by :class:`~rx_lpagent.transport._frames.FrameWriter`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
