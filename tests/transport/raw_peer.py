@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from websockets.frames import Frame
@@ -80,26 +80,43 @@ class RawPeer:
             writer.close()
 
 
+Accept = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
 @contextlib.asynccontextmanager
-async def raw_peer(with_handshake: bytes = b"", *, answer: bool = True) -> AsyncIterator[RawPeer]:
-    """A server for one connection; ``with_handshake`` leaves in the 101 answer's write."""
-    peer: RawPeer | None = None
+async def local_server(
+    accept: Accept,
+) -> AsyncIterator[tuple[int, set[asyncio.Task[None]]]]:
+    """A TCP server on 127.0.0.1 calling ``accept`` per connection: its port, and a set of
+    tasks (``accept``'s own and any it adds) cancelled and awaited when it stops."""
     tasks: set[asyncio.Task[None]] = set()
 
     async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        assert peer is not None
         task = asyncio.current_task()
         assert task is not None
         tasks.add(task)
-        await peer.serve(reader, writer)
+        await accept(reader, writer)
 
     server = await asyncio.start_server(accepted, "127.0.0.1", 0)
-    peer = RawPeer(server.sockets[0].getsockname()[1], with_handshake, answer)
     try:
-        yield peer
+        yield server.sockets[0].getsockname()[1], tasks
     finally:
         server.close()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await server.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def raw_peer(with_handshake: bytes = b"", *, answer: bool = True) -> AsyncIterator[RawPeer]:
+    """A server for one connection; ``with_handshake`` leaves in the 101 answer's write."""
+    peer: RawPeer | None = None
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert peer is not None
+        await peer.serve(reader, writer)
+
+    async with local_server(serve) as (port, _):
+        peer = RawPeer(port, with_handshake, answer)
+        yield peer
