@@ -49,6 +49,12 @@ class RawPeer:
             writer.write(data)
             await writer.drain()
 
+    async def end(self) -> None:
+        """Close the TCP connection, without a close frame."""
+        async with asyncio.timeout(_TIMEOUT):
+            writer = await self._writer
+        writer.close()
+
     async def next_from_client(self) -> tuple[str, bytes]:
         """The next frame the client sent, as ``(opcode name, payload)``."""
         async with asyncio.timeout(_TIMEOUT):

@@ -13,7 +13,7 @@ from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.events import AgentEvent, ErrorEvent
-from rx_lpagent.transport import SocketConnection, WebsocketsSocketTransport
+from rx_lpagent.transport import IncomingMessage, SocketConnection, WebsocketsSocketTransport
 from rx_lpagent.transport.socket import MAX_MESSAGE_SIZE
 from tests.agent.waiting import first, settled
 from tests.transport.conftest import Reader
@@ -118,6 +118,36 @@ async def test_a_bad_frame_fails_the_connection_as_websockets_does(
     assert connection.closed_locally
     kind, payload = await peer.next_from_client()
     assert (kind, int.from_bytes(payload[:2], "big")) == ("CLOSE", code)
+
+
+async def test_a_stream_that_ends_mid_frame_is_an_abnormal_closure(
+    peer: RawPeer, connection: SocketConnection
+) -> None:
+    reader = Reader(connection)
+    await peer.send(text("whole") + text("cut short")[:5])
+    await reader.wait_for(1)
+    await peer.end()
+    await _closed(reader)
+    assert reader.messages == ["whole"]
+    assert connection.close_code == 1006
+
+
+async def test_a_raising_callback_costs_one_fragmented_message_too(
+    peer: RawPeer, connection: SocketConnection, caplog: pytest.LogCaptureFixture
+) -> None:
+    delivered: asyncio.Future[IncomingMessage] = asyncio.get_running_loop().create_future()
+
+    def on_message(message: IncomingMessage) -> None:
+        if message == b"bad":
+            raise ValueError("bad")
+        delivered.set_result(message)
+
+    running = asyncio.ensure_future(connection.run(on_message))
+    await peer.send(frame(TEXT, b"b", fin=False) + frame(CONT, b"ad") + text("next"))
+    assert await asyncio.wait_for(delivered, 5) == b"next"
+    assert "the message handler raised" in caplog.text
+    await connection.close()
+    await running
 
 
 async def test_invalid_utf8_in_a_text_frame_is_delivered_as_it_came(
