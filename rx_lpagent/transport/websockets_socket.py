@@ -2,8 +2,10 @@
 
 websockets' own keep-alive is off (``ping_interval=None``): the agent's keep-alive and watchdog
 decide when a socket is dead. The connection is websockets' own, customized through its public
-``create_connection`` hook: messages reach the callback in the data-received path, and queued
-frames leave in one write through the Sans-I/O protocol (``send_text``, ``data_to_send``).
+``create_connection`` hook: messages reach the callback in the data-received path, the plain
+data frames cut out of the received bytes by :mod:`~rx_lpagent.transport._frames` (websockets'
+own parser gets every other byte: the handshake, control frames, fragments, whatever it must
+answer or fail), and the frames queued in a loop turn leave in one write, framed there too.
 Its debug log would print the handshake request line, bearer included, so it logs through a
 logger that redacts.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from ssl import SSLContext
 from typing import Any
 
@@ -24,6 +26,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import Event, State
 
 from rx_lpagent.errors import NotConnectedError, Service, redact
+from rx_lpagent.transport._frames import FrameReader, FrameWriter
 from rx_lpagent.transport.socket import (
     DEFAULT_CLOSE_TIMEOUT,
     MAX_MESSAGE_SIZE,
@@ -81,15 +84,51 @@ class WebsocketsSocketTransport(OpeningTransport["WebsocketsSocketConnection"]):
 
 class _DirectConnection(ClientConnection):
     """websockets' connection, customized as its ``create_connection`` hook allows: data
-    messages go to one callback from the data-received path (no queue, no reader task), and
-    frames queued together leave in one write through the Sans-I/O protocol."""
+    messages go to one callback from the data-received path (no queue, no reader task), most
+    of them cut out of the received bytes by :class:`~rx_lpagent.transport._frames.FrameReader`
+    rather than websockets' slower parser, which gets every other byte; frames queued together
+    leave in one write, made by :class:`~rx_lpagent.transport._frames.FrameWriter`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.on_message: MessageHandler = self._queue
+        self._frames = FrameReader(
+            self._queue, self._pass_on, MAX_MESSAGE_SIZE, SocketConnection._handler_failed
+        )
+        self._writer = FrameWriter(self._frame_large)
         self.received: deque[bytes] = deque()
         self._arrived: asyncio.Future[None] | None = None
         self._fragments: list[bytes] = []
+
+    @property
+    def on_message(self) -> Callable[[bytes], None]:
+        """Where data messages go (until :meth:`run` sets its own: a queue)."""
+        return self._frames.on_message
+
+    @on_message.setter
+    def on_message(self, handler: Callable[[bytes], None]) -> None:
+        self._frames.on_message = handler
+
+    def data_received(self, data: bytes) -> None:
+        frames = self._frames
+        if frames.taking_frames and self.protocol.state is not State.OPEN:
+            # closing: websockets reads the rest, from the start of the frame held, if any
+            data = frames.stop() + data
+        frames.feed(data)
+
+    def _pass_on(self, data: bytes) -> bool:
+        super().data_received(data)
+        return self.protocol.state is State.OPEN
+
+    def eof_received(self) -> None:
+        self._hand_over_held()
+        super().eof_received()
+
+    def _hand_over_held(self) -> None:
+        """The stream ends: websockets gets the start of a frame held, so that it sees the
+        stream end where it did (mid-frame), as without the fast path."""
+        held = self._frames.stop()
+        if held:
+            super().data_received(held)
 
     def process_event(self, event: Event) -> None:
         if not isinstance(event, Frame) or event.opcode not in _DATA:
@@ -103,7 +142,10 @@ class _DirectConnection(ClientConnection):
             self._fragments.append(data)
             data = b"".join(self._fragments)
             self._fragments = []
-        self.on_message(data)
+        try:
+            self.on_message(data)
+        except Exception as error:
+            self._frames.on_failure(error)
 
     def _queue(self, message: IncomingMessage) -> None:
         assert isinstance(message, bytes)
@@ -125,18 +167,20 @@ class _DirectConnection(ClientConnection):
         return self.received.popleft()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._hand_over_held()
         super().connection_lost(exc)
         self._wake()
 
+    def _frame_large(self, payload: bytes) -> bytes:
+        self.protocol.send_text(payload)
+        return b"".join(self.protocol.data_to_send())
+
     def write_text_frames(self, frames: list[bytes]) -> None:
         """Write ``frames`` as text messages in one socket write; dropped once closing."""
-        protocol = self.protocol
-        if protocol.state is not State.OPEN:
-            return
-        for frame in frames:
-            protocol.send_text(frame)
-        # an open connection has only our data frames to send: no end-of-stream marker among them
-        self.transport.write(b"".join(protocol.data_to_send()))
+        if self.protocol.state is State.OPEN:
+            # websockets writes what its protocol makes (pongs, close frames) as soon as it makes
+            # it: nothing of its own waits to go before these
+            self.transport.write(self._writer.text_frames(frames))
 
 
 _DATA = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
@@ -157,7 +201,8 @@ class WebsocketsSocketConnection(SocketConnection):
 
     @property
     def closed(self) -> bool:
-        return self._close_code is not None or self._ws.close_code is not None
+        # websockets' close_code is None until its state is CLOSED (asked directly: the hot path)
+        return self._close_code is not None or self._ws.protocol.state is State.CLOSED
 
     async def _send(self, data: bytes) -> None:
         await self._ws.send(data, text=True)
@@ -196,14 +241,7 @@ class WebsocketsSocketConnection(SocketConnection):
         try:
             while ws.received:  # what came before the callback was set
                 self._deliver(on_message, ws.received.popleft())
-
-            def deliver(message: IncomingMessage) -> None:
-                try:
-                    on_message(message)
-                except Exception as error:
-                    self._handler_failed(error)
-
-            ws.on_message = deliver
+            ws.on_message = on_message  # what it raises is logged, and the next frame is read
             await ws.wait_closed()
         except asyncio.CancelledError:
             await self._close_on_cancel()

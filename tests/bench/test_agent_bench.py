@@ -17,3 +17,4 @@ def test_the_benchmark_prints_every_client_and_the_ratios(
         assert printed.count(name) == (1 if name in bench.BARE else 3)
     assert "ratio to the faster bare client" in printed
     assert "ratio to the bare client on the same socket library" in printed
+    assert f"the Agent's default transport: {bench.DEFAULT_TRANSPORT}" in printed

@@ -44,15 +44,19 @@ SESSION_ID = "session-cookie-value"
 
 
 class Reader:
-    """Runs ``connection.run`` in a task, collecting messages and waking waiters."""
+    """Runs ``connection.run`` in a task, collecting messages (and ``raw``, as they came) and
+    waking waiters."""
 
     def __init__(self, connection: SocketConnection) -> None:
         self.messages: list[str] = []
+        self.raw: list[IncomingMessage] = []
         self._arrived = asyncio.Event()
         self.task = asyncio.ensure_future(connection.run(self._on_message))
 
     def _on_message(self, message: IncomingMessage) -> None:
-        self.messages.append(message.decode() if isinstance(message, bytes) else message)
+        self.raw.append(message)
+        text = message.decode(errors="replace") if isinstance(message, bytes) else message
+        self.messages.append(text)
         self._arrived.set()
 
     async def wait_for(self, count: int) -> list[str]:

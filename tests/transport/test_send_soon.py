@@ -18,6 +18,7 @@ from rx_lpagent.transport import (
 )
 from rx_lpagent.transport.websockets_socket import _MAX_HELD_FRAMES
 from tests.transport.conftest import ACCOUNT, FakeLivePerson, Reader
+from tests.transport.raw_peer import local_server
 
 pytestmark = pytest.mark.asyncio
 
@@ -32,7 +33,6 @@ class Relay:
     @contextlib.asynccontextmanager
     async def to(self, host: str) -> AsyncIterator[Relay]:
         address, port = host.rsplit(":", 1)
-        tasks: set[asyncio.Task[None]] = set()
 
         async def pipe(
             reader: asyncio.StreamReader, writer: asyncio.StreamWriter, chunks: list[bytes] | None
@@ -51,18 +51,10 @@ class Relay:
                 pipe(reader, upstream_writer, self.from_client),
                 pipe(upstream_reader, writer, None),
             ):
-                tasks.add(asyncio.ensure_future(task))
+                tasks.add(asyncio.ensure_future(task))  # stopped with the server
 
-        server = await asyncio.start_server(accept, "127.0.0.1", 0)
-        self.port = server.sockets[0].getsockname()[1]
-        try:
+        async with local_server(accept) as (self.port, tasks):
             yield self
-        finally:
-            server.close()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await server.wait_closed()
 
 
 async def test_frames_queued_in_one_turn_arrive_in_order(
