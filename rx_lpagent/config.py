@@ -373,13 +373,8 @@ def _check_recording(config: AgentConfig) -> None:
 
 
 def _credentials_from_env(get: Callable[[str], str | None]) -> Credentials:
-    kinds = {
-        "LP_PASS": get("LP_PASS") is not None,
-        "LP_APP_KEY": get("LP_APP_KEY") is not None,
-        "LP_ASSERTION": get("LP_ASSERTION") is not None,
-        "LP_TOKEN": get("LP_TOKEN") is not None,
-    }
-    chosen = [name for name, present in kinds.items() if present]
+    kinds = ("LP_PASS", "LP_APP_KEY", "LP_ASSERTION", "LP_TOKEN")
+    chosen = [name for name in kinds if get(name) is not None]
     if not chosen:
         raise ConfigurationError(
             "from_env: no credentials; set LP_USER and LP_PASS, or LP_USER and LP_APP_KEY "
