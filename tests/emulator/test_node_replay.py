@@ -1,0 +1,195 @@
+"""A recording of our Agent, replayed to the official Node.js node-agent-sdk (1.2.0).
+
+The Agent records a session against the emulator (``AgentConfig(record_to=...)``): it connects,
+asks for the clock, subscribes to conversations, sets its state; a consumer opens a
+conversation, writes and closes it (three conversation notifications, after the subscription's
+empty snapshot); the Agent refreshes its session. ``Emulator(replay=..., tls=True)`` then serves
+that recording to ``tests/interop/replay_agent.js``, which drives the Node SDK through the same
+requests in the same order and prints what it gets: the recorded answers (to the SDK's own
+request ids), the recorded notifications as the SDK delivers them (after its own transforms), in
+the recorded order, and a refresh of the SDK's own timer answered as recorded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rx_lpagent.agent import Agent
+from rx_lpagent.config import AgentConfig, PasswordCredentials
+from rx_lpagent.emulator import Emulator
+from rx_lpagent.emulator.replay_script import Pace
+from rx_lpagent.protocol import ExConversationChangeNotification
+from rx_lpagent.recording import FrameRecord, HttpRecord, Recording, read_recording
+from tests.agent.waiting import first, settled
+from tests.emulator.node_sdk import INTEROP_DIR, NodeRun, run_node
+
+pytestmark = [pytest.mark.interop, pytest.mark.asyncio]
+
+NODE_SCRIPT = INTEROP_DIR / "replay_agent.js"
+NODE_TIMEOUT_S = 15.0
+CONSUMER = "replayed-consumer"
+TEXT = "is my parcel on its way?"
+EX_CONVERSATION = ".ams.aam.ExConversationChangeNotification"
+NODE_REQUESTS = {
+    ".GetClock": "getClock",
+    ".ams.aam.SubscribeExConversations": "subscribeExConversations",
+    ".ams.routing.SetAgentState": "setAgentState",
+}
+"""The recorded request types and the Node SDK's methods for them."""
+NODE_NOTIFICATIONS = {EX_CONVERSATION: "cqm.ExConversationChangeNotification"}
+"""The recorded notification types and the names the Node SDK renames them to."""
+
+
+def _changed(kind: str) -> Any:
+    def matches(notification: ExConversationChangeNotification) -> bool:
+        return any(change.type == kind for change in notification.changes)
+
+    return matches
+
+
+async def record_session(path: Path) -> None:
+    async with Emulator() as live:
+        config = AgentConfig(
+            live.account,
+            PasswordCredentials(live.username, live.password),
+            csds_domain=live.csds_domain,
+            refresh_interval=None,
+            keepalive_interval=None,
+            record_to=str(path),
+        )
+        async with Agent(config) as agent:
+            changes = agent.notifications_of(ExConversationChangeNotification)
+            await agent.connect()
+            await agent.get_clock()
+            await agent.subscribe_ex_conversations({"convState": ["OPEN"]})
+            await agent.set_agent_state({"availability": "ONLINE"})
+            consumer = live.consumer(CONSUMER)
+            opened = first(changes, _changed("UPSERT"))
+            conv_id = await consumer.open_conversation()
+            await settled(opened)
+            written = first(changes, _changed("UPSERT"))
+            await consumer.send_text(conv_id, TEXT)
+            await settled(written)
+            closed = first(changes, _changed("DELETE"))
+            await consumer.close_conversation(conv_id)
+            await settled(closed)
+            await agent.refresh_session()
+
+
+def server_frames(recording: Recording) -> list[dict[str, Any]]:
+    """What the server sent on the recorded socket (there is one), in order."""
+    frames = [r for r in recording.records if isinstance(r, FrameRecord)]
+    assert {f.connection for f in frames} == {1}
+    return [f.data for f in frames if f.direction == "in"]
+
+
+def node_env(emu: Emulator, notifications: int) -> dict[str, str]:
+    env = dict(os.environ)
+    assert emu.ca_file is not None, "Emulator(tls=True) must write its CA file"
+    env.update(
+        NODE_EXTRA_CA_CERTS=emu.ca_file,
+        LP_CSDS_DOMAIN=emu.csds_domain,
+        LP_ACCOUNT=str(emu.account),
+        # a replay accepts any credentials
+        LP_USERNAME="node-bot",
+        LP_PASSWORD="not-the-recorded-password",
+        LP_NOTIFICATIONS=str(notifications),
+        LP_REFRESH_MS="300",
+        LP_TIMEOUT_MS=str(int(NODE_TIMEOUT_S * 1000) - 2000),
+    )
+    return env
+
+
+def as_the_node_sdk_reports(frame: dict[str, Any]) -> tuple[str, str]:
+    """A recorded answer or notification as (line, what): the Node SDK's method or its name of
+    the notification."""
+    if frame["kind"] == "resp":
+        return "answer", frame["reqId"]
+    return "notification", NODE_NOTIFICATIONS[frame["type"]]
+
+
+def conversation_changes(body: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(change type, conversation id, state) of each change of a conversation notification."""
+    return [
+        (c["type"], c["result"]["convId"], c["result"]["conversationDetails"]["state"])
+        for c in body["changes"]
+    ]
+
+
+def assert_answers(run: NodeRun, frames: list[dict[str, Any]], sent: list[dict[str, Any]]) -> None:
+    """Each request the SDK sent got the recorded answer, under its own id."""
+    recorded_answers = {f["reqId"]: f for f in frames if f["kind"] == "resp"}
+    recorded_requests = [f for f in sent if f.get("kind") == "req"]
+    answers = run.named("answer")
+    assert [a["request"] for a in answers] == [NODE_REQUESTS[r["type"]] for r in recorded_requests]
+    node_ids = [s["id"] for s in run.named("sent")]
+    recorded_ids = [r["id"] for r in recorded_requests]
+    # the SDK's ids are UUIDs, ours were counters: the replay answered to the SDK's ids
+    assert len(set(node_ids)) == len(node_ids) == len(recorded_ids)
+    assert not set(node_ids) & set(recorded_ids)
+    for answer, request in zip(answers, recorded_requests, strict=True):
+        assert answer["body"] == recorded_answers[request["id"]]["body"], run.transcript()
+
+
+def assert_notifications(run: NodeRun, frames: list[dict[str, Any]]) -> None:
+    recorded = [f for f in frames if f["kind"] == "notification"]
+    delivered = run.named("notification")
+    assert [n["type"] for n in delivered] == [NODE_NOTIFICATIONS[f["type"]] for f in recorded]
+    for node, frame in zip(delivered, recorded, strict=True):
+        assert node["body"]["subscriptionId"] == frame["body"]["subscriptionId"]
+        assert conversation_changes(node["body"]) == conversation_changes(frame["body"])
+    snapshot, opened, written, closed = (n["body"]["changes"] for n in delivered)
+    assert snapshot == []
+    # the SDK's transform made its participant list out of the recorded participantsPId
+    for change in (opened, written, closed):
+        details = change[0]["result"]["conversationDetails"]
+        assert details["participants"] == [{"id": CONSUMER, "role": "CONSUMER"}]
+    last_event = written[0]["result"]["lastContentEventNotification"]["event"]
+    assert last_event["message"] == TEXT
+
+
+@pytest.mark.timeout(40)
+@pytest.mark.parametrize("pace", ["fast", "recorded"])
+async def test_a_recording_of_our_agent_replays_to_the_node_sdk(
+    node_executable: str, tmp_path: Path, pace: Pace
+) -> None:
+    path = tmp_path / "session.jsonl"
+    await record_session(path)
+    recording = read_recording(path)
+    frames = server_frames(recording)
+    sent = [
+        r.data for r in recording.records if isinstance(r, FrameRecord) and r.direction == "out"
+    ]
+    notifications = sum(1 for f in frames if f["kind"] == "notification")
+    assert notifications == 4, frames
+
+    async with Emulator(replay=path, pace=pace, tls=True) as replayed:
+        run = await run_node(
+            node_executable,
+            NODE_SCRIPT,
+            node_env(replayed, notifications),
+            lambda _: None,
+            NODE_TIMEOUT_S,
+        )
+    assert run.returncode == 0, run.transcript()
+    assert run.named("error") == [], run.transcript()
+    (login,) = [r for r in recording.records if isinstance(r, HttpRecord) and r.service == "login"]
+    # the SDK's agentId is the recorded login's userPid
+    assert run.one("connected")["agentId"] == login.response["config"]["userPid"]
+    # answers and notifications in the recorded order
+    lines = [(s["step"], s.get("request") or s.get("type")) for s in run.steps]
+    got = [line for line in lines if line[0] in ("answer", "notification")]
+    by_id = {r["id"]: NODE_REQUESTS[r["type"]] for r in sent}
+    expected = [
+        (kind, by_id[what] if kind == "answer" else what)
+        for kind, what in map(as_the_node_sdk_reports, frames)
+    ]
+    assert got == expected, run.transcript()
+    assert_answers(run, frames, sent)
+    assert_notifications(run, frames)
+    # the SDK's own refresh timer: the recorded refresh answer, with the replay's cookie
+    assert run.one("refreshed")["error"] is None, run.transcript()
