@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from rx_lpagent.emulator import Emulator
 
 INTEROP_DIR = Path(__file__).resolve().parent.parent / "interop"
 SDK_VERSION = "1.2.0"
@@ -76,6 +79,23 @@ def require_node_sdk() -> str:
         assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
         assert installed_sdk_version() == SDK_VERSION
     return node
+
+
+def node_env(emu: Emulator, username: str, password: str, **settings: str) -> dict[str, str]:
+    """The environment of a script of ``tests/interop/`` against ``emu`` (which serves TLS: the
+    SDK only speaks https and wss): its CA, CSDS domain, account, the credentials, and
+    ``settings`` (``LP_...`` names); no other ``LP_...`` variable of this process's."""
+    assert emu.ca_file is not None, "Emulator(tls=True) must write its CA file"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("LP_")}
+    env.update(
+        NODE_EXTRA_CA_CERTS=emu.ca_file,
+        LP_CSDS_DOMAIN=emu.csds_domain,
+        LP_ACCOUNT=str(emu.account),
+        LP_USERNAME=username,
+        LP_PASSWORD=password,
+        **settings,
+    )
+    return env
 
 
 async def run_node(

@@ -16,7 +16,6 @@ installed once with ``npm ci`` into ``tests/interop/node_modules`` (git-ignored)
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import pytest
 
 from rx_lpagent.emulator import Emulator
-from tests.emulator.node_sdk import INTEROP_DIR, NodeRun, run_node
+from tests.emulator.node_sdk import INTEROP_DIR, NodeRun, node_env, run_node
 
 NODE_SCRIPT = INTEROP_DIR / "node_agent.js"
 CONSUMER_TEXT = "hello from the python consumer"
@@ -70,26 +69,12 @@ EXPECTED_STEPS = [
 
 
 def _node_env(emu: Emulator, control_url: str | None, *, idle: bool = False) -> dict[str, str]:
-    env = dict(os.environ)
-    assert emu.ca_file is not None, "Emulator(tls=True) must write its CA file"
-    env.update(
-        NODE_EXTRA_CA_CERTS=emu.ca_file,
-        LP_CSDS_DOMAIN=emu.csds_domain,
-        LP_ACCOUNT=str(emu.account),
-        LP_USERNAME=emu.username,
-        LP_PASSWORD=emu.password,
-        LP_REFRESH_MS="1000",
-        LP_LINGER_MS="1500",
-        LP_TIMEOUT_MS="30000",
-    )
-    for name in ("LP_CONTROL_URL", "LP_PING_MS", "LP_IDLE_MS"):
-        env.pop(name, None)
+    settings = {"LP_REFRESH_MS": "1000", "LP_LINGER_MS": "1500", "LP_TIMEOUT_MS": "30000"}
     if idle:
-        env.update(LP_PING_MS=str(int(PING_S * 1000)), LP_IDLE_MS=str(int(IDLE_S * 1000)))
+        settings.update(LP_PING_MS=str(int(PING_S * 1000)), LP_IDLE_MS=str(int(IDLE_S * 1000)))
     if control_url is not None:
-        env["LP_CONTROL_URL"] = control_url
-        env["LP_CONSUMER_ID"] = "node-http-consumer"
-    return env
+        settings.update(LP_CONTROL_URL=control_url, LP_CONSUMER_ID="node-http-consumer")
+    return node_env(emu, emu.username, emu.password, **settings)
 
 
 def _subsequence_missing(names: list[str], expected: list[str]) -> Iterator[str]:

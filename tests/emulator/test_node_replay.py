@@ -14,20 +14,20 @@ of the SDK's own timer answered as recorded.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rx_lpagent.agent import Agent
-from rx_lpagent.config import AgentConfig, PasswordCredentials
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.emulator.replay_script import Pace
 from rx_lpagent.protocol import ExConversationChangeNotification
 from rx_lpagent.recording import FrameRecord, HttpRecord, Recording, read_recording
 from tests.agent.waiting import first, settled, until
-from tests.emulator.node_sdk import INTEROP_DIR, NodeRun, run_node
+from tests.emulator.node_sdk import INTEROP_DIR, NodeRun, node_env, run_node
+from tests.recording.conftest import recording_config
 
 pytestmark = [pytest.mark.interop, pytest.mark.asyncio]
 
@@ -51,7 +51,7 @@ def clock_queries(emu: Emulator) -> int:
     return sum(1 for call in emu.calls if call.endpoint == ".GetClock")
 
 
-def _changed(kind: str) -> Any:
+def changed(kind: str) -> Callable[[ExConversationChangeNotification], bool]:
     def matches(notification: ExConversationChangeNotification) -> bool:
         return any(change.type == kind for change in notification.changes)
 
@@ -60,14 +60,7 @@ def _changed(kind: str) -> Any:
 
 async def record_session(path: Path) -> None:
     async with Emulator() as live:
-        config = AgentConfig(
-            live.account,
-            PasswordCredentials(live.username, live.password),
-            csds_domain=live.csds_domain,
-            refresh_interval=None,
-            keepalive_interval=KEEPALIVE_S,
-            record_to=str(path),
-        )
+        config = recording_config(live, path, keepalive_interval=KEEPALIVE_S)
         async with Agent(config) as agent:
             changes = agent.notifications_of(ExConversationChangeNotification)
             await agent.connect()
@@ -76,13 +69,13 @@ async def record_session(path: Path) -> None:
             await agent.set_agent_state({"availability": "ONLINE"})
             await until(lambda: clock_queries(live) >= 3)  # ours, then two keep-alives
             consumer = live.consumer(CONSUMER)
-            opened = first(changes, _changed("UPSERT"))
+            opened = first(changes, changed("UPSERT"))
             conv_id = await consumer.open_conversation()
             await settled(opened)
-            written = first(changes, _changed("UPSERT"))
+            written = first(changes, changed("UPSERT"))
             await consumer.send_text(conv_id, TEXT)
             await settled(written)
-            closed = first(changes, _changed("DELETE"))
+            closed = first(changes, changed("DELETE"))
             await consumer.close_conversation(conv_id)
             await settled(closed)
             await agent.refresh_session()
@@ -95,21 +88,15 @@ def server_frames(recording: Recording) -> list[dict[str, Any]]:
     return [f.data for f in frames if f.direction == "in"]
 
 
-def node_env(emu: Emulator, notifications: int) -> dict[str, str]:
-    env = dict(os.environ)
-    assert emu.ca_file is not None, "Emulator(tls=True) must write its CA file"
-    env.update(
-        NODE_EXTRA_CA_CERTS=emu.ca_file,
-        LP_CSDS_DOMAIN=emu.csds_domain,
-        LP_ACCOUNT=str(emu.account),
-        # a replay accepts any credentials
-        LP_USERNAME="node-bot",
-        LP_PASSWORD="not-the-recorded-password",
+def replay_env(emu: Emulator, notifications: int) -> dict[str, str]:
+    return node_env(
+        emu,
+        "node-bot",  # a replay accepts any credentials
+        "not-the-recorded-password",
         LP_NOTIFICATIONS=str(notifications),
         LP_REFRESH_MS="300",
         LP_TIMEOUT_MS=str(int(NODE_TIMEOUT_S * 1000) - 2000),
     )
-    return env
 
 
 def node_requests(recording: Recording) -> list[dict[str, Any]]:
@@ -193,7 +180,7 @@ async def test_a_recording_of_our_agent_replays_to_the_node_sdk(
         run = await run_node(
             node_executable,
             NODE_SCRIPT,
-            node_env(replayed, notifications),
+            replay_env(replayed, notifications),
             lambda _: None,
             NODE_TIMEOUT_S,
         )

@@ -25,29 +25,18 @@
 
 const {Agent} = require('node-agent-sdk');
 const external = require('node-agent-sdk/lib/ExternalServices');
+const {emit, describe, agentOptions} = require('./steps');
 
 const env = process.env;
 const timeoutMs = Number(env.LP_TIMEOUT_MS || 15000);
 const expectedNotifications = Number(env.LP_NOTIFICATIONS || 0);
 const refreshMs = Number(env.LP_REFRESH_MS || 0);
-const t0 = Date.now();
-
-function emit(step, fields) {
-    process.stdout.write(JSON.stringify(Object.assign({step: step, t: Date.now() - t0}, fields || {})) + '\n');
-}
 
 let finished = false;
 let agent = null;
 let answered = false;
 let notifications = 0;
 let refreshed = refreshMs <= 0;
-
-function describe(err) {
-    if (!err) return {};
-    if (err instanceof Error) return {message: err.message, code: err.code === undefined ? null : err.code};
-    // a failed request: the SDK hands over the whole response frame
-    return {message: JSON.stringify(err), code: err.code === undefined ? null : err.code};
-}
 
 function end(exitCode) {
     clearTimeout(hardTimer);
@@ -113,13 +102,7 @@ async function recordedRequests() {
 
 if (!finished) {
     try {
-        agent = new Agent({
-            accountId: env.LP_ACCOUNT,
-            username: env.LP_USERNAME,
-            password: env.LP_PASSWORD,
-            csdsDomain: env.LP_CSDS_DOMAIN,
-            refreshSessionInterval: refreshMs > 0 ? refreshMs : undefined,
-        });
+        agent = new Agent(agentOptions(env, refreshMs > 0 ? {refreshSessionInterval: refreshMs} : {}));
     } catch (e) {
         fail('Agent constructor threw', describe(e));
     }

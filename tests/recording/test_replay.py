@@ -291,13 +291,8 @@ async def test_frames_never_wait_for_a_clock_query_the_client_may_not_send(
         assert [f.get("type") for f in frames] == ["t", "after-keep-alives"]
         # a clock query still gets the recorded answers, in order
         await send(ws, "y", ".GetClock")
-        assert await receive(ws) == {
-            "kind": "resp",
-            "reqId": "y",
-            "code": 200,
-            "type": "t",
-            "body": {"currentTime": 1},
-        }
+        clock = await receive(ws)
+        assert (clock["reqId"], clock["body"]) == ("y", {"currentTime": 1})
         await ws.close()
 
 
