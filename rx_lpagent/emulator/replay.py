@@ -131,7 +131,10 @@ class _ReplayServer:
                 error_body("replay: the recorded handshake was refused", opened.status),
                 status=opened.status,
             )
-        ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024)
+        # no permessage-deflate: a client that inflates frames asynchronously (the Node SDK's
+        # ws 1.1.5) drops those still inflating when the connection ends, and a recorded drop
+        # often follows the frames before it within a millisecond
+        ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024, compress=False)
         await ws.prepare(request)
         player = SocketPlayer(script, ws, request, pace=self.replay.pace, clock=self.replay.clock)
         self.players.add(player)

@@ -3,29 +3,38 @@
  * The official LivePerson node-agent-sdk (pinned in package.json) as the client of a replaying
  * emulator (Emulator(replay=..., tls=True)). Used by tests/emulator/test_node_replay.py.
  *
- * It connects, makes the recorded agent's requests in the recorded order (getClock,
- * subscribeExConversations, setAgentState), waits for the recorded notifications and, when
- * LP_REFRESH_MS is set, for one session refresh of the SDK's own timer; it prints one JSON line
- * per step on stdout, then exits 0.
+ * On each socket it makes the requests LP_PLAN lists for it, one after the other; when the server
+ * drops a socket that is not the last one of the plan, it reconnects with the same token (the
+ * SDK's reconnect(true)). It waits for the recorded notifications and, when LP_REFRESH_MS is set,
+ * for one session refresh of the SDK's own timer; then it exits 0.
  *
  * Environment:
  *   LP_CSDS_DOMAIN   "127.0.0.1:PORT" (the SDK always uses https:// and wss://)
  *   LP_ACCOUNT, LP_USERNAME, LP_PASSWORD (a replay accepts any credentials)
  *   NODE_EXTRA_CA_CERTS  the emulator's CA PEM (read by node at start-up)
+ *   LP_PLAN          JSON: per socket, the SDK methods to call, e.g. [["getClock","setAgentState"]]
+ *                    (their bodies are in BODIES)
  *   LP_NOTIFICATIONS how many notifications to wait for (default 0)
  *   LP_REFRESH_MS    optional: the SDK's refreshSessionInterval; the run then waits for one refresh
  *   LP_TIMEOUT_MS    hard timeout of the whole run (default 15000)
  *
- * Lines: {"step":"connected","agentId":...}, {"step":"sent","type":...,"id":...} per request,
- * {"step":"answer","request":"getClock","body":...} per answer, {"step":"notification",
- * "type":...,"body":...} per notification as the SDK delivers it (after its own transforms),
- * {"step":"refreshed","error":...}, then {"step":"done"}. An SDK "error" event, a failed request,
- * an unexpected close or the timeout print {"step":"error",...} and exit 1 (2 for the timeout).
+ * Lines: {"step":"connected","n":...,"agentId":...} per socket, {"step":"sent","type":...,
+ * "id":...} per request, {"step":"answer","request":"getClock","body":...} per answer,
+ * {"step":"notification","type":...,"body":...} per notification as the SDK delivers it (after
+ * its own transforms), {"step":"closed","code":...} per dropped socket, {"step":"refreshed",
+ * "error":...}, then {"step":"done"}. An SDK "error" event, a failed request, a close the plan
+ * does not expect or the timeout print {"step":"error",...} and exit 1 (2 for the timeout).
  */
 
 const {Agent} = require('node-agent-sdk');
 const external = require('node-agent-sdk/lib/ExternalServices');
 const {emit, describe, agentOptions} = require('./steps');
+
+const BODIES = {
+    getClock: {},
+    subscribeExConversations: {convState: ['OPEN']},
+    setAgentState: {availability: 'ONLINE'},
+};
 
 const env = process.env;
 const timeoutMs = Number(env.LP_TIMEOUT_MS || 15000);
@@ -34,7 +43,9 @@ const refreshMs = Number(env.LP_REFRESH_MS || 0);
 
 let finished = false;
 let agent = null;
-let answered = false;
+let plan = [];
+let connections = 0;
+let answered = 0;
 let notifications = 0;
 let refreshed = refreshMs <= 0;
 
@@ -57,18 +68,23 @@ function fail(reason, extra, exitCode) {
 }
 
 function finishWhenComplete() {
-    if (finished || !answered || notifications < expectedNotifications || !refreshed) return;
+    if (finished || answered < plan.length || notifications < expectedNotifications || !refreshed) return;
     finished = true;
-    emit('done', {notifications: notifications});
+    emit('done', {connections: connections, notifications: notifications});
     end(0);
 }
 
-for (const name of ['LP_CSDS_DOMAIN', 'LP_ACCOUNT', 'LP_USERNAME', 'LP_PASSWORD']) {
+const hardTimer = setTimeout(() => fail('timeout', {afterMs: timeoutMs, connections: connections,
+    answered: answered, notifications: notifications, refreshed: refreshed}, 2), timeoutMs);
+
+for (const name of ['LP_CSDS_DOMAIN', 'LP_ACCOUNT', 'LP_USERNAME', 'LP_PASSWORD', 'LP_PLAN']) {
     if (!env[name]) fail('missing environment variable ' + name, {}, 1);
 }
-
-const hardTimer = setTimeout(() => fail('timeout', {afterMs: timeoutMs, answered: answered,
-    notifications: notifications, refreshed: refreshed}, 2), timeoutMs);
+try {
+    plan = JSON.parse(env.LP_PLAN || '[]');
+} catch (e) {
+    fail('LP_PLAN is not JSON', describe(e));
+}
 
 if (refreshMs > 0) {
     // the SDK's refresh timer calls this module's refreshSession; wrap it to see the outcome
@@ -84,19 +100,20 @@ if (refreshMs > 0) {
 }
 
 // a request of the SDK as a promise; a failure ends the run
-function request(name, body) {
-    return new Promise((resolve) => agent[name](body, (err, answer) => {
+function request(name) {
+    return new Promise((resolve) => agent[name](BODIES[name], (err, answer) => {
         if (err) return fail(name + ' failed', describe(err));
         emit('answer', {request: name, body: answer === undefined ? null : answer});
         resolve(answer);
     }));
 }
 
-async function recordedRequests() {
-    await request('getClock', {});
-    await request('subscribeExConversations', {convState: ['OPEN']});
-    await request('setAgentState', {availability: 'ONLINE'});
-    answered = true;
+async function socketRequests(n) {
+    for (const name of plan[n - 1] || []) {
+        if (!BODIES[name]) return fail('no body for ' + name);
+        await request(name);
+    }
+    answered += 1;
     finishWhenComplete();
 }
 
@@ -110,7 +127,13 @@ if (!finished) {
 
 if (agent) {
     agent.on('error', (err) => fail('sdk error event', describe(err)));
-    agent.on('closed', (code) => fail('socket closed unexpectedly', {code: code === undefined ? null : code}));
+    agent.on('closed', (code) => {
+        if (finished) return;
+        emit('closed', {code: code === undefined ? null : code});
+        if (connections >= plan.length) return fail('socket closed unexpectedly', {code: code});
+        // the SDK's recipe for a dropped socket: the same token on a new one
+        agent.reconnect(true);
+    });
     agent.on('message:sent', (message) => emit('sent', {type: message.type, id: message.id}));
     agent.on('notification', (message) => {
         notifications += 1;
@@ -118,7 +141,8 @@ if (agent) {
         finishWhenComplete();
     });
     agent.on('connected', () => {
-        emit('connected', {agentId: agent.agentId || null});
-        recordedRequests().catch((e) => fail('requests threw', describe(e)));
+        connections += 1;
+        emit('connected', {n: connections, agentId: agent.agentId || null});
+        socketRequests(connections).catch((e) => fail('requests threw', describe(e)));
     });
 }

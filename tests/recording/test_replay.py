@@ -358,6 +358,26 @@ async def test_what_the_recording_lacks_gets_a_clear_error(
                 assert {s["baseURI"] for s in services} == {f"127.0.0.1:{emu.port}"}
 
 
+async def test_a_recorded_drop_follows_the_frames_before_it_uncompressed(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    # a client that inflates asynchronously (the Node SDK's ws 1.1.5) would lose them to the drop
+    path = write_recording(
+        tmp_path / "drop.jsonl",
+        [
+            SocketOpened(0.0, 1, SOCKET_URL, 101),
+            notification(0.1, 1, "just before the drop"),
+            SocketClosed(0.1001, 1, 1006, by="server"),
+        ],
+    )
+    async with Emulator(replay=path, pace="fast") as emu:
+        url = f"{emu.ws_base_url}/ws_api/account/{emu.account}/messaging/brand/any?v=2.1"
+        async with http.ws_connect(url, compress=15) as ws:
+            assert ws.compress == 0
+            assert (await receive(ws))["type"] == "just before the drop"
+            assert (await asyncio.wait_for(ws.receive(), WAIT)).type is aiohttp.WSMsgType.CLOSED
+
+
 async def test_a_refresh_beyond_the_recording_repeats_the_last_one(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
