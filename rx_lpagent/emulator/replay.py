@@ -7,7 +7,8 @@ credentials accepted), and plays the k-th socket the client opens as recorded so
 :mod:`.replay_socket`). A recorded failure is played too: an HTTP call or handshake that got no
 answer resets the connection, a refused handshake answers its recorded status. Whatever the
 recording has nothing for is answered 404 with a ``replay: ...`` reason and logged; a CSDS lookup
-beyond the recording repeats the last recorded one (a lookup, and clients repeat it at will).
+or a session refresh beyond the recording repeats the last recorded one (clients repeat them at
+will, on timers of their own: the Node SDK refreshes every 10 minutes, or as configured).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 ReplaySource = str | Path | Recording
 """A recording file or a recording already read."""
 
-_REPEATABLE = frozenset({"csds"})
+_REPEATABLE = frozenset({"csds", "refresh"})
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,10 @@ class _ReplayServer:
                 error_body("replay: the recorded handshake was refused", opened.status),
                 status=opened.status,
             )
-        ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024)
+        # no permessage-deflate: a client that inflates frames asynchronously (the Node SDK's
+        # ws 1.1.5) drops those still inflating when the connection ends, and a recorded drop
+        # often follows the frames before it within a millisecond
+        ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024, compress=False)
         await ws.prepare(request)
         player = SocketPlayer(script, ws, request, pace=self.replay.pace, clock=self.replay.clock)
         self.players.add(player)

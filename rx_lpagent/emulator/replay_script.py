@@ -1,5 +1,6 @@
 """A recording read as what a replay serves: the HTTP answers per endpoint, and per socket a
-script of what the server sent, each step with the client request it waits for.
+script of what the server sent, each step with the client request it waits for (never a clock
+query: see :data:`UNGATED_REQUESTS`).
 
 Pure data and pure functions; no I/O. :mod:`.replay` serves it.
 """
@@ -13,6 +14,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import yarl
 
+from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.recording import FrameRecord, HttpRecord, Recording, SocketOpened
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "RecordedRequest",
     "ReplayPlan",
     "ServerClose",
+    "UNGATED_REQUESTS",
     "ServerFrame",
     "SocketScript",
     "Step",
@@ -34,6 +37,11 @@ __all__ = [
 
 Pace: TypeAlias = Literal["recorded", "fast"]
 """``recorded``: server frames keep their recorded delays; ``fast``: no delays at all."""
+
+UNGATED_REQUESTS: Final = frozenset({wt.GET_CLOCK})
+"""Requests the server's own frames and closes never wait for: a clock query causes nothing but
+its answer, and clients send it on timers of their own (our Agent's keep-alive asks every 30 s,
+the Node SDK pings instead), so a client replaying a recording need not send as many."""
 
 _PLACEHOLDER: Final = re.compile(r"<([a-z_]+)#([0-9]+)>")
 _KEPT_PLACEHOLDERS: Final = frozenset({"text"})
@@ -104,7 +112,8 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class ServerFrame:
-    """A frame the server sent of its own (a notification, ...), after ``after`` requests."""
+    """A frame the server sent of its own (a notification, ...), after ``after`` gating requests
+    (those not in :data:`UNGATED_REQUESTS`)."""
 
     after: int
     t: float
@@ -121,7 +130,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class ServerClose:
-    """The server closed the socket, after ``after`` requests."""
+    """The server closed the socket, after ``after`` gating requests."""
 
     after: int
     t: float
@@ -141,6 +150,8 @@ class SocketScript:
     requests: list[RecordedRequest] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     closed_by_server: bool = False
+    gate_times: list[float] = field(default_factory=list)
+    """When each gating request was recorded, in order."""
 
     def answer_positions(self) -> dict[int, int]:
         """Request index -> the position of its answer in :attr:`steps`."""
@@ -151,8 +162,8 @@ class SocketScript:
         }
 
     def request_t(self, count: int) -> float:
-        """When the ``count``-th request was recorded (the handshake's time for 0)."""
-        return self.requests[count - 1].t if 0 < count <= len(self.requests) else self.opened.t
+        """When the ``count``-th gating request was recorded (the handshake's time for 0)."""
+        return self.gate_times[count - 1] if 0 < count <= len(self.gate_times) else self.opened.t
 
 
 @dataclass
@@ -183,7 +194,7 @@ def plan_replay(recording: Recording) -> ReplayPlan:
         elif record.by == "server" and record.connection in scripts:
             script = scripts[record.connection]
             script.steps.append(
-                ServerClose(len(script.requests), record.t, record.code, record.reason)
+                ServerClose(len(script.gate_times), record.t, record.code, record.reason)
             )
             script.closed_by_server = True
     return ReplayPlan(recording.header.account, dict(http), [scripts[n] for n in sorted(scripts)])
@@ -196,11 +207,13 @@ def _add_frame(script: SocketScript, pending: dict[Any, int], record: FrameRecor
             request = RecordedRequest(len(script.requests) + 1, data["id"], data["type"], record.t)
             script.requests.append(request)
             pending[_hashable(data["id"])] = request.index
+            if request.type not in UNGATED_REQUESTS:
+                script.gate_times.append(record.t)
         return
     request_id = data.get("reqId") if isinstance(data, dict) else None
     index = pending.pop(_hashable(request_id), None) if request_id is not None else None
     if index is None:
-        script.steps.append(ServerFrame(len(script.requests), record.t, record))
+        script.steps.append(ServerFrame(len(script.gate_times), record.t, record))
         return
     asked = script.requests[index - 1]
     script.requests[index - 1] = RecordedRequest(asked.index, asked.id, asked.type, asked.t, record)

@@ -2,11 +2,12 @@
 frames and close played in their recorded order (and, with ``pace="recorded"``, delays).
 
 A *cursor* walks the socket's :class:`~.replay_script.SocketScript` in recorded order. A server
-frame recorded after the client's n-th request waits until the client has sent n requests; an
-answer goes out where it was recorded once its request came (matched by type and order, its
-``reqId`` rewritten to the client's id). An answer is *due* when its request came (``fast``) or
-its recorded latency after that (``recorded``): whenever the cursor has to wait, due answers go
-out at once, so a client that asks in another order than the recording still gets every answer,
+frame recorded after the client's n-th request waits until the client has sent n requests (clock
+queries not counted: :data:`~.replay_script.UNGATED_REQUESTS`); an answer goes out where it was
+recorded once its request came (matched by type and order, its ``reqId`` rewritten to the
+client's id). An answer is *due* when its request came (``fast``) or its recorded latency after
+that (``recorded``): whenever the cursor has to wait, due answers go out at once, so a client
+that asks in another order than the recording still gets every answer,
 and the cursor never waits for a request the client may never send.
 """
 
@@ -24,6 +25,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from rx_lpagent.emulator.replay_script import (
+    UNGATED_REQUESTS,
     Answer,
     Pace,
     RecordedRequest,
@@ -100,6 +102,7 @@ class SocketPlayer:
         self._clock = clock
         self._changed = asyncio.Event()
         self._received = 0
+        """Gating requests received (those the server's steps wait for)."""
         self._arrivals: dict[int, float] = {0: clock.now()}
         self._unmatched: dict[str, deque[RecordedRequest]] = {}
         for recorded in script.requests:
@@ -150,10 +153,11 @@ class SocketPlayer:
                 self.script.connection,
             )
             return
-        self._received += 1
-        self._arrivals[self._received] = self._clock.now()
-        self._changed.set()
         request_id, type_ = data["id"], data["type"]
+        if type_ not in UNGATED_REQUESTS:
+            self._received += 1
+            self._arrivals[self._received] = self._clock.now()
+        self._changed.set()
         waiting = self._unmatched.get(type_)
         if not waiting:
             count = sum(1 for r in self.script.requests if r.type == type_)

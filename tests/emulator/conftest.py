@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import pytest
 import pytest_asyncio
 
 from rx_lpagent.emulator import Emulator
+from tests.emulator.node_sdk import require_node_sdk
 
 WAIT = 5.0
 
@@ -142,3 +144,9 @@ async def client(emu: Emulator) -> AsyncIterator[Client]:
             yield each
         finally:
             await each.close()
+
+
+@pytest.fixture(scope="session")
+def node_executable() -> str:
+    """The node binary, with the official node-agent-sdk installed (skips without node/npm)."""
+    return require_node_sdk()

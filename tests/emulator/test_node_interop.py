@@ -16,25 +16,16 @@ installed once with ``npm ci`` into ``tests/interop/node_modules`` (git-ignored)
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import shutil
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from rx_lpagent.emulator import Emulator
+from tests.emulator.node_sdk import INTEROP_DIR, NodeRun, node_env, run_node
 
-INTEROP_DIR = Path(__file__).resolve().parent.parent / "interop"
 NODE_SCRIPT = INTEROP_DIR / "node_agent.js"
-SDK_VERSION = "1.2.0"
 CONSUMER_TEXT = "hello from the python consumer"
 REPLY_PREFIX = "echo from node: "
 AFTER_RECONNECT_TEXT = "node agent is back after reconnect(false)"
@@ -77,123 +68,13 @@ EXPECTED_STEPS = [
 ]
 
 
-@dataclass
-class NodeRun:
-    """What one run of node_agent.js printed."""
-
-    returncode: int
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    stderr: str = ""
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [s for s in self.steps if s.get("step") == name]
-
-    def one(self, name: str, **match: object) -> dict[str, Any]:
-        found = [s for s in self.named(name) if all(s.get(k) == v for k, v in match.items())]
-        assert len(found) == 1, (
-            f"expected one {name!r} {match} line, got {found}\n{self.transcript()}"
-        )
-        return found[0]
-
-    def transcript(self) -> str:
-        lines = "\n".join(json.dumps(s) for s in self.steps)
-        return (
-            f"node exit {self.returncode}\n--- stdout ---\n{lines}\n--- stderr ---\n{self.stderr}"
-        )
-
-
-def _installed_sdk_version() -> str | None:
-    manifest = INTEROP_DIR / "node_modules" / "node-agent-sdk" / "package.json"
-    if not manifest.exists():
-        return None
-    version = json.loads(manifest.read_text()).get("version")
-    return version if isinstance(version, str) else None
-
-
-@pytest.fixture(scope="session")
-def node_executable() -> str:
-    """The node binary, with node-agent-sdk installed next to the script (once per session)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        missing = " and ".join(n for n, p in (("node", node), ("npm", npm)) if p is None)
-        reason = f"interop test needs node and npm on PATH; missing: {missing}"
-        print(f"SKIP: {reason}", file=sys.stderr)
-        pytest.skip(reason)
-    if _installed_sdk_version() != SDK_VERSION:
-        # npm ci: exactly the lockfile's tree (ws 1.1.5, request 2.88), no audit/fund noise
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=INTEROP_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-        assert _installed_sdk_version() == SDK_VERSION
-    return node
-
-
 def _node_env(emu: Emulator, control_url: str | None, *, idle: bool = False) -> dict[str, str]:
-    env = dict(os.environ)
-    assert emu.ca_file is not None, "Emulator(tls=True) must write its CA file"
-    env.update(
-        NODE_EXTRA_CA_CERTS=emu.ca_file,
-        LP_CSDS_DOMAIN=emu.csds_domain,
-        LP_ACCOUNT=str(emu.account),
-        LP_USERNAME=emu.username,
-        LP_PASSWORD=emu.password,
-        LP_REFRESH_MS="1000",
-        LP_LINGER_MS="1500",
-        LP_TIMEOUT_MS="30000",
-    )
-    for name in ("LP_CONTROL_URL", "LP_PING_MS", "LP_IDLE_MS"):
-        env.pop(name, None)
+    settings = {"LP_REFRESH_MS": "1000", "LP_LINGER_MS": "1500", "LP_TIMEOUT_MS": "30000"}
     if idle:
-        env.update(LP_PING_MS=str(int(PING_S * 1000)), LP_IDLE_MS=str(int(IDLE_S * 1000)))
+        settings.update(LP_PING_MS=str(int(PING_S * 1000)), LP_IDLE_MS=str(int(IDLE_S * 1000)))
     if control_url is not None:
-        env["LP_CONTROL_URL"] = control_url
-        env["LP_CONSUMER_ID"] = "node-http-consumer"
-    return env
-
-
-async def _run_node(
-    node: str,
-    env: dict[str, str],
-    on_step: Callable[[dict[str, Any]], Any],
-) -> NodeRun:
-    """Run node_agent.js; every milestone goes to ``on_step`` (awaited if it is a coroutine)."""
-    proc = await asyncio.create_subprocess_exec(
-        node,
-        str(NODE_SCRIPT),
-        cwd=INTEROP_DIR,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    stderr_task = asyncio.create_task(proc.stderr.read())
-    run = NodeRun(returncode=-1)
-    try:
-        async with asyncio.timeout(NODE_TIMEOUT_S):
-            while line := await proc.stdout.readline():
-                try:
-                    step = json.loads(line)
-                except json.JSONDecodeError:
-                    step = {"step": "unparsed", "line": line.decode(errors="replace").rstrip()}
-                run.steps.append(step)
-                result = on_step(step)
-                if asyncio.iscoroutine(result):
-                    await result
-            run.returncode = await proc.wait()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        run.stderr = (await stderr_task).decode(errors="replace")
-    return run
+        settings.update(LP_CONTROL_URL=control_url, LP_CONSUMER_ID="node-http-consumer")
+    return node_env(emu, emu.username, emu.password, **settings)
 
 
 def _subsequence_missing(names: list[str], expected: list[str]) -> Iterator[str]:
@@ -330,7 +211,9 @@ async def test_node_sdk_driven_through_python_api(node_executable: str) -> None:
             elif step["step"] == "awaiting_server_close":
                 assert await emu.faults.close_sockets(4401) == 1
 
-        run = await _run_node(node_executable, _node_env(emu, None, idle=True), on_step)
+        run = await run_node(
+            node_executable, NODE_SCRIPT, _node_env(emu, None, idle=True), on_step, NODE_TIMEOUT_S
+        )
         assert len(conv_ids) == 1, run.transcript()
         _assert_node_run(emu, run, conv_ids[0], CONSUMER_TEXT)
         # idle longer than both the ping interval and the idle timeout: the pings kept it open
@@ -345,7 +228,13 @@ async def test_node_sdk_driven_through_python_api(node_executable: str) -> None:
 @pytest.mark.asyncio
 async def test_node_sdk_driven_through_http_control(node_executable: str) -> None:
     async with Emulator(tls=True) as emu:
-        run = await _run_node(node_executable, _node_env(emu, emu.base_url), lambda _: None)
+        run = await run_node(
+            node_executable,
+            NODE_SCRIPT,
+            _node_env(emu, emu.base_url),
+            lambda _: None,
+            NODE_TIMEOUT_S,
+        )
         opened = run.one("conversation_opened")
         conv_id = opened["conversationId"]
         assert isinstance(conv_id, str), run.transcript()

@@ -35,6 +35,7 @@
 
 const {Agent} = require('node-agent-sdk');
 const Transport = require('node-agent-sdk/lib/Transport');
+const {emit, describe, agentOptions} = require('./steps');
 
 const env = process.env;
 const REPLY_PREFIX = 'echo from node: ';
@@ -47,11 +48,6 @@ const pingMs = Number(env.LP_PING_MS || 0);
 const idleMs = Number(env.LP_IDLE_MS || 0);
 const PRIVATE_TEXT = 'private note from node';
 const METADATA = [{type: 'ExternalId', id: 'node-interop-card'}];
-const t0 = Date.now();
-
-function emit(step, fields) {
-    process.stdout.write(JSON.stringify(Object.assign({step: step, t: Date.now() - t0}, fields || {})) + '\n');
-}
 
 let finished = false;
 let agent = null;
@@ -67,13 +63,6 @@ function fail(reason, extra, exitCode) {
     }
     process.exitCode = exitCode || 1;
     setTimeout(() => process.exit(exitCode || 1), 50);
-}
-
-function describe(err) {
-    if (!err) return {};
-    if (err instanceof Error) return {message: err.message, code: err.code === undefined ? null : err.code};
-    // a failed request: the SDK hands over the whole response frame
-    return {message: JSON.stringify(err), code: err.code === undefined ? null : err.code};
 }
 
 for (const name of ['LP_CSDS_DOMAIN', 'LP_ACCOUNT', 'LP_USERNAME', 'LP_PASSWORD']) {
@@ -133,13 +122,7 @@ async function control(method, path, body) {
 
 // ---- the agent ------------------------------------------------------------------------------
 try {
-    agent = new Agent({
-        accountId: env.LP_ACCOUNT,
-        username: env.LP_USERNAME,
-        password: env.LP_PASSWORD,
-        csdsDomain: env.LP_CSDS_DOMAIN,
-        refreshSessionInterval: Number(env.LP_REFRESH_MS || 1000),
-    });
+    agent = new Agent(agentOptions(env, {refreshSessionInterval: Number(env.LP_REFRESH_MS || 1000)}));
 } catch (e) {
     fail('Agent constructor threw', describe(e));
 }

@@ -39,6 +39,9 @@ WAIT = 5.0
 CSDS_URL = "https://adminlogin.liveperson.net/api/account/42/service/baseURI.json?version=1.0"
 LOGIN_URL = "https://va.agentvep.liveperson.net/api/account/42/login?v=1.3"
 SOCKET_URL = "wss://va.msg.liveperson.net/ws_api/account/42/messaging/brand/<bearer#1>?v=2.1"
+ASK = ".ams.example.Ask"
+"""A request the server's frames wait for (a clock query is not one: see UNGATED_REQUESTS), and
+that the agent never sends of its own (it sets its state again after a reconnect)."""
 LOGIN_ANSWER = {
     "bearer": "<bearer#1>",
     "csrf": "<csrf#1>",
@@ -86,6 +89,11 @@ def make_agent(emu: Emulator, transport: str = "aiohttp") -> Agent:
         backfill=False,
     )
     return Agent(config, recovery=FAST_RECOVERY)
+
+
+async def ask(agent: Agent) -> Any:
+    """Send :data:`ASK`; its answer's body."""
+    return msgspec.json.decode((await agent.request(ASK, {})).body)
 
 
 @pytest_asyncio.fixture
@@ -155,14 +163,14 @@ async def test_a_recorded_drop_and_reconnect_are_played_to_the_agent(tmp_path: P
         [
             *csds_and_login(),
             SocketOpened(0.1, 1, SOCKET_URL, 101),
-            out(0.2, 1, "a", ".GetClock"),
-            answer(0.3, 1, "a", {"currentTime": 1}),
+            out(0.2, 1, "a", ASK),
+            answer(0.3, 1, "a", "first socket"),
             notification(0.4, 1, ".ams.routing.AgentStateNotification", {"n": 1}),
             SocketClosed(0.5, 1, 1006, by="server"),
             SocketOpened(0.6, 2, SOCKET_URL, 101),
             notification(0.7, 2, ".ams.routing.AgentStateNotification", {"n": 2}),
-            out(0.8, 2, "b", ".GetClock"),
-            answer(0.9, 2, "b", {"currentTime": 2}),
+            out(0.8, 2, "b", ASK),
+            answer(0.9, 2, "b", "second socket"),
         ],
     )
     async with Emulator(replay=path, pace="fast") as emu:
@@ -173,11 +181,11 @@ async def test_a_recorded_drop_and_reconnect_are_played_to_the_agent(tmp_path: P
             await agent.connect()
             second = first(agent.notifications, lambda n: bytes(n.body) == b'{"n":2}')
             reconnecting = first(agent.state_changes, lambda s: s is AgentState.RECONNECTING)
-            assert (await agent.get_clock()).current_time == 1
+            assert await ask(agent) == "first socket"
             await settled(reconnecting)
             await reach(agent, AgentState.CONNECTED)
             await settled(second)
-            assert (await agent.get_clock()).current_time == 2
+            assert await ask(agent) == "second socket"
             assert seen == [{"n": 1}, {"n": 2}]
         finally:
             await agent.dispose()
@@ -188,7 +196,7 @@ def paced_recording(tmp_path: Path) -> Path:
         tmp_path / "paced.jsonl",
         [
             SocketOpened(1.0, 1, SOCKET_URL, 101),
-            out(2.0, 1, "a", ".GetClock"),
+            out(2.0, 1, "a", ASK),
             answer(2.5, 1, "a", {"currentTime": 1}),
             notification(6.0, 1, "first"),
             notification(6.25, 1, "second"),
@@ -204,7 +212,7 @@ async def test_recorded_pace_waits_the_recorded_delays_on_the_replay_clock(
     async with Emulator(replay=Replay(recording, "recorded", clock)) as emu:
         ws = await open_socket(http, emu)
         clock.advance(10.0)  # the client asks 10 s after the handshake: the delays count from then
-        await send(ws, "mine", ".GetClock")
+        await send(ws, "mine", ASK)
         await asyncio.wait_for(clock.waiting.wait(), WAIT)
         assert clock.deadlines == [10.5]  # the answer's recorded latency
         clock.waiting.clear()
@@ -229,7 +237,7 @@ async def test_fast_pace_sends_at_once_without_waiting_on_the_clock(
     recording = read_recording(paced_recording(tmp_path))
     async with Emulator(replay=Replay(recording, "fast", clock)) as emu:
         ws = await open_socket(http, emu)
-        await send(ws, "mine", ".GetClock")
+        await send(ws, "mine", ASK)
         frames = [await receive(ws) for _ in range(3)]
         assert [f.get("type") for f in frames] == ["t", "first", "second"]
         assert clock.deadlines == []
@@ -256,6 +264,35 @@ async def test_frames_keep_their_recorded_order_around_an_answer(
         frames = [await receive(ws) for _ in range(3)]
         assert [f.get("type") for f in frames] == ["echo", "t", "after"]
         assert frames[1]["reqId"] == "42"
+        await ws.close()
+
+
+async def test_frames_never_wait_for_a_clock_query_the_client_may_not_send(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    # our Agent's keep-alive asks for the clock on a timer; the Node SDK pings instead
+    path = write_recording(
+        tmp_path / "keepalive.jsonl",
+        [
+            SocketOpened(0.0, 1, SOCKET_URL, 101),
+            out(0.1, 1, "1", ASK),
+            answer(0.2, 1, "1", "asked"),
+            out(30.2, 1, "2", ".GetClock"),
+            answer(30.3, 1, "2", {"currentTime": 1}),
+            out(60.2, 1, "3", ".GetClock"),
+            answer(60.3, 1, "3", {"currentTime": 2}),
+            notification(70.0, 1, "after-keep-alives"),
+        ],
+    )
+    async with Emulator(replay=path, pace="fast") as emu:
+        ws = await open_socket(http, emu)
+        await send(ws, "x", ASK)
+        frames = [await receive(ws) for _ in range(2)]
+        assert [f.get("type") for f in frames] == ["t", "after-keep-alives"]
+        # a clock query still gets the recorded answers, in order
+        await send(ws, "y", ".GetClock")
+        clock = await receive(ws)
+        assert (clock["reqId"], clock["body"]) == ("y", {"currentTime": 1})
         await ws.close()
 
 
@@ -321,6 +358,45 @@ async def test_what_the_recording_lacks_gets_a_clear_error(
                 assert {s["baseURI"] for s in services} == {f"127.0.0.1:{emu.port}"}
 
 
+async def test_a_recorded_drop_follows_the_frames_before_it_uncompressed(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    # a client that inflates asynchronously (the Node SDK's ws 1.1.5) would lose them to the drop
+    path = write_recording(
+        tmp_path / "drop.jsonl",
+        [
+            SocketOpened(0.0, 1, SOCKET_URL, 101),
+            notification(0.1, 1, "just before the drop"),
+            SocketClosed(0.1001, 1, 1006, by="server"),
+        ],
+    )
+    async with Emulator(replay=path, pace="fast") as emu:
+        url = f"{emu.ws_base_url}/ws_api/account/{emu.account}/messaging/brand/any?v=2.1"
+        async with http.ws_connect(url, compress=15) as ws:
+            assert ws.compress == 0
+            assert (await receive(ws))["type"] == "just before the drop"
+            assert (await asyncio.wait_for(ws.receive(), WAIT)).type is aiohttp.WSMsgType.CLOSED
+
+
+async def test_a_refresh_beyond_the_recording_repeats_the_last_one(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    # clients refresh on their own timers (the Node SDK's refreshSessionInterval)
+    refresh_url = "https://va.agentvep.liveperson.net/api/account/42/refresh?v=1.3"
+    path = write_recording(
+        tmp_path / "refresh.jsonl",
+        [
+            *csds_and_login(),
+            HttpRecord(1.0, "refresh", "POST", refresh_url, {"csrf": "<csrf#1>"}, 200, {}),
+        ],
+    )
+    async with Emulator(replay=path) as emu:
+        refresh = f"{emu.base_url}/api/account/{emu.account}/refresh?v=1.3"
+        for _ in range(3):
+            async with http.post(refresh, json={"csrf": "replay-csrf-1"}) as answered:
+                assert (answered.status, await answered.json()) == (200, {})
+
+
 async def test_a_recorded_close_ends_the_socket_with_its_code(
     tmp_path: Path, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -328,14 +404,14 @@ async def test_a_recorded_close_ends_the_socket_with_its_code(
         tmp_path / "close.jsonl",
         [
             SocketOpened(0.0, 1, SOCKET_URL, 101),
-            out(0.1, 1, "a", ".GetClock"),
+            out(0.1, 1, "a", ASK),
             answer(0.2, 1, "a", {"currentTime": 1}),
             SocketClosed(0.3, 1, 4401, "token expired", by="server"),
         ],
     )
     async with Emulator(replay=path, pace="fast") as emu:
         ws = await open_socket(http, emu)
-        await send(ws, "1", ".GetClock")
+        await send(ws, "1", ASK)
         assert (await receive(ws))["body"] == {"currentTime": 1}
         closing = await asyncio.wait_for(ws.receive(), WAIT)
         assert (closing.type, closing.data, closing.extra) == (
