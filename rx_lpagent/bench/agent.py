@@ -41,6 +41,7 @@ import websockets
 from websockets.asyncio.client import connect as websockets_connect
 
 from rx_lpagent.agent import Agent
+from rx_lpagent.bench import fast_server
 from rx_lpagent.bench.emulator import Target, _in_process, _subprocess
 from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.config import AgentConfig, PasswordCredentials, TransportName
@@ -349,13 +350,22 @@ class Targets:
 
 
 TARGETS = Targets()
+SERVER_NAMES = {"emulator": "emulator", "fast": "fast server"}
 DEFAULT_TRANSPORT = next(
     field.default for field in msgspec.structs.fields(AgentConfig) if field.name == "transport"
 )
 
 
+Runner = Callable[[bool], contextlib.AbstractAsyncContextManager[Target]]
+SERVERS: dict[str, tuple[Runner, Runner]] = {
+    "emulator": (_subprocess, _in_process),
+    "fast": (fast_server.subprocess, fast_server.in_process),
+}
+"""Each ``--server``: how to run it in a process of its own, and in this one."""
+
+
 async def _run(args: argparse.Namespace) -> dict[str, Result]:
-    runner = _in_process if args.in_process else _subprocess
+    runner = SERVERS[args.server][1 if args.in_process else 0]
     results: dict[str, Result] = {}
     clients = {name: c for name, c in CLIENTS.items() if args.only is None or args.only in name}
     steps = len(clients) * (args.rounds + 1)
@@ -386,7 +396,8 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> str:
     lines = [
         f"{args.count:,} notifications, {args.requests:,} sequential .GetClock requests, "
         f"{args.in_flight:,} in flight, "
-        f"{'TLS' if args.tls else 'plain TCP'}, emulator in a {where}, best of {args.rounds}:",
+        f"{'TLS' if args.tls else 'plain TCP'}, {SERVER_NAMES[args.server]} in a {where}, "
+        f"best of {args.rounds}:",
         f"  {'client':<27} {'raw/s':>10} {'typed/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
         f" {'in flight/s':>12}",
     ]
@@ -429,7 +440,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=3, help="runs per client (best is kept)")
     parser.add_argument("--tls", action="store_true", help="over TLS (needs trustme)")
-    parser.add_argument("--in-process", action="store_true", help="emulator in this process")
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="emulator",
+        help="what the clients talk to: the emulator, or the fast benchmark server "
+        "(rx_lpagent.bench.fast_server, which the issue's figures mean)",
+    )
+    parser.add_argument("--in-process", action="store_true", help="the server in this process")
     parser.add_argument(
         "--only", metavar="TEXT", help="run only the clients whose name contains TEXT (profiling)"
     )

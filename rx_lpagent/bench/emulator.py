@@ -18,7 +18,7 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -53,11 +53,22 @@ async def _in_process(tls: bool) -> AsyncIterator[Target]:
         )
 
 
+EMULATOR_COMMAND = ("-m", "rx_lpagent", "emulator")
+
+
 @contextlib.asynccontextmanager
-async def _subprocess(tls: bool) -> AsyncIterator[Target]:
-    command = [sys.executable, "-m", "rx_lpagent", "emulator", "--port", "0"]
+async def _subprocess(
+    tls: bool, command: Sequence[str] = EMULATOR_COMMAND, *, separate_socket: bool = False
+) -> AsyncIterator[Target]:
+    """A server started as ``python COMMAND --port 0 [--tls]`` that prints ``name: value``
+    lines (the emulator's ``base_url``...; ``ws_base_url`` too if its sockets are on a
+    ``separate_socket`` port)."""
     process = await asyncio.create_subprocess_exec(
-        *(command + (["--tls"] if tls else [])),
+        sys.executable,
+        *command,
+        "--port",
+        "0",
+        *(["--tls"] if tls else []),
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -65,10 +76,12 @@ async def _subprocess(tls: bool) -> AsyncIterator[Target]:
         assert process.stdout is not None
         info: dict[str, str] = {}
         wanted = {"base_url", "account", "username", "password"} | ({"ca_file"} if tls else set())
+        if separate_socket:
+            wanted.add("ws_base_url")
         while not wanted <= info.keys():
             line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
             if not line:
-                raise RuntimeError("the emulator process exited before printing its address")
+                raise RuntimeError(f"{' '.join(command)} exited before printing its address")
             name, _, value = line.strip().partition(": ")
             info[name] = value
         context: ssl.SSLContext | bool = (
@@ -77,7 +90,7 @@ async def _subprocess(tls: bool) -> AsyncIterator[Target]:
         base = info["base_url"]
         yield Target(
             base,
-            base.replace("http", "ws", 1),
+            info.get("ws_base_url") or base.replace("http", "ws", 1),
             info["account"],
             info["username"],
             info["password"],
