@@ -392,11 +392,11 @@ def _ratios(name: str, r: Result, reference: Result) -> str:
 
 
 def report(results: dict[str, Result], args: argparse.Namespace) -> str:
-    where = "in-process" if args.in_process else "separate process"
+    where = "this process" if args.in_process else "a separate process"
     lines = [
         f"{args.count:,} notifications, {args.requests:,} sequential .GetClock requests, "
         f"{args.in_flight:,} in flight, "
-        f"{'TLS' if args.tls else 'plain TCP'}, {SERVER_NAMES[args.server]} in a {where}, "
+        f"{'TLS' if args.tls else 'plain TCP'}, {SERVER_NAMES[args.server]} in {where}, "
         f"best of {args.rounds}:",
         f"  {'client':<27} {'raw/s':>10} {'typed/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
         f" {'in flight/s':>12}",
