@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 import msgspec
@@ -27,7 +28,7 @@ import msgspec
 from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.emulator import Emulator
 
-__all__ = ["main", "measure"]
+__all__ = ["Serving", "Target", "main", "measure", "target_of"]
 
 
 @dataclass
@@ -40,17 +41,40 @@ class Target:
     ssl: ssl.SSLContext | bool
 
 
+class Serving(Protocol):
+    """What a benchmark needs to know of a server running in its process."""
+
+    @property
+    def tls(self) -> bool: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def ws_base_url(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    def client_ssl_context(self) -> ssl.SSLContext: ...
+
+
+def target_of(server: Serving) -> Target:
+    """The benchmark target a running server (the emulator, the fast server) is."""
+    return Target(
+        server.base_url,
+        server.ws_base_url,
+        server.account,
+        server.username,
+        server.password,
+        server.client_ssl_context() if server.tls else True,
+    )
+
+
 @contextlib.asynccontextmanager
 async def _in_process(tls: bool) -> AsyncIterator[Target]:
     async with Emulator(tls=tls) as emu:
-        yield Target(
-            emu.base_url,
-            emu.ws_base_url,
-            emu.account,
-            emu.username,
-            emu.password,
-            emu.client_ssl_context() if tls else True,
-        )
+        yield target_of(emu)
 
 
 EMULATOR_COMMAND = ("-m", "rx_lpagent", "emulator")

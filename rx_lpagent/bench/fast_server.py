@@ -37,7 +37,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from rx_lpagent.bench._fast_socket import BenchSocket, text_frame
-from rx_lpagent.bench.emulator import Target, _subprocess
+from rx_lpagent.bench.emulator import Target, _subprocess, target_of
 from rx_lpagent.cli._support import Parser, plain
 from rx_lpagent.emulator.bench import BENCH_DIALOG, bench_frame_parts
 from rx_lpagent.emulator.context import EmulatorContext
@@ -157,14 +157,8 @@ class FastServer:
 
     def info(self) -> dict[str, str]:
         """What a client needs, as the command prints it."""
-        lines = {
-            "csds_domain": self.csds_domain,
-            "account": self.account,
-            "username": self.username,
-            "password": self.password,
-            "base_url": self.base_url,
-            "ws_base_url": self.ws_base_url,
-        }
+        names = ("csds_domain", "account", "username", "password", "base_url", "ws_base_url")
+        lines = {name: str(getattr(self, name)) for name in names}
         if self.ca_file is not None:
             lines["ca_file"] = self.ca_file
         return lines
@@ -246,14 +240,7 @@ class FastServer:
 async def in_process(tls: bool) -> AsyncIterator[Target]:
     """A fast server in this process, as a benchmark's target."""
     async with FastServer(tls=tls) as server:
-        yield Target(
-            server.base_url,
-            server.ws_base_url,
-            server.account,
-            server.username,
-            server.password,
-            server.client_ssl_context() if tls else True,
-        )
+        yield target_of(server)
 
 
 def subprocess(tls: bool) -> contextlib.AbstractAsyncContextManager[Target]:
