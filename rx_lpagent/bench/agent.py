@@ -1,12 +1,12 @@
-"""The Agent against bare clients on the same emulator, in the same run.
+"""The Agent against bare clients on the same server, in the same run.
 
     python -m rx_lpagent.bench.agent [--count N] [--requests N] [--in-flight N] [--rounds N]
-                                     [--tls] [--in-process]
+                                     [--server emulator|fast] [--tls] [--in-process] [--only TEXT]
 
 Measures, for the Agent on each socket transport and for two bare clients that use nothing of
 rx_lpagent (aiohttp + msgspec, websockets + msgspec):
 
-* notifications/s of the emulator's bench mode (``POST /_emulator/bench``): the Agent counts raw
+* notifications/s of the server's bench mode (``POST /_emulator/bench``): the Agent counts raw
   frames on ``agent.notifications`` and, separately, typed bodies on
   ``agent.notifications_of(OnlineEventDistribution)``; the bare clients decode each frame into
   an envelope (``raw``) or also its body into ``OnlineEventDistribution`` (``typed``);
@@ -16,12 +16,19 @@ rx_lpagent (aiohttp + msgspec, websockets + msgspec):
   ``asyncio.gather`` of ``agent.get_clock()`` against a gather of bare coroutines that each send
   a frame and wait for the future a reader task resolves (both pay one task per request).
 
-The emulator runs in a process of its own (``--in-process`` to share this one), so it does not
-take the client's core. Prints best-of-``--rounds`` numbers, each Agent figure's ratio to the
-faster bare client, and its ratio to the bare client on its own socket library (what the Agent
-adds, apart from the library: which transport meets which target), then the targets (typed
-notifications 1.1x, p50 0.91x, i.e. within 1.1x, and 1,000 in flight 1.0x the faster bare
-client) and which transport ``AgentConfig`` uses by default; asserts nothing.
+The server runs in a process of its own (``--in-process`` to share this one), so it does not
+take the client's core. ``--server emulator`` (the default) is the emulator, a whole LivePerson:
+with 1,000 requests in flight the clients wait on it, and its share of a round trip is larger
+than the client's, so the ratios there mostly measure the emulator. ``--server fast`` is
+:mod:`rx_lpagent.bench.fast_server`, which answers from ready-made bytes and leaves the client as
+the bottleneck: issue #15's figures and targets were measured against a fast server (over TLS),
+so they mean ``--server fast --tls``. The header says which server ran.
+
+Prints best-of-``--rounds`` numbers, each Agent figure's ratio to the faster bare client, and
+its ratio to the bare client on its own socket library (what the Agent adds, apart from the
+library: which transport meets which target), then the targets (typed notifications 1.1x, p50
+0.91x, i.e. within 1.1x, and 1,000 in flight 1.0x the faster bare client) and which transport
+``AgentConfig`` uses by default; asserts nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import websockets
 from websockets.asyncio.client import connect as websockets_connect
 
 from rx_lpagent.agent import Agent
+from rx_lpagent.bench import fast_server
 from rx_lpagent.bench.emulator import Target, _in_process, _subprocess
 from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.config import AgentConfig, PasswordCredentials, TransportName
@@ -349,13 +357,22 @@ class Targets:
 
 
 TARGETS = Targets()
+SERVER_NAMES = {"emulator": "emulator", "fast": "fast server"}
 DEFAULT_TRANSPORT = next(
     field.default for field in msgspec.structs.fields(AgentConfig) if field.name == "transport"
 )
 
 
+Runner = Callable[[bool], contextlib.AbstractAsyncContextManager[Target]]
+SERVERS: dict[str, tuple[Runner, Runner]] = {
+    "emulator": (_subprocess, _in_process),
+    "fast": (fast_server.subprocess, fast_server.in_process),
+}
+"""Each ``--server``: how to run it in a process of its own, and in this one."""
+
+
 async def _run(args: argparse.Namespace) -> dict[str, Result]:
-    runner = _in_process if args.in_process else _subprocess
+    runner = SERVERS[args.server][1 if args.in_process else 0]
     results: dict[str, Result] = {}
     clients = {name: c for name, c in CLIENTS.items() if args.only is None or args.only in name}
     steps = len(clients) * (args.rounds + 1)
@@ -382,11 +399,12 @@ def _ratios(name: str, r: Result, reference: Result) -> str:
 
 
 def report(results: dict[str, Result], args: argparse.Namespace) -> str:
-    where = "in-process" if args.in_process else "separate process"
+    where = "this process" if args.in_process else "a separate process"
     lines = [
         f"{args.count:,} notifications, {args.requests:,} sequential .GetClock requests, "
         f"{args.in_flight:,} in flight, "
-        f"{'TLS' if args.tls else 'plain TCP'}, emulator in a {where}, best of {args.rounds}:",
+        f"{'TLS' if args.tls else 'plain TCP'}, {SERVER_NAMES[args.server]} in {where}, "
+        f"best of {args.rounds}:",
         f"  {'client':<27} {'raw/s':>10} {'typed/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
         f" {'in flight/s':>12}",
     ]
@@ -417,6 +435,8 @@ def report(results: dict[str, Result], args: argparse.Namespace) -> str:
         f"p50 {TARGETS.p50:.2f}x, in flight {TARGETS.in_flight:.2f}x or more; "
         f"the Agent's default transport: {DEFAULT_TRANSPORT}"
     )
+    if args.server != "fast":
+        lines.append("  (the targets are meant against a fast server: --server fast)")
     return "\n".join(lines)
 
 
@@ -429,7 +449,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=3, help="runs per client (best is kept)")
     parser.add_argument("--tls", action="store_true", help="over TLS (needs trustme)")
-    parser.add_argument("--in-process", action="store_true", help="emulator in this process")
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="emulator",
+        help="what the clients talk to: the emulator, or the fast benchmark server "
+        "(rx_lpagent.bench.fast_server, which the issue's figures mean)",
+    )
+    parser.add_argument("--in-process", action="store_true", help="the server in this process")
     parser.add_argument(
         "--only", metavar="TEXT", help="run only the clients whose name contains TEXT (profiling)"
     )

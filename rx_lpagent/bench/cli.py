@@ -14,13 +14,16 @@ import rx_lpagent.bench
 
 __all__ = ["available", "register"]
 
+_NOT_BENCHMARKS = frozenset({"cli", "fast_server"})
+"""This command, and the server ``bench agent --server fast`` starts."""
+
 
 def available() -> list[str]:
     """The benchmark names, e.g. ``decode``, ``retry``, ``transports``, ``emulator``."""
     return sorted(
         module.name
         for module in pkgutil.iter_modules(rx_lpagent.bench.__path__)
-        if module.name != "cli" and not module.name.startswith("_")
+        if module.name not in _NOT_BENCHMARKS and not module.name.startswith("_")
     )
 
 

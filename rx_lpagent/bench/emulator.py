@@ -18,8 +18,9 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 import msgspec
@@ -27,7 +28,7 @@ import msgspec
 from rx_lpagent.cli._support import Parser, plain, progress
 from rx_lpagent.emulator import Emulator
 
-__all__ = ["main", "measure"]
+__all__ = ["Serving", "Target", "main", "measure", "target_of"]
 
 
 @dataclass
@@ -40,24 +41,58 @@ class Target:
     ssl: ssl.SSLContext | bool
 
 
+class Serving(Protocol):
+    """What a benchmark needs to know of a server running in its process."""
+
+    @property
+    def tls(self) -> bool: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def ws_base_url(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    def client_ssl_context(self) -> ssl.SSLContext: ...
+
+
+def target_of(server: Serving) -> Target:
+    """The benchmark target a running server (the emulator, the fast server) is."""
+    return Target(
+        server.base_url,
+        server.ws_base_url,
+        server.account,
+        server.username,
+        server.password,
+        server.client_ssl_context() if server.tls else True,
+    )
+
+
 @contextlib.asynccontextmanager
 async def _in_process(tls: bool) -> AsyncIterator[Target]:
     async with Emulator(tls=tls) as emu:
-        yield Target(
-            emu.base_url,
-            emu.ws_base_url,
-            emu.account,
-            emu.username,
-            emu.password,
-            emu.client_ssl_context() if tls else True,
-        )
+        yield target_of(emu)
+
+
+EMULATOR_COMMAND = ("-m", "rx_lpagent", "emulator")
 
 
 @contextlib.asynccontextmanager
-async def _subprocess(tls: bool) -> AsyncIterator[Target]:
-    command = [sys.executable, "-m", "rx_lpagent", "emulator", "--port", "0"]
+async def _subprocess(
+    tls: bool, command: Sequence[str] = EMULATOR_COMMAND, *, separate_socket: bool = False
+) -> AsyncIterator[Target]:
+    """A server started as ``python COMMAND --port 0 [--tls]`` that prints ``name: value``
+    lines (the emulator's ``base_url``...; ``ws_base_url`` too if its sockets are on a
+    ``separate_socket`` port)."""
     process = await asyncio.create_subprocess_exec(
-        *(command + (["--tls"] if tls else [])),
+        sys.executable,
+        *command,
+        "--port",
+        "0",
+        *(["--tls"] if tls else []),
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -65,10 +100,12 @@ async def _subprocess(tls: bool) -> AsyncIterator[Target]:
         assert process.stdout is not None
         info: dict[str, str] = {}
         wanted = {"base_url", "account", "username", "password"} | ({"ca_file"} if tls else set())
+        if separate_socket:
+            wanted.add("ws_base_url")
         while not wanted <= info.keys():
             line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
             if not line:
-                raise RuntimeError("the emulator process exited before printing its address")
+                raise RuntimeError(f"{' '.join(command)} exited before printing its address")
             name, _, value = line.strip().partition(": ")
             info[name] = value
         context: ssl.SSLContext | bool = (
@@ -77,7 +114,7 @@ async def _subprocess(tls: bool) -> AsyncIterator[Target]:
         base = info["base_url"]
         yield Target(
             base,
-            base.replace("http", "ws", 1),
+            info.get("ws_base_url") or base.replace("http", "ws", 1),
             info["account"],
             info["username"],
             info["password"],

@@ -6,7 +6,6 @@ import asyncio
 import secrets
 import shutil
 import ssl
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +26,7 @@ from rx_lpagent.emulator.replay import Replay, ReplaySource, build_replay_app
 from rx_lpagent.emulator.replay_script import Pace
 from rx_lpagent.emulator.sockets import LiveSocketControls
 from rx_lpagent.emulator.state import AgentUser, AppCredentials, Conversation, World
+from rx_lpagent.emulator.tls import make_certificates
 
 __all__ = ["Emulator", "build_app"]
 
@@ -193,21 +193,10 @@ class Emulator:
         await self.stop()
 
     def _make_certificates(self) -> None:
-        try:
-            import trustme
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise RuntimeError("TLS needs trustme: pip install 'rx-lpagent[tls]'") from exc
-        ca = trustme.CA(organization_name="rx_lpagent emulator")
         names = ["127.0.0.1", "localhost"]
         if self._ctx.advertised_host not in names:
             names.append(self._ctx.advertised_host)
-        certificate = ca.issue_cert(*names)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        certificate.configure_cert(context)
-        self._ca_dir = Path(tempfile.mkdtemp(prefix="rx-lpagent-emulator-"))
-        self._ca_file = self._ca_dir / "ca.pem"
-        ca.cert_pem.write_to_path(str(self._ca_file))
-        self._server_ssl = context
+        self._server_ssl, self._ca_dir, self._ca_file = make_certificates(names)
 
     # addresses and credentials
     @property

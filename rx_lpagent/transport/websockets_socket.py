@@ -98,6 +98,8 @@ class _DirectConnection(ClientConnection):
         self.received: deque[bytes] = deque()
         self._arrived: asyncio.Future[None] | None = None
         self._fragments: list[bytes] = []
+        self.data_arrived: Callable[[], None] = _nothing
+        """Called before each received chunk is read (the sending side's turn starts anew)."""
 
     @property
     def on_message(self) -> Callable[[bytes], None]:
@@ -109,6 +111,7 @@ class _DirectConnection(ClientConnection):
         self._frames.on_message = handler
 
     def data_received(self, data: bytes) -> None:
+        self.data_arrived()
         frames = self._frames
         if frames.taking_frames and self.protocol.state is not State.OPEN:
             # closing: websockets reads the rest, from the start of the frame held, if any
@@ -185,6 +188,11 @@ class _DirectConnection(ClientConnection):
 
 _DATA = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
 
+
+def _nothing() -> None:
+    pass
+
+
 _MAX_HELD_FRAMES = 64
 """Frames held for the end of a loop turn at most: then they leave in one write at once, so the
 server works on them while this turn goes on (a turn sending 1,000 requests takes milliseconds;
@@ -198,6 +206,8 @@ class WebsocketsSocketConnection(SocketConnection):
         self._ws = ws
         self._loop = asyncio.get_running_loop()
         self._turn_started = False
+        self._flush_scheduled = False
+        ws.data_arrived = self._data_arrived
 
     @property
     def closed(self) -> bool:
@@ -210,7 +220,12 @@ class WebsocketsSocketConnection(SocketConnection):
     def send_soon(self, data: bytes) -> None:
         """The turn's first frame is written at once (a lone request waits for no turn to end);
         the ones after it in the same turn leave together in one write when the turn is over
-        (or as soon as ``_MAX_HELD_FRAMES`` wait)."""
+        (or as soon as ``_MAX_HELD_FRAMES`` wait).
+
+        The end of the turn is scheduled only once a second frame is held: a lone request costs
+        no extra loop iteration. A turn is over when that callback runs, or when data arrives
+        with nothing held (what is sent after it answers what arrived). A frame is written at
+        once only while nothing is held, so frames leave in the order they were queued."""
         if self.closed:
             raise NotConnectedError("socket not connected", Service.MESSAGING)
         if self._turn_started:
@@ -219,13 +234,20 @@ class WebsocketsSocketConnection(SocketConnection):
             if len(outgoing) >= _MAX_HELD_FRAMES:
                 self._outgoing = []
                 self._write(outgoing)
+            elif not self._flush_scheduled:
+                self._flush_scheduled = True
+                self._loop.call_soon(self._turn_ended)
             return
         self._turn_started = True
-        self._loop.call_soon(self._turn_ended)
         self._write([data])
+
+    def _data_arrived(self) -> None:
+        if not self._outgoing:
+            self._turn_started = False
 
     def _turn_ended(self) -> None:
         self._turn_started = False
+        self._flush_scheduled = False
         if self._outgoing:
             frames, self._outgoing = self._outgoing, []
             self._write(frames)

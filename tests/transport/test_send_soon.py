@@ -124,3 +124,38 @@ async def test_websockets_writes_a_long_turn_in_bounded_batches(fake_lp: FakeLiv
         assert 1 <= len(relay.from_client) - handshake <= 4
         await connection.close()
         await reader.task
+
+
+async def test_websockets_keeps_order_whether_or_not_a_reply_came_between_turns(
+    fake_lp: FakeLivePerson,
+) -> None:
+    """The end of a turn is scheduled only once a second frame waits, and a reply starts a new
+    turn: lone frames after replies, lone frames in turns with no reply between (the turn still
+    counted as started: the frame waits for its end) and bursts all leave in order, each burst
+    in at most two writes."""
+    async with Relay().to(fake_lp.host) as relay:
+        url = messaging_url(f"127.0.0.1:{relay.port}", ACCOUNT, fake_lp.bearer, "2.1", secure=False)
+        connection = await WebsocketsSocketTransport(close_timeout=0.2).connect(url, timeout=5.0)
+        reader = Reader(connection)
+        sent: list[str] = []
+
+        def send(*texts: str) -> None:
+            for text in texts:
+                connection.send_soon(f'{{"n":"{text}"}}'.encode())
+                sent.append(f'{{"n":"{text}"}}')
+
+        for n in range(3):  # a sequential caller: each frame after the reply to the one before
+            send(f"lone {n}")
+            await reader.wait_for(len(sent))
+        send("no reply yet")
+        await asyncio.sleep(0)
+        send("next turn")  # nothing arrived since the last frame: held to this turn's end
+        assert await reader.wait_for(len(sent)) == sent
+        before = len(relay.from_client)  # the relay has read every frame the echoes answer
+        send(*(f"burst {n}" for n in range(10)))
+        assert await reader.wait_for(len(sent)) == sent
+        assert len(relay.from_client) - before <= 2
+        send("after the burst")
+        assert await reader.wait_for(len(sent)) == sent
+        await connection.close()
+        await reader.task
