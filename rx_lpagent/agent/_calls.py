@@ -11,19 +11,20 @@ socket-level state through that interface and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 from reactivex import abc
 
+from rx_lpagent._isolation import OnRaise
 from rx_lpagent.agent._bus import Bus
 from rx_lpagent.agent._conversation_view import ConversationView
 from rx_lpagent.agent._ledger import DialogLedger, event_key
 from rx_lpagent.agent._requests import Answer, PendingRequests
 from rx_lpagent.agent._resubscribe import RESUBSCRIBED_TYPES, Resubscriptions, Subscription
 from rx_lpagent.agent._router import NotificationRouter
-from rx_lpagent.agent._single import SingleCall, Sink
+from rx_lpagent.agent._single import AwaitedFuture, SingleCall, Sink, request_error
 from rx_lpagent.agent._timers import Cancel, timers_for
 from rx_lpagent.errors import (
     MalformedFrameError,
@@ -36,7 +37,7 @@ from rx_lpagent.errors import (
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.flows.report import as_sdk_error
 from rx_lpagent.protocol import wire_types as wt
-from rx_lpagent.protocol.filling import fill_request
+from rx_lpagent.protocol.filling import FILLED_TYPES, fill_request
 from rx_lpagent.protocol.frames import Response
 from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.request_specs import RequestSpec
@@ -95,7 +96,8 @@ class TypedCall(SingleCall[_R]):
         timeout: float | None,
         remember: bool,
     ) -> None:
-        super().__init__(None, host._callback_raised)
+        # SingleCall.__init__ is not called: a typed call has no start function (begin is
+        # its own), and it reports raising callbacks to its host (reports_raising_to)
         self._host = host
         self._spec = spec
         self._body = body
@@ -103,6 +105,47 @@ class TypedCall(SingleCall[_R]):
         self._metadata = metadata
         self._wait = timeout
         self._remember = remember
+
+    def reports_raising_to(self) -> OnRaise:
+        return self._host._callback_raised
+
+    def __await__(self) -> Generator[Any, None, _R]:
+        """The path most requests take: awaited, of a type the agent sends as given and whose
+        reply it only decodes (``.GetClock``, ``PublishEvent``...). The future is the request's
+        answer too: no sink, no flight object, no filling, no re-creation checks."""
+        spec = self._spec
+        if spec.reply_decoder is None or spec.node_type in _NOT_AS_GIVEN:
+            return super().__await__()  # filled, re-created, or its effects noted: begin
+        reply: _AwaitedReply[_R] = _AwaitedReply()
+        reply.call = self
+        reply.cancel_request = _nothing
+        try:
+            host = self._host
+            pending = host._pending
+            if pending.detached:
+                reply.set_exception(NotConnectedError())
+                return reply.__await__()
+            body = self._body
+            if type(body) is not dict and isinstance(body, msgspec.Struct):
+                body = msgspec.to_builtins(body)  # as fill_request does: its errors are ours
+            timers = pending.default_timers
+            if timers is None:
+                timers = pending.default_timers = timers_for(host._scheduler())
+            request = pending.send_answered(
+                spec.wire_type,
+                body,
+                reply,
+                timeout=host._request_timeout if self._wait is None else self._wait,
+                timers=timers,
+                headers=self._headers,
+                metadata=self._metadata,
+            )
+        except Exception as error:  # a bad argument found late: the request's error, not ours
+            reply.error(request_error(error))
+        else:
+            if request is not None:
+                reply.cancel_request = request.cancel
+        return reply.__await__()
 
     def begin(self, sink: Sink[_R], scheduler: abc.SchedulerBase | None) -> Cancel:
         host = self._host
@@ -135,6 +178,37 @@ class TypedCall(SingleCall[_R]):
 
 send = TypedCall
 """Send a typed request: ``send(host, spec, body, headers=, metadata=, timeout=, remember=)``."""
+
+
+_NOT_AS_GIVEN = FILLED_TYPES | RESUBSCRIBED_TYPES | {wt.UNSUBSCRIBE_EX_CONVERSATIONS}
+"""Node types whose requests are filled, re-created after a reconnect, or end a re-creation."""
+
+
+class _AwaitedReply(AwaitedFuture[_R]):
+    """An awaited typed request of a type sent as given: the future it is awaited on, and
+    the answer its pending request is resolved with (decoded here, no flight object)."""
+
+    __slots__ = ("call",)
+
+    call: TypedCall[_R]
+
+    def on_response(self, response: Response) -> None:
+        spec = self.call._spec
+        decoder = spec.reply_decoder
+        assert decoder is not None  # __await__ takes this path only with one
+        try:
+            reply = decoder.decode(response.body)
+        except Exception:  # a body of the wrong shape: the error decode_reply describes
+            failure = spec.decode_reply(response.body)
+            assert isinstance(failure, MalformedFrameError)
+            self.error(failure)
+            return
+        if not self.done():
+            self.set_result(reply)
+
+    def on_error(self, error: Exception) -> None:
+        _report_request_error(self.call._host._events, error)
+        self.error(error)
 
 
 class _Flight(Generic[_R]):

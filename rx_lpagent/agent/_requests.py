@@ -32,7 +32,7 @@ from rx_lpagent.errors import (
 )
 from rx_lpagent.protocol.frames import Response, decode_body, encode_request
 
-__all__ = ["Answer", "PendingRequests", "not_connected"]
+__all__ = ["Answer", "Cancellable", "PendingRequests", "not_connected"]
 
 _EARLY = 1e-6
 """A deadline this close counts as reached: re-arming for the float dust would only add a timer."""
@@ -40,6 +40,14 @@ _EARLY = 1e-6
 
 def _nothing() -> None:
     pass
+
+
+class Cancellable(Protocol):
+    """A request in flight, as its sender holds it."""
+
+    def cancel(self) -> None:
+        """End it unanswered (nothing happens if it already ended)."""
+        ...
 
 
 class Answer(Protocol):
@@ -125,12 +133,13 @@ class _Deadlines:
     armed for the first still pending, serves them all (answered ones are skipped when it
     fires). A request costs an append here instead of a timer of its own."""
 
-    __slots__ = ("_armed", "_entries", "_expire", "_firing", "_timers", "timeout")
+    __slots__ = ("_armed", "_entries", "_expire", "_firing", "_now", "timeout", "timers")
 
     def __init__(
         self, timers: ClockTimers, timeout: float, expire: Callable[[_Request, float], None]
     ) -> None:
-        self._timers = timers
+        self.timers = timers
+        self._now = timers.now
         self.timeout = timeout
         self._expire = expire
         self._entries: deque[_Request] = deque()
@@ -138,11 +147,11 @@ class _Deadlines:
         self._firing = False
 
     def add(self, request: _Request) -> None:
-        request.deadline = self._timers.now() + self.timeout
+        request.deadline = self._now() + self.timeout
         request.queue = self
         self._entries.append(request)
         if self._armed is None and not self._firing:
-            self._armed = self._timers(self.timeout, self._fire)
+            self._armed = self.timers(self.timeout, self._fire)
 
     def _fire(self) -> None:
         self._armed = None
@@ -154,9 +163,9 @@ class _Deadlines:
                 if not request.pending:
                     entries.popleft()
                     continue
-                left = request.deadline - self._timers.now()
+                left = request.deadline - self._now()
                 if left > _EARLY:
-                    self._armed = self._timers(left, self._fire)
+                    self._armed = self.timers(left, self._fire)
                     return
                 entries.popleft()
                 self._expire(request, self.timeout)
@@ -190,10 +199,16 @@ class PendingRequests:
         self._ids = map(prefix.__add__, numbers) if prefix else numbers
         self._waiters: dict[str, _Request] = {}
         self._deadlines: dict[tuple[object, float], _Deadlines] = {}
+        self._last_deadlines: _Deadlines | None = None
+        """The deadline queue the last request joined: the next one almost always joins it
+        too (same clock, same timeout), without a key tuple and a dict look-up."""
         self.default_timers: Timers | None = None
         """The timers of the requests given no scheduler, once the host found them: they are
         the same for every request on one socket, and every request would ask."""
         self._closed_with: SDKError | None = None
+        self.detached = False
+        """The stand-in of a life with no socket (:func:`not_connected`): refuses every
+        request. A socket's own requests are never detached, not even once closed."""
 
     def __len__(self) -> int:
         return len(self._waiters)
@@ -220,6 +235,7 @@ class PendingRequests:
         for deadlines in self._deadlines.values():
             deadlines.stop()
         self._deadlines.clear()
+        self._last_deadlines = None
         waiters, self._waiters = self._waiters, {}
         while waiters:  # one by one: failing one may cancel another
             request = waiters.pop(next(iter(waiters)))
@@ -264,6 +280,24 @@ class PendingRequests:
     ) -> Cancel:
         """:meth:`start` with one object that takes the outcome. No Rx and no closure on this
         path: it is what every request pays."""
+        request = self.send_answered(
+            type_, body, answer, timeout=timeout, timers=timers, headers=headers, metadata=metadata
+        )
+        return _nothing if request is None else request.cancel
+
+    def send_answered(
+        self,
+        type_: str,
+        body: object,
+        answer: Answer,
+        *,
+        timeout: float,
+        timers: Timers,
+        headers: object = None,
+        metadata: object = None,
+    ) -> Cancellable | None:
+        """:meth:`start_answered`, returning the request itself (no bound method made per
+        request): what cancels it, or None if it already ended (refused, or not sent)."""
         if not (type(timeout) is float and 0.0 < timeout < math.inf) and not positive_seconds(
             timeout
         ):  # the usual case tested first: positive_seconds costs ~4x as much
@@ -273,17 +307,21 @@ class PendingRequests:
                     f"{type_}: timeout must be a finite positive number of seconds, got {timeout!r}"
                 ),
             )
-            return _nothing
+            return None
         if self._closed_with is not None:
             self._call(answer, self._closed_with)
-            return _nothing
+            return None
         request_id = next(self._ids)
         request = self._waiters[request_id] = _Request(self, request_id, type_, answer)
-        if isinstance(timers, ClockTimers):
+        deadlines = self._last_deadlines
+        if deadlines is not None and deadlines.timers is timers and deadlines.timeout == timeout:
+            deadlines.add(request)
+        elif isinstance(timers, ClockTimers):
             key = (timers.clock, timeout)
             deadlines = self._deadlines.get(key)
             if deadlines is None:
                 deadlines = self._deadlines[key] = _Deadlines(timers, timeout, self._time_out)
+            self._last_deadlines = deadlines
             deadlines.add(request)
         else:
             request.stop_timer = timers(timeout, lambda: self._time_out(request, timeout))
@@ -292,13 +330,15 @@ class PendingRequests:
         except SDKError as exc:
             request.cancel()
             self._call(answer, exc)
+            return None
         except (TypeError, ValueError, RecursionError) as exc:
             request.cancel()
             self._call(
                 answer,
                 SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc),
             )
-        return request.cancel
+            return None
+        return request
 
     def _time_out(self, request: _Request, timeout: float) -> None:
         if self._waiters.pop(request.id, None) is not None:
@@ -359,6 +399,7 @@ def not_connected() -> PendingRequests:
 
     channel = PendingRequests(refuse)
     channel.fail_all(NotConnectedError())
+    channel.detached = True
     return channel
 
 
