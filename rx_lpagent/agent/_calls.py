@@ -12,7 +12,7 @@ socket-level state through that interface and nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypedDict, TypeVar
 
 import msgspec
 from reactivex import abc
@@ -43,8 +43,17 @@ from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.request_specs import RequestSpec
 from rx_lpagent.protocol.transforms import query_messages_to_node_view
 
-__all__ = ["MessagingHost", "TypedCall", "resubscribe", "send", "start_request"]
+__all__ = [
+    "Body",
+    "MessagingHost",
+    "RequestOptions",
+    "TypedCall",
+    "resubscribe",
+    "send",
+    "start_request",
+]
 
+_B = TypeVar("_B")
 _R = TypeVar("_R")
 
 _history_decoder = msgspec.json.Decoder(list[msgspec.Raw])
@@ -80,31 +89,50 @@ def _nothing() -> None:
     pass
 
 
+class RequestOptions(TypedDict, total=False):
+    """What every request method also takes: ``headers`` and ``metadata`` sent with the
+    request, and ``timeout`` (seconds; default ``AgentConfig.request_timeout``). A timeout that
+    is not a finite positive number fails the request with ConfigurationError."""
+
+    headers: object
+    metadata: object
+    timeout: float | None
+
+
+Body = Mapping[str, Any]
+
+
 class TypedCall(SingleCall[_R]):
     """A cold observable of ``spec``'s typed reply to ``body`` (filled as the Node SDK does):
     one typed request as the caller asked for it, each subscription (or await) sends it.
-    ``remember``: note it for re-creation after a reconnect, if it is of a kind re-created."""
+    ``options`` as the caller gave them (mostly none: kept, read only when there are some).
+    ``remember``: note it for re-creation after a reconnect, if it is of a kind re-created.
+    The typed methods make one directly: ``mypy --strict`` checks ``body`` and the reply type
+    against ``spec``."""
 
     def __init__(
         self,
         host: MessagingHost,
-        spec: RequestSpec[Any, _R],
-        body: object,
-        *,
-        headers: object,
-        metadata: object,
-        timeout: float | None,
-        remember: bool,
+        spec: RequestSpec[_B, _R],
+        body: _B | Body,
+        options: RequestOptions,
+        remember: bool = True,
     ) -> None:
         # SingleCall.__init__ is not called: a typed call has no start function (begin is
         # its own), and it reports raising callbacks to its host (reports_raising_to)
         self._host = host
         self._spec = spec
-        self._body = body
-        self._headers = headers
-        self._metadata = metadata
-        self._wait = timeout
+        self._body: object = body
+        self._options = options
         self._remember = remember
+
+    @property
+    def _headers(self) -> object:
+        return self._options.get("headers")
+
+    @property
+    def _metadata(self) -> object:
+        return self._options.get("metadata")
 
     def reports_raising_to(self) -> OnRaise:
         return self._host._callback_raised
@@ -131,15 +159,22 @@ class TypedCall(SingleCall[_R]):
             timers = pending.default_timers
             if timers is None:
                 timers = pending.default_timers = timers_for(host._scheduler())
-            request = pending.send_answered(
-                spec.wire_type,
-                body,
-                reply,
-                timeout=host._request_timeout if self._wait is None else self._wait,
-                timers=timers,
-                headers=self._headers,
-                metadata=self._metadata,
-            )
+            options = self._options
+            if options:
+                timeout = options.get("timeout")
+                request = pending.send_answered(
+                    spec.wire_type,
+                    body,
+                    reply,
+                    timeout=host._request_timeout if timeout is None else timeout,
+                    timers=timers,
+                    headers=options.get("headers"),
+                    metadata=options.get("metadata"),
+                )
+            else:
+                request = pending.send_answered(
+                    spec.wire_type, body, reply, timeout=host._request_timeout, timers=timers
+                )
         except Exception as error:  # a bad argument found late: the request's error, not ours
             reply.error(request_error(error))
         else:
@@ -172,12 +207,12 @@ class TypedCall(SingleCall[_R]):
             scheduler,
             headers=self._headers,
             metadata=self._metadata,
-            timeout=self._wait,
+            timeout=self._options.get("timeout"),
         )
 
 
 send = TypedCall
-"""Send a typed request: ``send(host, spec, body, headers=, metadata=, timeout=, remember=)``."""
+"""Send a typed request: ``send(host, spec, body, options, remember=True)``."""
 
 
 _NOT_AS_GIVEN = FILLED_TYPES | RESUBSCRIBED_TYPES | {wt.UNSUBSCRIBE_EX_CONVERSATIONS}
@@ -366,15 +401,8 @@ def resubscribe(host: MessagingHost, on_done: Callable[[], None] = _nothing) -> 
 
         if original_id is not None:
             sub.recreating()
-        again = send(
-            host,
-            sub.spec,
-            sub.body,
-            headers=sub.headers,
-            metadata=sub.metadata,
-            timeout=None,
-            remember=False,
-        )
+        options = RequestOptions(headers=sub.headers, metadata=sub.metadata)
+        again = send(host, sub.spec, sub.body, options, remember=False)
         again.subscribe(moved, failed, scheduler=host._scheduler())
 
 

@@ -219,7 +219,14 @@ class PendingRequests:
         if request is None:
             return False
         answer = request.answer
-        request.finish()
+        # request.finish(), inlined: every response runs it
+        request.pending = False
+        request.answer = _ANSWERED
+        queue = request.queue
+        if request.stop_timer is not None:
+            request.stop_timer()
+        elif queue is not None:
+            queue.trim()
         try:
             if response.code < 400:
                 answer.on_response(response)
