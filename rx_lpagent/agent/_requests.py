@@ -264,29 +264,7 @@ class PendingRequests:
     ) -> Cancel:
         """Send a request now; later exactly one of ``on_response`` (code < 400) or ``on_error``
         is called, unless the returned function cancels it first."""
-        return self.start_answered(
-            type_,
-            body,
-            timeout=timeout,
-            timers=timers,
-            answer=_Callbacks(on_response, on_error),
-            headers=headers,
-            metadata=metadata,
-        )
-
-    def start_answered(
-        self,
-        type_: str,
-        body: object,
-        *,
-        timeout: float,
-        timers: Timers,
-        answer: Answer,
-        headers: object = None,
-        metadata: object = None,
-    ) -> Cancel:
-        """:meth:`start` with one object that takes the outcome. No Rx and no closure on this
-        path: it is what every request pays."""
+        answer = _Callbacks(on_response, on_error)
         request = self.send_answered(
             type_, body, answer, timeout=timeout, timers=timers, headers=headers, metadata=metadata
         )
@@ -303,8 +281,9 @@ class PendingRequests:
         headers: object = None,
         metadata: object = None,
     ) -> Cancellable | None:
-        """:meth:`start_answered`, returning the request itself (no bound method made per
-        request): what cancels it, or None if it already ended (refused, or not sent)."""
+        """:meth:`start` with one object that takes the outcome, returning the request itself
+        (no bound method made per request): what cancels it, or None if it already ended
+        (refused, or not sent). No Rx and no closure on this path: every request pays it."""
         if not (type(timeout) is float and 0.0 < timeout < math.inf) and not positive_seconds(
             timeout
         ):  # the usual case tested first: positive_seconds costs ~4x as much
