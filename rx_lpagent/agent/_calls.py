@@ -19,18 +19,17 @@ CPU less per sequential request, 3-4 us less with 1,000 in flight, than through
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, Generic, Protocol, TypedDict, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 from reactivex import abc
 
 from rx_lpagent._isolation import OnRaise
 from rx_lpagent.agent._bus import Bus
-from rx_lpagent.agent._conversation_view import ConversationView
-from rx_lpagent.agent._ledger import DialogLedger, event_key
-from rx_lpagent.agent._requests import Answer, PendingRequests
+from rx_lpagent.agent._history import replay_history
+from rx_lpagent.agent._host import Body, MessagingHost, RequestOptions
+from rx_lpagent.agent._requests import Answer
 from rx_lpagent.agent._resubscribe import RESUBSCRIBED_TYPES, Resubscriptions, Subscription
-from rx_lpagent.agent._router import NotificationRouter
 from rx_lpagent.agent._single import AwaitedFuture, SingleCall, Sink, request_error
 from rx_lpagent.agent._timers import Cancel, timers_for
 from rx_lpagent.errors import (
@@ -48,7 +47,6 @@ from rx_lpagent.protocol.filling import FILLED_TYPES, fill_request
 from rx_lpagent.protocol.frames import Response
 from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.request_specs import RequestSpec
-from rx_lpagent.protocol.transforms import query_messages_to_node_view
 
 __all__ = [
     "Body",
@@ -63,50 +61,9 @@ __all__ = [
 _B = TypeVar("_B")
 _R = TypeVar("_R")
 
-_history_decoder = msgspec.json.Decoder(list[msgspec.Raw])
-
-
-class MessagingHost(Protocol):
-    """What the agent provides to its requests: who it is, its current socket's pending
-    requests, where outcomes are reported, and the state re-created after a reconnect."""
-
-    _events: Bus[AgentEvent]
-    _pending: PendingRequests
-    """The current socket's requests (a refusing stand-in while there is no socket)."""
-    _request_timeout: float
-    _router: NotificationRouter
-    _resubscriptions: Resubscriptions
-    _ledger: DialogLedger | None
-    _conversations: ConversationView | None
-
-    @property
-    def identity(self) -> AgentIdentity | None: ...
-
-    @property
-    def connected(self) -> bool: ...
-
-    def _scheduler(self, scheduler: abc.SchedulerBase | None = None) -> abc.SchedulerBase: ...
-
-    def _report_transform(self, error: MalformedFrameError) -> None: ...
-
-    def _callback_raised(self, where: str, error: Exception) -> None: ...
-
 
 def _nothing() -> None:
     pass
-
-
-class RequestOptions(TypedDict, total=False):
-    """What every request method also takes: ``headers`` and ``metadata`` sent with the
-    request, and ``timeout`` (seconds; default ``AgentConfig.request_timeout``). A timeout that
-    is not a finite positive number fails the request with ConfigurationError."""
-
-    headers: object
-    metadata: object
-    timeout: float | None
-
-
-Body = Mapping[str, Any]
 
 
 class TypedCall(SingleCall[_R]):
@@ -284,7 +241,7 @@ class _Flight(Generic[_R]):
             return
         host = call._host
         if call._spec.node_type == wt.NODE_SUBSCRIBE_MESSAGING_EVENTS:
-            _replay_history(host, self.filled, response, self.identity)
+            replay_history(host, self.filled, response, self.identity)
         if call._remember and self.wire_type in RESUBSCRIBED_TYPES:
             host._resubscriptions.remember(
                 Subscription(call._spec, call._body, call._headers, call._metadata), reply
@@ -456,43 +413,3 @@ def _after(subscription: Subscription, resume: Callable[[], Cancel]) -> Cancel:
         cancel_resumed()
 
     return cancel
-
-
-def _replay_history(
-    host: MessagingHost, query: object, response: Response, identity: AgentIdentity
-) -> None:
-    if host._ledger is not None:
-        _note_history(host._ledger, query, response)
-    view = query_messages_to_node_view(response.body, identity)
-    if isinstance(view, MalformedFrameError):
-        host._report_transform(view)
-    elif view is not None:
-        host._router.emit_node_view(view)
-
-
-def _note_history(ledger: DialogLedger, query: object, response: Response) -> None:
-    """The caller's own history query: its dialog is one to backfill after a reconnect,
-    even if it has no events yet (they may come while the socket is down)."""
-    try:
-        events = _history_decoder.decode(response.body)
-    except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
-        events = [response.body]  # one bare event counts as a list of one
-    sequences: dict[str, list[int]] = {}
-    asked, since = _asked_dialog(query)
-    if asked:
-        sequences[asked] = []
-    for raw in events:
-        key = event_key(raw)
-        if key is not None and key.sequence is not None:
-            sequences.setdefault(key.dialog_id, []).append(key.sequence)
-    for dialog_id, seen in sequences.items():
-        ledger.note_history(dialog_id, seen, since=since if dialog_id == asked else None)
-
-
-def _asked_dialog(query: object) -> tuple[str, int | None]:
-    """The dialog id and ``newerThanSequence`` of a history query body ("" if it has none)."""
-    if not isinstance(query, Mapping):
-        return "", None
-    dialog_id, newer = query.get("dialogId"), query.get("newerThanSequence")
-    since = newer if isinstance(newer, int) and not isinstance(newer, bool) else None
-    return (dialog_id if isinstance(dialog_id, str) else ""), since
