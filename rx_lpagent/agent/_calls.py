@@ -195,13 +195,14 @@ class _AwaitedReply(AwaitedFuture[_R]):
         spec = self.call._spec
         decoder = spec.reply_decoder
         assert decoder is not None  # __await__ takes this path only with one
+        reply: _R | MalformedFrameError
         try:
             reply = decoder.decode(response.body)
-        except Exception:  # a body of the wrong shape: the error decode_reply describes
-            failure = spec.decode_reply(response.body)
-            assert isinstance(failure, MalformedFrameError)
-            self.error(failure)
-            return
+        except Exception:  # a body of the wrong shape: decode_reply describes it, never raises
+            reply = spec.decode_reply(response.body)
+            if isinstance(reply, MalformedFrameError):
+                self.error(reply)
+                return
         if not self.done():
             self.set_result(reply)
 
