@@ -28,7 +28,7 @@ from rx_lpagent._isolation import OnRaise
 from rx_lpagent.agent._bus import Bus
 from rx_lpagent.agent._history import replay_history
 from rx_lpagent.agent._host import Body, MessagingHost, RequestOptions
-from rx_lpagent.agent._requests import Answer
+from rx_lpagent.agent._requests import ENTRY_SLOTS, Answer, Entry, Request
 from rx_lpagent.agent._resubscribe import RESUBSCRIBED_TYPES, Resubscriptions, Subscription
 from rx_lpagent.agent._single import AwaitedFuture, SingleCall, Sink, request_error
 from rx_lpagent.agent._timers import Cancel, timers_for
@@ -110,7 +110,7 @@ class TypedCall(SingleCall[_R]):
             return super().__await__()  # filled, re-created, or its effects noted: begin
         reply: _AwaitedReply[_R] = _AwaitedReply()
         reply.call = self
-        reply.cancel_request = _nothing
+        reply.pending = False
         try:
             host = self._host
             pending = host._pending
@@ -126,7 +126,8 @@ class TypedCall(SingleCall[_R]):
             options = self._options
             if options:
                 timeout = options.get("timeout")
-                request = pending.send_answered(
+                pending.enter(
+                    reply,
                     spec.wire_type,
                     body,
                     reply,
@@ -136,14 +137,11 @@ class TypedCall(SingleCall[_R]):
                     metadata=options.get("metadata"),
                 )
             else:
-                request = pending.send_answered(
-                    spec.wire_type, body, reply, timeout=host._request_timeout, timers=timers
+                pending.enter(
+                    reply, spec.wire_type, body, reply, timeout=host._request_timeout, timers=timers
                 )
         except Exception as error:  # a bad argument found late: the request's error, not ours
             reply.error(request_error(error))
-        else:
-            if request is not None:
-                reply.cancel_request = request.cancel
         return reply.__await__()
 
     def begin(self, sink: Sink[_R], scheduler: abc.SchedulerBase | None) -> Cancel:
@@ -183,13 +181,17 @@ _NOT_AS_GIVEN = FILLED_TYPES | RESUBSCRIBED_TYPES | {wt.UNSUBSCRIBE_EX_CONVERSAT
 """Node types whose requests are filled, re-created after a reconnect, or end a re-creation."""
 
 
-class _AwaitedReply(AwaitedFuture[_R]):
-    """An awaited typed request of a type sent as given: the future it is awaited on, and
-    the answer its pending request is resolved with (decoded here, no flight object)."""
+class _AwaitedReply(AwaitedFuture[_R], Entry):
+    """An awaited typed request of a type sent as given: the future it is awaited on, the
+    entry its pending requests keep, and the answer they resolve it with (decoded here). One
+    object per request: no flight, no separate entry, no bound method to cancel it."""
 
-    __slots__ = ("call",)
+    __slots__ = ("call", *ENTRY_SLOTS)
 
     call: TypedCall[_R]
+
+    def cancelled_by_caller(self) -> None:
+        self.withdraw()
 
     def on_response(self, response: Response) -> None:
         spec = self.call._spec
@@ -296,7 +298,9 @@ def _start(
     else:
         timers = pending.default_timers or timers_for(host._scheduler())
         pending.default_timers = timers
-    request = pending.send_answered(
+    request = Request()
+    sent = pending.enter(
+        request,
         type_,
         body,
         answer,
@@ -305,7 +309,7 @@ def _start(
         headers=headers,
         metadata=metadata,
     )
-    return _nothing if request is None else request.cancel
+    return request.withdraw if sent else _nothing
 
 
 def start_request(

@@ -4,7 +4,9 @@ Every request ends: in its response, in a :class:`RequestFailedError` (code >= 4
 :class:`RequestTimeoutError`, or in the error the socket closed with. Ids are unique per socket
 (a new :class:`PendingRequests` is made for each socket). Timeouts run on the scheduler, so they
 are tested in virtual time; requests that share a clock and a timeout share one timer (a
-deadline sweep), so a request costs no timer of its own.
+deadline sweep), so a request costs no timer of its own. A request is kept as an
+:class:`Entry`: an awaited typed request is its own entry and answer (one object per request
+with its future, see agent/_calls.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import itertools
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import reactivex
 from reactivex import abc
@@ -32,7 +34,7 @@ from rx_lpagent.errors import (
 )
 from rx_lpagent.protocol.frames import Response, decode_body, encode_request
 
-__all__ = ["Answer", "Cancellable", "PendingRequests", "not_connected"]
+__all__ = ["ENTRY_SLOTS", "Answer", "Entry", "PendingRequests", "Request", "not_connected"]
 
 _EARLY = 1e-6
 """A deadline this close counts as reached: re-arming for the float dust would only add a timer."""
@@ -40,14 +42,6 @@ _EARLY = 1e-6
 
 def _nothing() -> None:
     pass
-
-
-class Cancellable(Protocol):
-    """A request in flight, as its sender holds it."""
-
-    def cancel(self) -> None:
-        """End it unanswered (nothing happens if it already ended)."""
-        ...
 
 
 class Answer(Protocol):
@@ -83,35 +77,25 @@ class _Answered:
 _ANSWERED = _Answered()
 
 
-class _Request:
-    """One request in flight: all it needs in one object (no closures per request)."""
+class Entry:
+    """A request in flight, as :class:`PendingRequests` keeps it: all it needs in one object
+    (no closures per request). The slots are its subclasses' (:class:`Request`, or an object
+    that is its own answer: one object per request instead of two); :meth:`PendingRequests.enter`
+    fills them."""
 
-    __slots__ = (
-        "answer",
-        "deadline",
-        "id",
-        "owner",
-        "pending",
-        "queue",
-        "stop_timer",
-        "type",
-    )
+    if not TYPE_CHECKING:  # mypy would hold the attributes below to these empty slots
+        __slots__ = ()
 
-    def __init__(
-        self,
-        owner: PendingRequests,
-        request_id: str,
-        type_: str,
-        answer: Answer,
-    ) -> None:
-        self.owner = owner
-        self.id = request_id
-        self.type = type_
-        self.answer = answer
-        self.pending = True
-        self.deadline = 0.0  # on the clock of its timers, when they can tell the time
-        self.queue: _Deadlines | None = None
-        self.stop_timer: Cancel | None = None  # only with timers that cannot tell the time
+    answer: Answer
+    deadline: float
+    """On the clock of its timers, when they can tell the time."""
+    id: str
+    owner: PendingRequests
+    pending: bool
+    queue: _Deadlines | None
+    stop_timer: Cancel | None
+    """Only with timers that cannot tell the time."""
+    type: str
 
     def finish(self) -> None:
         """No longer pending: its timer stops and it lets go of its answer (take it first)."""
@@ -122,10 +106,21 @@ class _Request:
         elif self.queue is not None:
             self.queue.trim()
 
-    def cancel(self) -> None:
+    def withdraw(self) -> None:
+        """End it unanswered (nothing happens if it already ended, or never started)."""
         if self.pending:
             del self.owner._waiters[self.id]
             self.finish()
+
+
+ENTRY_SLOTS = ("answer", "deadline", "id", "owner", "pending", "queue", "stop_timer", "type")
+"""The slots a subclass of :class:`Entry` declares."""
+
+
+class Request(Entry):
+    """A request whose answer is another object (callbacks, a flight)."""
+
+    __slots__ = ENTRY_SLOTS
 
 
 class _Deadlines:
@@ -136,17 +131,17 @@ class _Deadlines:
     __slots__ = ("_armed", "_entries", "_expire", "_firing", "_now", "timeout", "timers")
 
     def __init__(
-        self, timers: ClockTimers, timeout: float, expire: Callable[[_Request, float], None]
+        self, timers: ClockTimers, timeout: float, expire: Callable[[Entry, float], None]
     ) -> None:
         self.timers = timers
         self._now = timers.now
         self.timeout = timeout
         self._expire = expire
-        self._entries: deque[_Request] = deque()
+        self._entries: deque[Entry] = deque()
         self._armed: Cancel | None = None
         self._firing = False
 
-    def add(self, request: _Request) -> None:
+    def add(self, request: Entry) -> None:
         request.deadline = self._now() + self.timeout
         request.queue = self
         self._entries.append(request)
@@ -197,7 +192,7 @@ class PendingRequests:
         self._on_raise = on_raise
         numbers = map(str, itertools.count(1))
         self._ids = map(prefix.__add__, numbers) if prefix else numbers
-        self._waiters: dict[str, _Request] = {}
+        self._waiters: dict[str, Entry] = {}
         self._deadlines: dict[tuple[object, float], _Deadlines] = {}
         self._last_deadlines: _Deadlines | None = None
         """The deadline queue the last request joined: the next one almost always joins it
@@ -265,13 +260,22 @@ class PendingRequests:
         """Send a request now; later exactly one of ``on_response`` (code < 400) or ``on_error``
         is called, unless the returned function cancels it first."""
         answer = _Callbacks(on_response, on_error)
-        request = self.send_answered(
-            type_, body, answer, timeout=timeout, timers=timers, headers=headers, metadata=metadata
+        request = Request()
+        sent = self.enter(
+            request,
+            type_,
+            body,
+            answer,
+            timeout=timeout,
+            timers=timers,
+            headers=headers,
+            metadata=metadata,
         )
-        return _nothing if request is None else request.cancel
+        return request.withdraw if sent else _nothing
 
-    def send_answered(
+    def enter(
         self,
+        request: Entry,
         type_: str,
         body: object,
         answer: Answer,
@@ -280,10 +284,11 @@ class PendingRequests:
         timers: Timers,
         headers: object = None,
         metadata: object = None,
-    ) -> Cancellable | None:
-        """:meth:`start` with one object that takes the outcome, returning the request itself
-        (no bound method made per request): what cancels it, or None if it already ended
-        (refused, or not sent). No Rx and no closure on this path: every request pays it."""
+    ) -> bool:
+        """Send a request kept as ``request`` (its slots filled here; ``answer`` may be
+        ``request`` itself); False if it already ended (refused, or not sent), its answer told.
+        What every request pays: no Rx, no closure, no object made but the frame's."""
+        request.pending = False  # until it is in flight: withdraw() does nothing
         if not (type(timeout) is float and 0.0 < timeout < math.inf) and not positive_seconds(
             timeout
         ):  # the usual case tested first: positive_seconds costs ~4x as much
@@ -293,12 +298,19 @@ class PendingRequests:
                     f"{type_}: timeout must be a finite positive number of seconds, got {timeout!r}"
                 ),
             )
-            return None
+            return False
         if self._closed_with is not None:
             self._call(answer, self._closed_with)
-            return None
+            return False
         request_id = next(self._ids)
-        request = self._waiters[request_id] = _Request(self, request_id, type_, answer)
+        request.owner = self
+        request.id = request_id
+        request.type = type_
+        request.answer = answer
+        request.pending = True
+        request.queue = None
+        request.stop_timer = None
+        self._waiters[request_id] = request
         deadlines = self._last_deadlines
         if deadlines is not None and deadlines.timers is timers and deadlines.timeout == timeout:
             deadlines.add(request)
@@ -310,23 +322,24 @@ class PendingRequests:
             self._last_deadlines = deadlines
             deadlines.add(request)
         else:
+            request.deadline = 0.0
             request.stop_timer = timers(timeout, lambda: self._time_out(request, timeout))
         try:
             self._send(encode_request(request_id, type_, body, headers=headers, metadata=metadata))
         except SDKError as exc:
-            request.cancel()
+            request.withdraw()
             self._call(answer, exc)
-            return None
+            return False
         except (TypeError, ValueError, RecursionError) as exc:
-            request.cancel()
+            request.withdraw()
             self._call(
                 answer,
                 SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc),
             )
-            return None
-        return request
+            return False
+        return True
 
-    def _time_out(self, request: _Request, timeout: float) -> None:
+    def _time_out(self, request: Entry, timeout: float) -> None:
         if self._waiters.pop(request.id, None) is not None:
             answer = request.answer
             request.finish()

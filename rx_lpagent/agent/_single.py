@@ -112,14 +112,19 @@ class AwaitedFuture(asyncio.Future[_T]):
     __slots__ = ("cancel_request",)
 
     # no __init__ of its own (a Python frame per request): whoever makes one sets
-    # cancel_request before anything can cancel it; made on the running loop
+    # cancel_request (or overrides cancelled_by_caller) before anything can cancel it; made
+    # on the running loop
     cancel_request: Callable[[], None]
 
     def cancel(self, msg: Any = None) -> bool:
         if not super().cancel(msg):
             return False  # it had its outcome already: the request ended
-        self.cancel_request()
+        self.cancelled_by_caller()
         return True
+
+    def cancelled_by_caller(self) -> None:
+        """The awaiting task gave up: cancel the request."""
+        self.cancel_request()
 
     def value(self, value: _T) -> None:
         if not self.done():
