@@ -30,7 +30,13 @@ from rx_lpagent.agent._bus import Bus
 from rx_lpagent.agent._history import replay_history
 from rx_lpagent.agent._host import Body, MessagingHost, RequestOptions
 from rx_lpagent.agent._requests import ENTRY_SLOTS, Answer, Entry, Request
-from rx_lpagent.agent._resubscribe import RESUBSCRIBED_TYPES, Resubscriptions, Subscription
+from rx_lpagent.agent._resubscribe import (
+    RESUBSCRIBED_TYPES,
+    Subscription,
+    after_recreated,
+    subscription_id,
+    unsubscribe_body,
+)
 from rx_lpagent.agent._single import AwaitedFuture, SingleCall, Sink, request_error
 from rx_lpagent.agent._timers import Cancel, timers_for
 from rx_lpagent.errors import (
@@ -154,10 +160,10 @@ class TypedCall(SingleCall[_R]):
         sent, unsubscribed = self._body, None
         node_type = self._spec.node_type
         if node_type == wt.UNSUBSCRIBE_EX_CONVERSATIONS:
-            recreated = host._resubscriptions.being_recreated(_subscription_id(sent) or "")
+            recreated = host._resubscriptions.being_recreated(subscription_id(sent) or "")
             if recreated is not None:
-                return _after(recreated, lambda: self.begin(sink, scheduler))
-            sent, unsubscribed = _unsubscribe_body(host._resubscriptions, sent)
+                return after_recreated(recreated, lambda: self.begin(sink, scheduler))
+            sent, unsubscribed = unsubscribe_body(host._resubscriptions, sent)
         wire_type, filled = fill_request(node_type, sent, identity)
         flight = _Flight(self, sink, identity, wire_type, filled)
         if unsubscribed is not None:
@@ -382,40 +388,3 @@ def _report_request_error(events: Bus[AgentEvent], error: Exception) -> None:
         events.emit(ErrorEvent(error, Context(Location.REQUEST_TIMEOUT)))
     elif isinstance(error, RequestFailedError):
         events.emit(ErrorEvent(error, Context(Location.REQUEST_FAILED)))
-
-
-def _unsubscribe_body(resubscriptions: Resubscriptions, body: object) -> tuple[object, str | None]:
-    """The body with the id the server knows the subscription by now, and the caller's id."""
-    if isinstance(body, msgspec.Struct):
-        body = msgspec.to_builtins(body)
-    original = _subscription_id(body)
-    if original is None or not isinstance(body, Mapping):
-        return body, None
-    return {**body, "subscriptionId": resubscriptions.current_id(original)}, original
-
-
-def _subscription_id(body: object) -> str | None:
-    """The ``subscriptionId`` an unsubscribe names (a wire dict or a body struct)."""
-    if isinstance(body, msgspec.Struct):
-        body = msgspec.to_builtins(body)
-    original = body.get("subscriptionId") if isinstance(body, Mapping) else None
-    return original if isinstance(original, str) else None
-
-
-def _after(subscription: Subscription, resume: Callable[[], Cancel]) -> Cancel:
-    """Run ``resume`` once ``subscription`` is re-created; the result cancels either."""
-    cancel_resumed: Cancel = _nothing
-
-    def run() -> None:
-        nonlocal cancel_resumed
-        cancel_resumed = resume()
-
-    assert subscription.waiting is not None
-    subscription.waiting.append(run)
-
-    def cancel() -> None:
-        if subscription.waiting is not None and run in subscription.waiting:
-            subscription.waiting.remove(run)
-        cancel_resumed()
-
-    return cancel

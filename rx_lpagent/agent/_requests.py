@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,6 +21,7 @@ from reactivex import abc
 from reactivex.disposable import Disposable
 
 from rx_lpagent._isolation import OnRaise, log_raise
+from rx_lpagent.agent._deadlines import Deadlines
 from rx_lpagent.agent._timers import Cancel, ClockTimers, Timers, timers_for
 from rx_lpagent.config import positive_seconds
 from rx_lpagent.errors import (
@@ -35,9 +35,6 @@ from rx_lpagent.errors import (
 from rx_lpagent.protocol.frames import Response, decode_body, encode_request
 
 __all__ = ["ENTRY_SLOTS", "Answer", "Entry", "PendingRequests", "Request", "not_connected"]
-
-_EARLY = 1e-6
-"""A deadline this close counts as reached: re-arming for the float dust would only add a timer."""
 
 
 def _nothing() -> None:
@@ -92,7 +89,7 @@ class Entry:
     id: str
     owner: PendingRequests
     pending: bool
-    queue: _Deadlines | None
+    queue: Deadlines | None
     stop_timer: Cancel | None
     """Only with timers that cannot tell the time."""
     type: str
@@ -123,64 +120,6 @@ class Request(Entry):
     __slots__ = ENTRY_SLOTS
 
 
-class _Deadlines:
-    """The requests on one clock with one timeout, so in the order they expire; one timer,
-    armed for the first still pending, serves them all (answered ones are skipped when it
-    fires). A request costs an append here instead of a timer of its own."""
-
-    __slots__ = ("_armed", "_entries", "_expire", "_firing", "_now", "timeout", "timers")
-
-    def __init__(
-        self, timers: ClockTimers, timeout: float, expire: Callable[[Entry, float], None]
-    ) -> None:
-        self.timers = timers
-        self._now = timers.now
-        self.timeout = timeout
-        self._expire = expire
-        self._entries: deque[Entry] = deque()
-        self._armed: Cancel | None = None
-        self._firing = False
-
-    def add(self, request: Entry) -> None:
-        request.deadline = self._now() + self.timeout
-        request.queue = self
-        self._entries.append(request)
-        if self._armed is None and not self._firing:
-            self._armed = self.timers(self.timeout, self._fire)
-
-    def _fire(self) -> None:
-        self._armed = None
-        self._firing = True
-        try:
-            entries = self._entries
-            while entries:
-                request = entries[0]
-                if not request.pending:
-                    entries.popleft()
-                    continue
-                left = request.deadline - self._now()
-                if left > _EARLY:
-                    self._armed = self.timers(left, self._fire)
-                    return
-                entries.popleft()
-                self._expire(request, self.timeout)
-        finally:
-            self._firing = False
-
-    def trim(self) -> None:
-        """Forget the finished requests at the front: answers mostly come in the order the
-        requests went, so the queue stays about as long as what is in flight."""
-        entries = self._entries
-        while entries and not entries[0].pending:
-            entries.popleft()
-
-    def stop(self) -> None:
-        self._entries.clear()
-        if self._armed is not None:
-            self._armed()
-            self._armed = None
-
-
 class PendingRequests:
     """The requests in flight on one socket, by id."""
 
@@ -193,8 +132,8 @@ class PendingRequests:
         numbers = map(str, itertools.count(1))
         self._ids = map(prefix.__add__, numbers) if prefix else numbers
         self._waiters: dict[str, Entry] = {}
-        self._deadlines: dict[tuple[object, float], _Deadlines] = {}
-        self._last_deadlines: _Deadlines | None = None
+        self._deadlines: dict[tuple[object, float], Deadlines] = {}
+        self._last_deadlines: Deadlines | None = None
         """The deadline queue the last request joined: the next one almost always joins it
         too (same clock, same timeout), without a key tuple and a dict look-up."""
         self.default_timers: Timers | None = None
@@ -318,7 +257,7 @@ class PendingRequests:
             key = (timers.clock, timeout)
             deadlines = self._deadlines.get(key)
             if deadlines is None:
-                deadlines = self._deadlines[key] = _Deadlines(timers, timeout, self._time_out)
+                deadlines = self._deadlines[key] = Deadlines(timers, timeout, self._time_out)
             self._last_deadlines = deadlines
             deadlines.add(request)
         else:
