@@ -7,23 +7,37 @@ Node-view stream. :func:`resubscribe` re-creates all of that on a new socket.
 
 The host (the Agent) is whatever satisfies :class:`MessagingHost`: these functions read its
 socket-level state through that interface and nothing else.
+
+Awaited requests of the types sent as given (``.GetClock``, ``PublishEvent``... neither filled
+nor re-created), what most requests a busy bot makes are, take a short way: the future they are
+awaited on is also their pending entry and answer, and decodes the reply itself; no sink, no
+flight, no filling, no re-creation check. The other types and every subscription go through
+:meth:`TypedCall.begin`. Measured against the earlier way (every request through ``begin``,
+a generator around the future): 11.4 -> 8.9 us of client CPU per sequential request without a
+socket, 15.0 -> 11.9 us in a burst of 1,000 (README, Performance).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, Generic, TypeVar
 
 import msgspec
 from reactivex import abc
 
+from rx_lpagent._isolation import OnRaise
 from rx_lpagent.agent._bus import Bus
-from rx_lpagent.agent._conversation_view import ConversationView
-from rx_lpagent.agent._ledger import DialogLedger, event_key
-from rx_lpagent.agent._requests import Answer, PendingRequests
-from rx_lpagent.agent._resubscribe import RESUBSCRIBED_TYPES, Resubscriptions, Subscription
-from rx_lpagent.agent._router import NotificationRouter
-from rx_lpagent.agent._single import SingleCall, Sink
+from rx_lpagent.agent._history import replay_history
+from rx_lpagent.agent._host import Body, MessagingHost, RequestOptions
+from rx_lpagent.agent._requests import ENTRY_SLOTS, Answer, Entry, Request
+from rx_lpagent.agent._resubscribe import (
+    RESUBSCRIBED_TYPES,
+    Subscription,
+    after_recreated,
+    subscription_id,
+    unsubscribe_body,
+)
+from rx_lpagent.agent._single import AwaitedFuture, SingleCall, Sink, request_error
 from rx_lpagent.agent._timers import Cancel, timers_for
 from rx_lpagent.errors import (
     MalformedFrameError,
@@ -36,43 +50,23 @@ from rx_lpagent.errors import (
 from rx_lpagent.events import AgentEvent, Context, ErrorEvent, Location
 from rx_lpagent.flows.report import as_sdk_error
 from rx_lpagent.protocol import wire_types as wt
-from rx_lpagent.protocol.filling import fill_request
+from rx_lpagent.protocol.filling import FILLED_TYPES, fill_request
 from rx_lpagent.protocol.frames import Response
 from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.request_specs import RequestSpec
-from rx_lpagent.protocol.transforms import query_messages_to_node_view
 
-__all__ = ["MessagingHost", "TypedCall", "resubscribe", "send", "start_request"]
+__all__ = [
+    "Body",
+    "MessagingHost",
+    "RequestOptions",
+    "TypedCall",
+    "resubscribe",
+    "send",
+    "start_request",
+]
 
+_B = TypeVar("_B")
 _R = TypeVar("_R")
-
-_history_decoder = msgspec.json.Decoder(list[msgspec.Raw])
-
-
-class MessagingHost(Protocol):
-    """What the agent provides to its requests: who it is, its current socket's pending
-    requests, where outcomes are reported, and the state re-created after a reconnect."""
-
-    _events: Bus[AgentEvent]
-    _pending: PendingRequests
-    """The current socket's requests (a refusing stand-in while there is no socket)."""
-    _request_timeout: float
-    _router: NotificationRouter
-    _resubscriptions: Resubscriptions
-    _ledger: DialogLedger | None
-    _conversations: ConversationView | None
-
-    @property
-    def identity(self) -> AgentIdentity | None: ...
-
-    @property
-    def connected(self) -> bool: ...
-
-    def _scheduler(self, scheduler: abc.SchedulerBase | None = None) -> abc.SchedulerBase: ...
-
-    def _report_transform(self, error: MalformedFrameError) -> None: ...
-
-    def _callback_raised(self, where: str, error: Exception) -> None: ...
 
 
 def _nothing() -> None:
@@ -82,27 +76,80 @@ def _nothing() -> None:
 class TypedCall(SingleCall[_R]):
     """A cold observable of ``spec``'s typed reply to ``body`` (filled as the Node SDK does):
     one typed request as the caller asked for it, each subscription (or await) sends it.
-    ``remember``: note it for re-creation after a reconnect, if it is of a kind re-created."""
+    ``options`` as the caller gave them (mostly none: kept, read only when there are some).
+    ``remember``: note it for re-creation after a reconnect, if it is of a kind re-created.
+    The typed methods make one directly: ``mypy --strict`` checks ``body`` and the reply type
+    against ``spec``."""
 
     def __init__(
         self,
         host: MessagingHost,
-        spec: RequestSpec[Any, _R],
-        body: object,
-        *,
-        headers: object,
-        metadata: object,
-        timeout: float | None,
-        remember: bool,
+        spec: RequestSpec[_B, _R],
+        body: _B | Body,
+        options: RequestOptions,
+        remember: bool = True,
     ) -> None:
-        super().__init__(None, host._callback_raised)
+        # SingleCall.__init__ is not called: a typed call has no start function (begin is
+        # its own), and it reports raising callbacks to its host (reports_raising_to)
         self._host = host
         self._spec = spec
-        self._body = body
-        self._headers = headers
-        self._metadata = metadata
-        self._wait = timeout
+        self._body: object = body
+        self._options = options
         self._remember = remember
+
+    @property
+    def _headers(self) -> object:
+        return self._options.get("headers")
+
+    @property
+    def _metadata(self) -> object:
+        return self._options.get("metadata")
+
+    def reports_raising_to(self) -> OnRaise:
+        return self._host._callback_raised
+
+    def __await__(self) -> Generator[Any, None, _R]:
+        """The path most requests take: awaited, of a type the agent sends as given and whose
+        reply it only decodes (``.GetClock``, ``PublishEvent``...). The future is the request's
+        answer too: no sink, no flight object, no filling, no re-creation checks."""
+        spec = self._spec
+        if spec.reply_decoder is None or spec.node_type in _NOT_AS_GIVEN:
+            return super().__await__()  # filled, re-created, or its effects noted: begin
+        reply: _AwaitedReply[_R] = _AwaitedReply()
+        reply.call = self
+        reply.pending = False
+        try:
+            host = self._host
+            pending = host._pending
+            if pending.detached:
+                reply.set_exception(NotConnectedError())
+                return reply.__await__()
+            body = self._body
+            if type(body) is not dict and isinstance(body, msgspec.Struct):
+                body = msgspec.to_builtins(body)  # as fill_request does: its errors are ours
+            timers = pending.default_timers
+            if timers is None:
+                timers = pending.default_timers = timers_for(host._scheduler())
+            options = self._options
+            if options:
+                timeout = options.get("timeout")
+                pending.enter(
+                    reply,
+                    spec.wire_type,
+                    body,
+                    reply,
+                    timeout=host._request_timeout if timeout is None else timeout,
+                    timers=timers,
+                    headers=options.get("headers"),
+                    metadata=options.get("metadata"),
+                )
+            else:
+                pending.enter(
+                    reply, spec.wire_type, body, reply, timeout=host._request_timeout, timers=timers
+                )
+        except Exception as error:  # a bad argument found late: the request's error, not ours
+            reply.error(request_error(error))
+        return reply.__await__()
 
     def begin(self, sink: Sink[_R], scheduler: abc.SchedulerBase | None) -> Cancel:
         host = self._host
@@ -113,10 +160,10 @@ class TypedCall(SingleCall[_R]):
         sent, unsubscribed = self._body, None
         node_type = self._spec.node_type
         if node_type == wt.UNSUBSCRIBE_EX_CONVERSATIONS:
-            recreated = host._resubscriptions.being_recreated(_subscription_id(sent) or "")
+            recreated = host._resubscriptions.being_recreated(subscription_id(sent) or "")
             if recreated is not None:
-                return _after(recreated, lambda: self.begin(sink, scheduler))
-            sent, unsubscribed = _unsubscribe_body(host._resubscriptions, sent)
+                return after_recreated(recreated, lambda: self.begin(sink, scheduler))
+            sent, unsubscribed = unsubscribe_body(host._resubscriptions, sent)
         wire_type, filled = fill_request(node_type, sent, identity)
         flight = _Flight(self, sink, identity, wire_type, filled)
         if unsubscribed is not None:
@@ -129,12 +176,48 @@ class TypedCall(SingleCall[_R]):
             scheduler,
             headers=self._headers,
             metadata=self._metadata,
-            timeout=self._wait,
+            timeout=self._options.get("timeout"),
         )
 
 
 send = TypedCall
-"""Send a typed request: ``send(host, spec, body, headers=, metadata=, timeout=, remember=)``."""
+"""Send a typed request: ``send(host, spec, body, options, remember=True)``."""
+
+
+_NOT_AS_GIVEN = FILLED_TYPES | RESUBSCRIBED_TYPES | {wt.UNSUBSCRIBE_EX_CONVERSATIONS}
+"""Node types whose requests are filled, re-created after a reconnect, or end a re-creation."""
+
+
+class _AwaitedReply(AwaitedFuture[_R], Entry):
+    """An awaited typed request of a type sent as given: the future it is awaited on, the
+    entry its pending requests keep, and the answer they resolve it with (decoded here). One
+    object per request: no flight, no separate entry, no bound method to cancel it."""
+
+    __slots__ = ("call", *ENTRY_SLOTS)
+
+    call: TypedCall[_R]
+
+    def cancelled_by_caller(self) -> None:
+        self.withdraw()
+
+    def on_response(self, response: Response) -> None:
+        spec = self.call._spec
+        decoder = spec.reply_decoder
+        assert decoder is not None  # __await__ takes this path only with one
+        reply: _R | MalformedFrameError
+        try:
+            reply = decoder.decode(response.body)
+        except Exception:  # a body of the wrong shape: decode_reply describes it, never raises
+            reply = spec.decode_reply(response.body)
+            if isinstance(reply, MalformedFrameError):
+                self.error(reply)
+                return
+        if not self.done():
+            self.set_result(reply)
+
+    def on_error(self, error: Exception) -> None:
+        _report_request_error(self.call._host._events, error)
+        self.error(error)
 
 
 class _Flight(Generic[_R]):
@@ -168,7 +251,7 @@ class _Flight(Generic[_R]):
             return
         host = call._host
         if call._spec.node_type == wt.NODE_SUBSCRIBE_MESSAGING_EVENTS:
-            _replay_history(host, self.filled, response, self.identity)
+            replay_history(host, self.filled, response, self.identity)
         if call._remember and self.wire_type in RESUBSCRIBED_TYPES:
             host._resubscriptions.remember(
                 Subscription(call._spec, call._body, call._headers, call._metadata), reply
@@ -222,15 +305,18 @@ def _start(
     else:
         timers = pending.default_timers or timers_for(host._scheduler())
         pending.default_timers = timers
-    return pending.start_answered(
+    request = Request()
+    sent = pending.enter(
+        request,
         type_,
         body,
+        answer,
         timeout=host._request_timeout if timeout is None else timeout,
         timers=timers,
-        answer=answer,
         headers=headers,
         metadata=metadata,
     )
+    return request.withdraw if sent else _nothing
 
 
 def start_request(
@@ -292,15 +378,8 @@ def resubscribe(host: MessagingHost, on_done: Callable[[], None] = _nothing) -> 
 
         if original_id is not None:
             sub.recreating()
-        again = send(
-            host,
-            sub.spec,
-            sub.body,
-            headers=sub.headers,
-            metadata=sub.metadata,
-            timeout=None,
-            remember=False,
-        )
+        options = RequestOptions(headers=sub.headers, metadata=sub.metadata)
+        again = send(host, sub.spec, sub.body, options, remember=False)
         again.subscribe(moved, failed, scheduler=host._scheduler())
 
 
@@ -309,80 +388,3 @@ def _report_request_error(events: Bus[AgentEvent], error: Exception) -> None:
         events.emit(ErrorEvent(error, Context(Location.REQUEST_TIMEOUT)))
     elif isinstance(error, RequestFailedError):
         events.emit(ErrorEvent(error, Context(Location.REQUEST_FAILED)))
-
-
-def _unsubscribe_body(resubscriptions: Resubscriptions, body: object) -> tuple[object, str | None]:
-    """The body with the id the server knows the subscription by now, and the caller's id."""
-    if isinstance(body, msgspec.Struct):
-        body = msgspec.to_builtins(body)
-    original = _subscription_id(body)
-    if original is None or not isinstance(body, Mapping):
-        return body, None
-    return {**body, "subscriptionId": resubscriptions.current_id(original)}, original
-
-
-def _subscription_id(body: object) -> str | None:
-    """The ``subscriptionId`` an unsubscribe names (a wire dict or a body struct)."""
-    if isinstance(body, msgspec.Struct):
-        body = msgspec.to_builtins(body)
-    original = body.get("subscriptionId") if isinstance(body, Mapping) else None
-    return original if isinstance(original, str) else None
-
-
-def _after(subscription: Subscription, resume: Callable[[], Cancel]) -> Cancel:
-    """Run ``resume`` once ``subscription`` is re-created; the result cancels either."""
-    cancel_resumed: Cancel = _nothing
-
-    def run() -> None:
-        nonlocal cancel_resumed
-        cancel_resumed = resume()
-
-    assert subscription.waiting is not None
-    subscription.waiting.append(run)
-
-    def cancel() -> None:
-        if subscription.waiting is not None and run in subscription.waiting:
-            subscription.waiting.remove(run)
-        cancel_resumed()
-
-    return cancel
-
-
-def _replay_history(
-    host: MessagingHost, query: object, response: Response, identity: AgentIdentity
-) -> None:
-    if host._ledger is not None:
-        _note_history(host._ledger, query, response)
-    view = query_messages_to_node_view(response.body, identity)
-    if isinstance(view, MalformedFrameError):
-        host._report_transform(view)
-    elif view is not None:
-        host._router.emit_node_view(view)
-
-
-def _note_history(ledger: DialogLedger, query: object, response: Response) -> None:
-    """The caller's own history query: its dialog is one to backfill after a reconnect,
-    even if it has no events yet (they may come while the socket is down)."""
-    try:
-        events = _history_decoder.decode(response.body)
-    except (msgspec.DecodeError, UnicodeError, ValueError, TypeError):
-        events = [response.body]  # one bare event counts as a list of one
-    sequences: dict[str, list[int]] = {}
-    asked, since = _asked_dialog(query)
-    if asked:
-        sequences[asked] = []
-    for raw in events:
-        key = event_key(raw)
-        if key is not None and key.sequence is not None:
-            sequences.setdefault(key.dialog_id, []).append(key.sequence)
-    for dialog_id, seen in sequences.items():
-        ledger.note_history(dialog_id, seen, since=since if dialog_id == asked else None)
-
-
-def _asked_dialog(query: object) -> tuple[str, int | None]:
-    """The dialog id and ``newerThanSequence`` of a history query body ("" if it has none)."""
-    if not isinstance(query, Mapping):
-        return "", None
-    dialog_id, newer = query.get("dialogId"), query.get("newerThanSequence")
-    since = newer if isinstance(newer, int) and not isinstance(newer, bool) else None
-    return (dialog_id if isinstance(dialog_id, str) else ""), since

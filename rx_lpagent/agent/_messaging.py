@@ -13,12 +13,18 @@ method's ``self`` says so, and mypy checks it wherever a method is used).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, TypeVar, Unpack
 
 import reactivex
 
-from rx_lpagent.agent._calls import MessagingHost, resubscribe, send, start_request
+from rx_lpagent.agent._calls import (
+    Body,
+    MessagingHost,
+    RequestOptions,
+    TypedCall,
+    resubscribe,
+    start_request,
+)
 from rx_lpagent.protocol import request_specs as specs
 from rx_lpagent.protocol.notifications import OnlineEventDistribution
 from rx_lpagent.protocol.request_specs import RequestSpec
@@ -48,35 +54,6 @@ _B = TypeVar("_B")
 _R = TypeVar("_R")
 
 
-class RequestOptions(TypedDict, total=False):
-    """What every request method also takes: ``headers`` and ``metadata`` sent with the
-    request, and ``timeout`` (seconds; default ``AgentConfig.request_timeout``). A timeout that
-    is not a finite positive number fails the request with ConfigurationError."""
-
-    headers: object
-    metadata: object
-    timeout: float | None
-
-
-Body = Mapping[str, Any]
-
-
-def _send(
-    host: MessagingHost, spec: RequestSpec[_B, _R], body: _B | Body, options: RequestOptions
-) -> reactivex.Observable[_R]:
-    """``spec``'s typed reply: a method that declares another reply type, or takes another
-    body, fails ``mypy --strict``."""
-    return send(
-        host,
-        spec,
-        body,
-        headers=options.get("headers"),
-        metadata=options.get("metadata"),
-        timeout=options.get("timeout"),
-        remember=True,
-    )
-
-
 class MessagingRequests:
     """Typed request methods over the host's current socket; mixed into the Agent."""
 
@@ -89,7 +66,7 @@ class MessagingRequests:
         """Any of the 16 requests by its spec (:mod:`rx_lpagent.protocol.request_specs`):
         ``body`` (``None`` counts as ``{}``) is filled as the Node SDK does, the reply typed as
         the spec says. For a request type the library does not know, use ``request``."""
-        return _send(self, spec, {} if body is None else body, options)
+        return TypedCall(self, spec, {} if body is None else body, options)
 
     # what the host's own requests and reconnects use (``request``, attaching a new socket)
     _start_request = start_request
@@ -99,7 +76,7 @@ class MessagingRequests:
         self: MessagingHost, **options: Unpack[RequestOptions]
     ) -> reactivex.Observable[GetClockResponse]:
         """``.GetClock``: the server's time (``current_time``, ms)."""
-        return _send(self, specs.GET_CLOCK, {}, options)
+        return TypedCall(self, specs.GET_CLOCK, {}, options)
 
     def agent_request_conversation(
         self: MessagingHost,
@@ -107,7 +84,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.cm.AgentRequestConversation`` (``channelType`` MESSAGING is added)."""
-        return _send(self, specs.AGENT_REQUEST_CONVERSATION, body, options)
+        return TypedCall(self, specs.AGENT_REQUEST_CONVERSATION, body, options)
 
     def subscribe_ex_conversations(
         self: MessagingHost,
@@ -116,7 +93,7 @@ class MessagingRequests:
     ) -> reactivex.Observable[SubscribeResponse]:
         """``.ams.aam.SubscribeExConversations``; the agent's own PID in ``agentIds`` becomes
         its old agent id. Re-created after every reconnect."""
-        return _send(self, specs.SUBSCRIBE_EX_CONVERSATIONS, body, options)
+        return TypedCall(self, specs.SUBSCRIBE_EX_CONVERSATIONS, body, options)
 
     def unsubscribe_ex_conversations(
         self: MessagingHost,
@@ -124,7 +101,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.aam.UnsubscribeExConversations`` (also ends its re-creation on reconnect)."""
-        return _send(self, specs.UNSUBSCRIBE_EX_CONVERSATIONS, body, options)
+        return TypedCall(self, specs.UNSUBSCRIBE_EX_CONVERSATIONS, body, options)
 
     def update_conversation_field(
         self: MessagingHost,
@@ -132,7 +109,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.cm.UpdateConversationField``: join, leave, transfer, close, TTR, CSAT..."""
-        return _send(self, specs.UPDATE_CONVERSATION_FIELD, body, options)
+        return TypedCall(self, specs.UPDATE_CONVERSATION_FIELD, body, options)
 
     def publish_event(
         self: MessagingHost,
@@ -140,7 +117,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[PublishEventResponse]:
         """``.ams.ms.PublishEvent``: a message, chat state or accept status into a dialog."""
-        return _send(self, specs.PUBLISH_EVENT, body, options)
+        return TypedCall(self, specs.PUBLISH_EVENT, body, options)
 
     def update_ring_state(
         self: MessagingHost,
@@ -148,7 +125,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[str]:
         """``.ams.routing.UpdateRingState``: accept or reject a ring (202, a string reply)."""
-        return _send(self, specs.UPDATE_RING_STATE, body, options)
+        return TypedCall(self, specs.UPDATE_RING_STATE, body, options)
 
     def subscribe_routing_tasks(
         self: MessagingHost,
@@ -157,7 +134,7 @@ class MessagingRequests:
     ) -> reactivex.Observable[SubscribeResponse]:
         """``.ams.routing.SubscribeRoutingTasks`` (channelType, agentId, brandId are added).
         Re-created after every reconnect."""
-        return _send(self, specs.SUBSCRIBE_ROUTING_TASKS, body or {}, options)
+        return TypedCall(self, specs.SUBSCRIBE_ROUTING_TASKS, body or {}, options)
 
     def update_routing_task_subscription(
         self: MessagingHost,
@@ -165,7 +142,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.routing.UpdateRoutingTaskSubscription`` (undocumented body, sent as given)."""
-        return _send(self, specs.UPDATE_ROUTING_TASK_SUBSCRIPTION, body, options)
+        return TypedCall(self, specs.UPDATE_ROUTING_TASK_SUBSCRIPTION, body, options)
 
     def get_user_profile(
         self: MessagingHost,
@@ -173,7 +150,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[UserProfile]:
         """``.ams.userprofile.GetUserProfile`` of a consumer (the body is the bare id)."""
-        return _send(self, specs.GET_USER_PROFILE, consumer_id, options)
+        return TypedCall(self, specs.GET_USER_PROFILE, consumer_id, options)
 
     def set_agent_state(
         self: MessagingHost,
@@ -182,7 +159,7 @@ class MessagingRequests:
     ) -> reactivex.Observable[str]:
         """``.ams.routing.SetAgentState`` (channels and agentUserId are added). The last state
         set is set again after every reconnect."""
-        return _send(self, specs.SET_AGENT_STATE, body, options)
+        return TypedCall(self, specs.SET_AGENT_STATE, body, options)
 
     def subscribe_agents_state(
         self: MessagingHost,
@@ -191,7 +168,7 @@ class MessagingRequests:
     ) -> reactivex.Observable[SubscribeResponse]:
         """``.ams.routing.SubscribeAgentsState`` (brandId and agentId are added).
         Re-created after every reconnect."""
-        return _send(self, specs.SUBSCRIBE_AGENTS_STATE, body or {}, options)
+        return TypedCall(self, specs.SUBSCRIBE_AGENTS_STATE, body or {}, options)
 
     def subscribe_messaging_events(
         self: MessagingHost,
@@ -201,7 +178,7 @@ class MessagingRequests:
         """``ms.SubscribeMessagingEvents``: sent as ``.ams.ms.QueryMessages`` with
         ``newerThanSequence = fromSeq or 0``; the history comes back typed, and is also
         delivered on ``node_notifications`` as a ``ms.MessagingEventNotification``."""
-        return _send(self, specs.SUBSCRIBE_MESSAGING_EVENTS, body, options)
+        return TypedCall(self, specs.SUBSCRIBE_MESSAGING_EVENTS, body, options)
 
     def generate_url_for_download_file(
         self: MessagingHost,
@@ -209,7 +186,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[GeneratedURL]:
         """``.ams.ms.GenerateURLForDownloadFile``: a temporary URL for a hosted file."""
-        return _send(self, specs.GENERATE_URL_FOR_DOWNLOAD_FILE, body, options)
+        return TypedCall(self, specs.GENERATE_URL_FOR_DOWNLOAD_FILE, body, options)
 
     def generate_url_for_upload_file(
         self: MessagingHost,
@@ -217,7 +194,7 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[GeneratedURL]:
         """``.ams.ms.GenerateURLForUploadFile``: a temporary URL to PUT a file to."""
-        return _send(self, specs.GENERATE_URL_FOR_UPLOAD_FILE, body, options)
+        return TypedCall(self, specs.GENERATE_URL_FOR_UPLOAD_FILE, body, options)
 
     def generate_download_token(
         self: MessagingHost,
@@ -225,4 +202,4 @@ class MessagingRequests:
         **options: Unpack[RequestOptions],
     ) -> reactivex.Observable[Any]:
         """``.ams.ms.token.GenerateDownloadToken`` (undocumented body, sent as given)."""
-        return _send(self, specs.GENERATE_DOWNLOAD_TOKEN, body, options)
+        return TypedCall(self, specs.GENERATE_DOWNLOAD_TOKEN, body, options)

@@ -4,22 +4,24 @@ Every request ends: in its response, in a :class:`RequestFailedError` (code >= 4
 :class:`RequestTimeoutError`, or in the error the socket closed with. Ids are unique per socket
 (a new :class:`PendingRequests` is made for each socket). Timeouts run on the scheduler, so they
 are tested in virtual time; requests that share a clock and a timeout share one timer (a
-deadline sweep), so a request costs no timer of its own.
+deadline sweep), so a request costs no timer of its own. A request is kept as an
+:class:`Entry`: an awaited typed request is its own entry and answer (one object per request
+with its future, see agent/_calls.py).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import reactivex
 from reactivex import abc
 from reactivex.disposable import Disposable
 
 from rx_lpagent._isolation import OnRaise, log_raise
+from rx_lpagent.agent._deadlines import Deadlines
 from rx_lpagent.agent._timers import Cancel, ClockTimers, Timers, timers_for
 from rx_lpagent.config import positive_seconds
 from rx_lpagent.errors import (
@@ -32,10 +34,7 @@ from rx_lpagent.errors import (
 )
 from rx_lpagent.protocol.frames import Response, decode_body, encode_request
 
-__all__ = ["Answer", "PendingRequests", "not_connected"]
-
-_EARLY = 1e-6
-"""A deadline this close counts as reached: re-arming for the float dust would only add a timer."""
+__all__ = ["ENTRY_SLOTS", "Answer", "Entry", "PendingRequests", "Request", "not_connected"]
 
 
 def _nothing() -> None:
@@ -75,35 +74,25 @@ class _Answered:
 _ANSWERED = _Answered()
 
 
-class _Request:
-    """One request in flight: all it needs in one object (no closures per request)."""
+class Entry:
+    """A request in flight, as :class:`PendingRequests` keeps it: all it needs in one object
+    (no closures per request). The slots are its subclasses' (:class:`Request`, or an object
+    that is its own answer: one object per request instead of two); :meth:`PendingRequests.enter`
+    fills them."""
 
-    __slots__ = (
-        "answer",
-        "deadline",
-        "id",
-        "owner",
-        "pending",
-        "queue",
-        "stop_timer",
-        "type",
-    )
+    if not TYPE_CHECKING:  # mypy would hold the attributes below to these empty slots
+        __slots__ = ()
 
-    def __init__(
-        self,
-        owner: PendingRequests,
-        request_id: str,
-        type_: str,
-        answer: Answer,
-    ) -> None:
-        self.owner = owner
-        self.id = request_id
-        self.type = type_
-        self.answer = answer
-        self.pending = True
-        self.deadline = 0.0  # on the clock of its timers, when they can tell the time
-        self.queue: _Deadlines | None = None
-        self.stop_timer: Cancel | None = None  # only with timers that cannot tell the time
+    answer: Answer
+    deadline: float
+    """On the clock of its timers, when they can tell the time."""
+    id: str
+    owner: PendingRequests
+    pending: bool
+    queue: Deadlines | None
+    stop_timer: Cancel | None
+    """Only with timers that cannot tell the time."""
+    type: str
 
     def finish(self) -> None:
         """No longer pending: its timer stops and it lets go of its answer (take it first)."""
@@ -114,67 +103,21 @@ class _Request:
         elif self.queue is not None:
             self.queue.trim()
 
-    def cancel(self) -> None:
+    def withdraw(self) -> None:
+        """End it unanswered (nothing happens if it already ended, or never started)."""
         if self.pending:
             del self.owner._waiters[self.id]
             self.finish()
 
 
-class _Deadlines:
-    """The requests on one clock with one timeout, so in the order they expire; one timer,
-    armed for the first still pending, serves them all (answered ones are skipped when it
-    fires). A request costs an append here instead of a timer of its own."""
+ENTRY_SLOTS = ("answer", "deadline", "id", "owner", "pending", "queue", "stop_timer", "type")
+"""The slots a subclass of :class:`Entry` declares."""
 
-    __slots__ = ("_armed", "_entries", "_expire", "_firing", "_timers", "timeout")
 
-    def __init__(
-        self, timers: ClockTimers, timeout: float, expire: Callable[[_Request, float], None]
-    ) -> None:
-        self._timers = timers
-        self.timeout = timeout
-        self._expire = expire
-        self._entries: deque[_Request] = deque()
-        self._armed: Cancel | None = None
-        self._firing = False
+class Request(Entry):
+    """A request whose answer is another object (callbacks, a flight)."""
 
-    def add(self, request: _Request) -> None:
-        request.deadline = self._timers.now() + self.timeout
-        request.queue = self
-        self._entries.append(request)
-        if self._armed is None and not self._firing:
-            self._armed = self._timers(self.timeout, self._fire)
-
-    def _fire(self) -> None:
-        self._armed = None
-        self._firing = True
-        try:
-            entries = self._entries
-            while entries:
-                request = entries[0]
-                if not request.pending:
-                    entries.popleft()
-                    continue
-                left = request.deadline - self._timers.now()
-                if left > _EARLY:
-                    self._armed = self._timers(left, self._fire)
-                    return
-                entries.popleft()
-                self._expire(request, self.timeout)
-        finally:
-            self._firing = False
-
-    def trim(self) -> None:
-        """Forget the finished requests at the front: answers mostly come in the order the
-        requests went, so the queue stays about as long as what is in flight."""
-        entries = self._entries
-        while entries and not entries[0].pending:
-            entries.popleft()
-
-    def stop(self) -> None:
-        self._entries.clear()
-        if self._armed is not None:
-            self._armed()
-            self._armed = None
+    __slots__ = ENTRY_SLOTS
 
 
 class PendingRequests:
@@ -188,12 +131,18 @@ class PendingRequests:
         self._on_raise = on_raise
         numbers = map(str, itertools.count(1))
         self._ids = map(prefix.__add__, numbers) if prefix else numbers
-        self._waiters: dict[str, _Request] = {}
-        self._deadlines: dict[tuple[object, float], _Deadlines] = {}
+        self._waiters: dict[str, Entry] = {}
+        self._deadlines: dict[tuple[object, float], Deadlines] = {}
+        self._last_deadlines: Deadlines | None = None
+        """The deadline queue the last request joined: the next one almost always joins it
+        too (same clock, same timeout), without a key tuple and a dict look-up."""
         self.default_timers: Timers | None = None
         """The timers of the requests given no scheduler, once the host found them: they are
         the same for every request on one socket, and every request would ask."""
         self._closed_with: SDKError | None = None
+        self.detached = False
+        """The stand-in of a life with no socket (:func:`not_connected`): refuses every
+        request. A socket's own requests are never detached, not even once closed."""
 
     def __len__(self) -> int:
         return len(self._waiters)
@@ -204,7 +153,14 @@ class PendingRequests:
         if request is None:
             return False
         answer = request.answer
-        request.finish()
+        # request.finish(), inlined: every response runs it
+        request.pending = False
+        request.answer = _ANSWERED
+        queue = request.queue
+        if request.stop_timer is not None:
+            request.stop_timer()
+        elif queue is not None:
+            queue.trim()
         try:
             if response.code < 400:
                 answer.on_response(response)
@@ -220,6 +176,7 @@ class PendingRequests:
         for deadlines in self._deadlines.values():
             deadlines.stop()
         self._deadlines.clear()
+        self._last_deadlines = None
         waiters, self._waiters = self._waiters, {}
         while waiters:  # one by one: failing one may cancel another
             request = waiters.pop(next(iter(waiters)))
@@ -241,29 +198,36 @@ class PendingRequests:
     ) -> Cancel:
         """Send a request now; later exactly one of ``on_response`` (code < 400) or ``on_error``
         is called, unless the returned function cancels it first."""
-        return self.start_answered(
+        answer = _Callbacks(on_response, on_error)
+        request = Request()
+        sent = self.enter(
+            request,
             type_,
             body,
+            answer,
             timeout=timeout,
             timers=timers,
-            answer=_Callbacks(on_response, on_error),
             headers=headers,
             metadata=metadata,
         )
+        return request.withdraw if sent else _nothing
 
-    def start_answered(
+    def enter(
         self,
+        request: Entry,
         type_: str,
         body: object,
+        answer: Answer,
         *,
         timeout: float,
         timers: Timers,
-        answer: Answer,
         headers: object = None,
         metadata: object = None,
-    ) -> Cancel:
-        """:meth:`start` with one object that takes the outcome. No Rx and no closure on this
-        path: it is what every request pays."""
+    ) -> bool:
+        """Send a request kept as ``request`` (its slots filled here; ``answer`` may be
+        ``request`` itself); False if it already ended (refused, or not sent), its answer told.
+        What every request pays: no Rx, no closure, no object made but the frame's."""
+        request.pending = False  # until it is in flight: withdraw() does nothing
         if not (type(timeout) is float and 0.0 < timeout < math.inf) and not positive_seconds(
             timeout
         ):  # the usual case tested first: positive_seconds costs ~4x as much
@@ -273,34 +237,48 @@ class PendingRequests:
                     f"{type_}: timeout must be a finite positive number of seconds, got {timeout!r}"
                 ),
             )
-            return _nothing
+            return False
         if self._closed_with is not None:
             self._call(answer, self._closed_with)
-            return _nothing
+            return False
         request_id = next(self._ids)
-        request = self._waiters[request_id] = _Request(self, request_id, type_, answer)
-        if isinstance(timers, ClockTimers):
+        request.owner = self
+        request.id = request_id
+        request.type = type_
+        request.answer = answer
+        request.pending = True
+        request.queue = None
+        request.stop_timer = None
+        self._waiters[request_id] = request
+        deadlines = self._last_deadlines
+        if deadlines is not None and deadlines.timers is timers and deadlines.timeout == timeout:
+            deadlines.add(request)
+        elif isinstance(timers, ClockTimers):
             key = (timers.clock, timeout)
             deadlines = self._deadlines.get(key)
             if deadlines is None:
-                deadlines = self._deadlines[key] = _Deadlines(timers, timeout, self._time_out)
+                deadlines = self._deadlines[key] = Deadlines(timers, timeout, self._time_out)
+            self._last_deadlines = deadlines
             deadlines.add(request)
         else:
+            request.deadline = 0.0
             request.stop_timer = timers(timeout, lambda: self._time_out(request, timeout))
         try:
             self._send(encode_request(request_id, type_, body, headers=headers, metadata=metadata))
         except SDKError as exc:
-            request.cancel()
+            request.withdraw()
             self._call(answer, exc)
+            return False
         except (TypeError, ValueError, RecursionError) as exc:
-            request.cancel()
+            request.withdraw()
             self._call(
                 answer,
                 SDKError(f"cannot encode {type_} request: {exc}", None, Service.MESSAGING, exc),
             )
-        return request.cancel
+            return False
+        return True
 
-    def _time_out(self, request: _Request, timeout: float) -> None:
+    def _time_out(self, request: Entry, timeout: float) -> None:
         if self._waiters.pop(request.id, None) is not None:
             answer = request.answer
             request.finish()
@@ -359,6 +337,7 @@ def not_connected() -> PendingRequests:
 
     channel = PendingRequests(refuse)
     channel.fail_all(NotConnectedError())
+    channel.detached = True
     return channel
 
 

@@ -9,14 +9,24 @@ only by the new id, which that answer brings).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
+from rx_lpagent.agent._timers import Cancel
 from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol.request_specs import RequestSpec
 
-__all__ = ["RESUBSCRIBED_TYPES", "Resubscriptions", "Subscription"]
+__all__ = [
+    "RESUBSCRIBED_TYPES",
+    "Resubscriptions",
+    "Subscription",
+    "after_recreated",
+    "subscription_id",
+    "unsubscribe_body",
+]
 
 RESUBSCRIBED_TYPES = frozenset(
     {
@@ -95,3 +105,47 @@ class Resubscriptions:
         subscription_id = getattr(reply, "subscription_id", None)
         if subscription is not None and isinstance(subscription_id, str) and subscription_id:
             subscription.current_id = subscription_id
+
+
+# -- an unsubscribe of a subscription that a reconnect re-creates ---------------------------
+
+
+def _nothing() -> None:
+    pass
+
+
+def unsubscribe_body(resubscriptions: Resubscriptions, body: object) -> tuple[object, str | None]:
+    """The body with the id the server knows the subscription by now, and the caller's id."""
+    if isinstance(body, msgspec.Struct):
+        body = msgspec.to_builtins(body)
+    original = subscription_id(body)
+    if original is None or not isinstance(body, Mapping):
+        return body, None
+    return {**body, "subscriptionId": resubscriptions.current_id(original)}, original
+
+
+def subscription_id(body: object) -> str | None:
+    """The ``subscriptionId`` an unsubscribe names (a wire dict or a body struct)."""
+    if isinstance(body, msgspec.Struct):
+        body = msgspec.to_builtins(body)
+    original = body.get("subscriptionId") if isinstance(body, Mapping) else None
+    return original if isinstance(original, str) else None
+
+
+def after_recreated(subscription: Subscription, resume: Callable[[], Cancel]) -> Cancel:
+    """Run ``resume`` once ``subscription`` is re-created; the result cancels either."""
+    cancel_resumed: Cancel = _nothing
+
+    def run() -> None:
+        nonlocal cancel_resumed
+        cancel_resumed = resume()
+
+    assert subscription.waiting is not None
+    subscription.waiting.append(run)
+
+    def cancel() -> None:
+        if subscription.waiting is not None and run in subscription.waiting:
+            subscription.waiting.remove(run)
+        cancel_resumed()
+
+    return cancel

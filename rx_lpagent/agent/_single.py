@@ -24,7 +24,7 @@ from reactivex.disposable import Disposable
 from rx_lpagent._isolation import OnRaise, log_raise
 from rx_lpagent.errors import SDKError, Service, redact
 
-__all__ = ["SingleCall", "Sink", "Start"]
+__all__ = ["AwaitedFuture", "SingleCall", "Sink", "Start", "request_error"]
 
 _T = TypeVar("_T")
 _T_contra = TypeVar("_T_contra", contravariant=True)
@@ -71,38 +71,60 @@ class SingleCall(reactivex.Observable[_T]):
         assert self._start is not None, "SingleCall needs start, or a subclass overrides begin"
         return self._start(sink.value, sink.error, scheduler)
 
+    def reports_raising_to(self) -> OnRaise:
+        """Where what a subscriber's callbacks raise is reported."""
+        return self._on_raise
+
     def _subscribe_core(
         self, observer: abc.ObserverBase[_T], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        return Disposable(self._started(_ObserverSink(observer, self._on_raise), scheduler))
+        sink = _ObserverSink(observer, self.reports_raising_to())
+        return Disposable(self._started(sink, scheduler))
 
     def _started(self, sink: Sink[_T], scheduler: abc.SchedulerBase | None) -> Callable[[], None]:
         try:
             return self.begin(sink, scheduler)
         except Exception as error:  # a bad argument found late: the request's error, not ours
-            if not isinstance(error, SDKError):
-                detail = f"{type(error).__name__}: {redact(str(error))}"
-                error = SDKError(
-                    f"cannot send the request: {detail}", None, Service.MESSAGING, error
-                )
-            sink.error(error)
+            sink.error(request_error(error))
             return _nothing
 
     def __await__(self) -> Generator[Any, None, _T]:
-        future: _FutureSink[_T] = _FutureSink(loop=asyncio.get_running_loop())
-        cancel = self._started(future, None)
-        try:
-            return (yield from future.__await__())
-        finally:
-            if future.cancelled() or not future.done():  # the awaiting task was cancelled
-                cancel()
+        # the future's own iterator, not a generator around it: one frame less per request,
+        # and the awaiting task's cancellation reaches the request through the future
+        future: AwaitedFuture[_T] = AwaitedFuture()
+        future.cancel_request = self._started(future, None)
+        return future.__await__()
 
 
-class _FutureSink(asyncio.Future[_T]):
+def request_error(error: Exception) -> SDKError:
+    """What starting a request raised, as that request's error (a bad argument found late)."""
+    if isinstance(error, SDKError):
+        return error
+    detail = f"{type(error).__name__}: {redact(str(error))}"
+    return SDKError(f"cannot send the request: {detail}", None, Service.MESSAGING, error)
+
+
+class AwaitedFuture(asyncio.Future[_T]):
     """An awaited call's future, and its sink: the outcome goes in, unless the awaiting task
-    gave up. One object per awaited request instead of a future and a sink holding it."""
+    gave up. One object per awaited request instead of a future and a sink holding it. The
+    awaiting task cancels it when the task is cancelled: that cancels the request too."""
 
-    __slots__ = ()
+    __slots__ = ("cancel_request",)
+
+    # no __init__ of its own (a Python frame per request): whoever makes one sets
+    # cancel_request (or overrides cancelled_by_caller) before anything can cancel it; made
+    # on the running loop
+    cancel_request: Callable[[], None]
+
+    def cancel(self, msg: Any = None) -> bool:
+        if not super().cancel(msg):
+            return False  # it had its outcome already: the request ended
+        self.cancelled_by_caller()
+        return True
+
+    def cancelled_by_caller(self) -> None:
+        """The awaiting task gave up: cancel the request."""
+        self.cancel_request()
 
     def value(self, value: _T) -> None:
         if not self.done():

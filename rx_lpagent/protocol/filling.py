@@ -17,7 +17,7 @@ from rx_lpagent.protocol import wire_types as wt
 from rx_lpagent.protocol._js import js_truthy
 from rx_lpagent.protocol.identity import AgentIdentity
 
-__all__ = ["fill_request"]
+__all__ = ["FILLED_TYPES", "fill_request"]
 
 _MESSAGING = "MESSAGING"
 
@@ -89,6 +89,9 @@ _FILLERS: dict[str, _Filler] = {
     wt.AGENT_REQUEST_CONVERSATION: _agent_request_conversation,
     wt.SUBSCRIBE_AGENTS_STATE: _subscribe_agents_state,
 }
+
+FILLED_TYPES: frozenset[str] = frozenset(_FILLERS)
+"""The Node SDK request types :func:`fill_request` changes (any other goes as given)."""
 
 _WIRE_TYPE_OF: dict[str, str] = {wt.NODE_SUBSCRIBE_MESSAGING_EVENTS: wt.QUERY_MESSAGES}
 """The Node SDK request types that go on the wire under another type."""

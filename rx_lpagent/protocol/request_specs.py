@@ -84,6 +84,12 @@ class RequestSpec(Generic[BodyT, ReplyT]):
     """The type the Node SDK method starts from: the wire type, except for
     subscribeMessagingEvents (``ms.SubscribeMessagingEvents``, sent as QueryMessages)."""
     _decoded_as: Any = field(init=False, repr=False, compare=False)
+    reply_decoder: msgspec.json.Decoder[ReplyT] | None = field(
+        init=False, repr=False, compare=False
+    )
+    """What decodes a success reply as it is (None for a list reply, which may arrive as its
+    bare element: :meth:`decode_reply` knows that). It raises on a body of the wrong shape;
+    :meth:`decode_reply` turns that into a MalformedFrameError."""
 
     def __post_init__(self) -> None:
         if not self.node_type:
@@ -93,6 +99,8 @@ class RequestSpec(Generic[BodyT, ReplyT]):
         if item is not None:  # a list reply may arrive as its one bare element
             decoded_as = self.response_type | item
         object.__setattr__(self, "_decoded_as", decoded_as)
+        decoder = None if item is not None else msgspec.json.Decoder(self.response_type)
+        object.__setattr__(self, "reply_decoder", decoder)
 
     @property
     def node_method(self) -> str:

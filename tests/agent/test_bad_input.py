@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from reactivex import Observable
+from reactivex import operators as ops
+from reactivex.notification import OnError
 
 from rx_lpagent.agent import Agent, AgentState
 from rx_lpagent.emulator import Emulator
@@ -115,4 +117,24 @@ async def test_request_methods_never_raise_at_call_time(
         assert len(errors) == 1
         assert isinstance(errors[0], SDKError)
     assert (await agent.get_clock()).current_time > 0
+    assert emulator.calls.count("ws") == 1
+
+
+async def test_a_reply_body_of_the_wrong_shape_fails_the_request_awaited_or_subscribed(
+    make_agent: MakeAgent, emulator: Emulator
+) -> None:
+    """Awaited, a ``.GetClock`` takes the short way (its future decodes the reply); subscribed,
+    it goes through ``begin``: the same MalformedFrameError either way, and the socket stays."""
+    rec = make_agent()
+    agent = rec.agent
+    await agent.connect()
+    emulator.faults.respond(".GetClock", {"currentTime": "not a number"}, times=2)
+    with pytest.raises(MalformedFrameError, match="GetClockResponse"):
+        await agent.get_clock()
+    subscribed = await settled(first(agent.get_clock().pipe(ops.materialize())))
+    assert isinstance(subscribed, OnError)
+    assert isinstance(subscribed.exception, MalformedFrameError)
+    assert "GetClockResponse" in str(subscribed.exception)
+    assert (await agent.get_clock()).current_time > 0
+    assert len(agent._pending) == 0
     assert emulator.calls.count("ws") == 1
