@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from ssl import SSLContext
 from typing import Any
 
+import aiohttp
 import websockets.exceptions
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as websockets_connect
@@ -27,6 +28,7 @@ from websockets.protocol import Event, State
 
 from rx_lpagent.errors import NotConnectedError, Service, redact
 from rx_lpagent.transport._frames import FrameReader, FrameWriter
+from rx_lpagent.transport._proxy import socket_proxy
 from rx_lpagent.transport.socket import (
     DEFAULT_CLOSE_TIMEOUT,
     MAX_MESSAGE_SIZE,
@@ -52,9 +54,19 @@ _logger.addFilter(_RedactingFilter())
 
 
 class WebsocketsSocketTransport(OpeningTransport["WebsocketsSocketConnection"]):
-    """Opens messaging sockets with ``websockets.asyncio.client.connect``."""
+    """Opens messaging sockets with ``websockets.asyncio.client.connect``.
 
-    def __init__(self, *, close_timeout: float = DEFAULT_CLOSE_TIMEOUT) -> None:
+    Each goes through the proxy an aiohttp socket on ``session`` (normally
+    ``RestClient.session``) would go through (:func:`~rx_lpagent.transport._proxy.socket_proxy`),
+    never through one websockets chose itself."""
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+    ) -> None:
+        self._session = session
         self._close_timeout = close_timeout
 
     async def _open(
@@ -64,9 +76,12 @@ class WebsocketsSocketTransport(OpeningTransport["WebsocketsSocketConnection"]):
         user_agent = extra.pop("User-Agent", None)
         # websockets refuses any ssl argument for a ws:// URL, and None for a wss:// one
         tls: dict[str, SSLContext | bool] = {"ssl": ssl or True} if url.startswith("wss:") else {}
+        async with asyncio.timeout(open_timeout):  # the proxy look-up may read ~/.netrc
+            proxy = await socket_proxy(self._session, url)
         ws = await websockets_connect(
             url,
             **tls,  # type: ignore[arg-type]
+            proxy=proxy,
             additional_headers=extra,
             user_agent_header=user_agent,
             compression=None,
