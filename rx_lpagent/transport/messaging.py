@@ -21,7 +21,7 @@ def socket_transport_for(name: str, rest: RestClient) -> SocketTransport:
         # imported here: websockets is loaded only by agents that choose it
         from rx_lpagent.transport.websockets_socket import WebsocketsSocketTransport
 
-        return WebsocketsSocketTransport(session=rest.session)
+        return WebsocketsSocketTransport(session=lambda: rest.session)
     return AiohttpSocketTransport(rest.session)
 
 

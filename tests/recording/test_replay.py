@@ -157,6 +157,35 @@ async def test_an_agent_gets_the_recorded_answers_and_notifications_in_order(
             await agent.dispose()
 
 
+@pytest.mark.parametrize("transport", ["aiohttp", "websockets"])
+async def test_a_notification_sent_right_after_the_handshake_reaches_the_agent(
+    tmp_path: Path, transport: str
+) -> None:
+    """The server speaks first, with nothing to wait for: the frame may arrive before the agent
+    has attached its new socket, and must not be lost there."""
+    path = write_recording(
+        tmp_path / "first.jsonl",
+        [
+            *csds_and_login(),
+            SocketOpened(0.1, 1, SOCKET_URL, 101),
+            notification(0.2, 1, ".ams.routing.RingUpdated", {"first": True}),
+            out(0.3, 1, "c", ".GetClock"),  # not waited for (UNGATED_REQUESTS)
+            answer(0.4, 1, "c", {"currentTime": 1764500000000}),
+        ],
+        account="42",
+    )
+    async with Emulator(replay=path, pace="fast") as emu:
+        agent = make_agent(emu, transport)
+        seen: list[Notification] = []
+        agent.notifications.subscribe(seen.append)
+        try:
+            await agent.connect()
+            await agent.get_clock()  # answered after the notification, on the same socket
+            assert [n.type for n in seen] == [".ams.routing.RingUpdated"]
+        finally:
+            await agent.dispose()
+
+
 async def test_a_recorded_drop_and_reconnect_are_played_to_the_agent(tmp_path: Path) -> None:
     path = write_recording(
         tmp_path / "drop.jsonl",
