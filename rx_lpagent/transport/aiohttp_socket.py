@@ -1,4 +1,4 @@
-"""The messaging socket on aiohttp (the default): ``ClientSession.ws_connect`` on the REST session.
+"""The messaging socket on aiohttp: ``ClientSession.ws_connect`` on the REST session.
 
 Sharing the session shares its cookie jar, TLS settings and proxy configuration. Text frames are
 read undecoded (``decode_text=False``) so msgspec parses the bytes directly. Server pings are
