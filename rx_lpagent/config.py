@@ -213,7 +213,7 @@ class AgentConfig(msgspec.Struct, frozen=True, kw_only=False, dict=True):
     keepalive_interval: float | None = 30.0
     keepalive_timeout: float = 10.0
     user_agent: str = msgspec.field(default_factory=_default_user_agent)
-    transport: TransportName = "aiohttp"
+    transport: TransportName = "websockets"
     backfill: bool = True
     backfill_limit: int = 1000
     record_to: str | None = None

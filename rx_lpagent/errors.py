@@ -319,6 +319,8 @@ _SECRET_PATTERNS = (
     (re.compile(r"(Bearer\s+)\S+", re.IGNORECASE), r"\1***"),
     # the bearer travels in the messaging socket's path
     (re.compile(r"(/brand/)[^/?#\s]+"), r"\1***"),
+    # a password in a URL's user info (a proxy's: aiohttp puts the proxy URL in its errors)
+    (re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\s@:]*:)[^/?#\s@]*@"), r"\1***@"),
     (
         re.compile(
             r'("?(?:password|secret|bearer|csrf|accessToken|accessTokenSecret|appKey|assertion|'

@@ -31,7 +31,7 @@ def test_defaults_follow_liveperson() -> None:
     assert config.request_timeout == 10.0
     assert config.refresh_interval == 600.0
     assert config.keepalive_interval == 30.0
-    assert config.transport == "aiohttp"
+    assert config.transport == "websockets"
     assert config.user_agent.startswith("rx_lpagent")
     assert config.domains == {}
 

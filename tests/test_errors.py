@@ -110,6 +110,7 @@ def test_malformed_frame_keeps_a_redacted_excerpt() -> None:
         "Cookie: Session_id=SECRET; other=1",
         "Authorization: Bearer SECRET",
         "password=SECRET&user=x",
+        "407, message='Proxy Authentication Required', url='http://user:SECRET@proxy:3128'",
     ],
 )
 def test_redact_hides_secrets(secret_text: str) -> None:

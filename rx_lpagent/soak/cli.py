@@ -58,7 +58,7 @@ def register(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], 
     parser.add_argument(
         "--transport",
         choices=("aiohttp", "websockets"),
-        default="aiohttp",
+        default="websockets",
         help="the agent's socket transport (default: %(default)s)",
     )
     parser.add_argument(

@@ -45,7 +45,7 @@ DRAIN = 1.0
 class Settings:
     requests: int
     seed: int
-    transport: TransportName = "aiohttp"
+    transport: TransportName = "websockets"
     wave: int = 20
 
 

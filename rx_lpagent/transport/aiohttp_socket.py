@@ -1,4 +1,4 @@
-"""The messaging socket on aiohttp (the default): ``ClientSession.ws_connect`` on the REST session.
+"""The messaging socket on aiohttp: ``ClientSession.ws_connect`` on the REST session.
 
 Sharing the session shares its cookie jar, TLS settings and proxy configuration. Text frames are
 read undecoded (``decode_text=False``) so msgspec parses the bytes directly. Server pings are
@@ -49,12 +49,11 @@ class AiohttpSocketTransport(OpeningTransport["AiohttpSocketConnection"]):
     async def _open(
         self, url: str, ssl: SSLContext | None, headers: Mapping[str, str], open_timeout: float
     ) -> AiohttpSocketConnection:
-        proxy, proxy_auth = proxy_for(self._session, url)
+        proxy = proxy_for(self._session, url)
         async with asyncio.timeout(open_timeout):
             ws = await self._session.ws_connect(
                 url,
                 proxy=proxy,
-                proxy_auth=proxy_auth,
                 ssl=ssl or True,
                 headers=dict(headers) if headers else None,
                 autoping=False,

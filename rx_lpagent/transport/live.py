@@ -59,7 +59,7 @@ class LiveBackend:
         credentials: Credentials,
         *,
         api_version: str = "2.1",
-        transport: str = "aiohttp",
+        transport: str = "websockets",
         recorder: SessionRecorder | None = None,
     ) -> None:
         self._rest = rest

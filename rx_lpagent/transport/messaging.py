@@ -16,12 +16,12 @@ __all__ = ["open_messaging_socket", "socket_transport_for"]
 
 def socket_transport_for(name: str, rest: RestClient) -> SocketTransport:
     """The socket transport ``name`` names (``"aiohttp"`` or ``"websockets"``); aiohttp shares
-    ``rest``'s session."""
+    ``rest``'s session, websockets goes through the proxy that session would."""
     if name == "websockets":
         # imported here: websockets is loaded only by agents that choose it
         from rx_lpagent.transport.websockets_socket import WebsocketsSocketTransport
 
-        return WebsocketsSocketTransport()
+        return WebsocketsSocketTransport(session=lambda: rest.session)
     return AiohttpSocketTransport(rest.session)
 
 

@@ -253,14 +253,12 @@ class RestClient:
         session = self.session
         try:
             target = URL(url)
-            proxy, proxy_auth = proxy_for(session, target)
             async with session.request(
                 method,
                 target,
                 data=data,
                 headers=headers,
-                proxy=proxy,
-                proxy_auth=proxy_auth,
+                proxy=proxy_for(session, target),
                 cookies=None if jar is None else jar.filter_cookies(target),
                 timeout=self._timeout,
                 ssl=self._ssl or True,

@@ -19,9 +19,10 @@ frame is written at once, one write each, by running the first step of ``send_fr
 coroutine in place (it writes, then returns unless the socket's buffer is full); a write that
 has to wait is finished by one writer task, and frames after it wait for it in order.
 
-Two implementations: :mod:`~rx_lpagent.transport.aiohttp_socket` (the default: it shares the
-REST session's cookies, TLS and proxy settings) and
-:mod:`~rx_lpagent.transport.websockets_socket`.
+Two implementations: :mod:`~rx_lpagent.transport.websockets_socket` (the default: the faster
+one) and :mod:`~rx_lpagent.transport.aiohttp_socket` (the socket on the REST session itself:
+its connector, cookies and default headers). Both go through the same proxy
+(:mod:`~rx_lpagent.transport._proxy`).
 
 Every failure is an rx_lpagent error: :class:`~rx_lpagent.errors.AuthenticationError` (code 401)
 for a rejected handshake, :class:`~rx_lpagent.errors.TransportError` for refused, reset, TLS and

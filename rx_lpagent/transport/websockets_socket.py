@@ -1,4 +1,4 @@
-"""The messaging socket on websockets (>= 17, the asyncio client).
+"""The messaging socket on websockets (>= 17, the asyncio client): the default transport.
 
 websockets' own keep-alive is off (``ping_interval=None``): the agent's keep-alive and watchdog
 decide when a socket is dead. The connection is websockets' own, customized through its public
@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from ssl import SSLContext
 from typing import Any
 
+import aiohttp
 import websockets.exceptions
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as websockets_connect
@@ -27,6 +28,7 @@ from websockets.protocol import Event, State
 
 from rx_lpagent.errors import NotConnectedError, Service, redact
 from rx_lpagent.transport._frames import FrameReader, FrameWriter
+from rx_lpagent.transport._proxy import socket_proxy
 from rx_lpagent.transport.socket import (
     DEFAULT_CLOSE_TIMEOUT,
     MAX_MESSAGE_SIZE,
@@ -52,9 +54,20 @@ _logger.addFilter(_RedactingFilter())
 
 
 class WebsocketsSocketTransport(OpeningTransport["WebsocketsSocketConnection"]):
-    """Opens messaging sockets with ``websockets.asyncio.client.connect``."""
+    """Opens messaging sockets with ``websockets.asyncio.client.connect``.
 
-    def __init__(self, *, close_timeout: float = DEFAULT_CLOSE_TIMEOUT) -> None:
+    Each goes through the proxy an aiohttp socket on ``session`` would go through
+    (:func:`~rx_lpagent.transport._proxy.socket_proxy`), never through one websockets chose
+    itself. ``session`` may be a function that gives it when a socket opens (``RestClient``
+    makes its session inside the running loop, on first use)."""
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | Callable[[], aiohttp.ClientSession] | None = None,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+    ) -> None:
+        self._session = session
         self._close_timeout = close_timeout
 
     async def _open(
@@ -64,9 +77,13 @@ class WebsocketsSocketTransport(OpeningTransport["WebsocketsSocketConnection"]):
         user_agent = extra.pop("User-Agent", None)
         # websockets refuses any ssl argument for a ws:// URL, and None for a wss:// one
         tls: dict[str, SSLContext | bool] = {"ssl": ssl or True} if url.startswith("wss:") else {}
+        async with asyncio.timeout(open_timeout):  # the proxy look-up may read ~/.netrc
+            session = self._session() if callable(self._session) else self._session
+            proxy = await socket_proxy(session, url)
         ws = await websockets_connect(
             url,
             **tls,  # type: ignore[arg-type]
+            proxy=proxy,
             additional_headers=extra,
             user_agent_header=user_agent,
             compression=None,
@@ -261,6 +278,10 @@ class WebsocketsSocketConnection(SocketConnection):
     async def run(self, on_message: MessageHandler) -> None:
         ws = self._ws
         try:
+            # one loop turn first, as aiohttp's reader takes one: the opener attaches the socket
+            # in the turn its opening ends, this task's first step runs before that, and the
+            # agent ignores frames that reach a socket it has not attached yet
+            await asyncio.sleep(0)
             while ws.received:  # what came before the callback was set
                 self._deliver(on_message, ws.received.popleft())
             ws.on_message = on_message  # what it raises is logged, and the next frame is read

@@ -91,6 +91,14 @@ def make_agent(emu: Emulator, transport: str = "aiohttp") -> Agent:
     return Agent(config, recovery=FAST_RECOVERY)
 
 
+def watched_agent(emu: Emulator, transport: str) -> tuple[Agent, list[Notification]]:
+    """:func:`make_agent`, and the notifications it gets, in order."""
+    agent = make_agent(emu, transport)
+    seen: list[Notification] = []
+    agent.notifications.subscribe(seen.append)
+    return agent, seen
+
+
 async def ask(agent: Agent) -> Any:
     """Send :data:`ASK`; its answer's body."""
     return msgspec.json.decode((await agent.request(ASK, {})).body)
@@ -132,9 +140,7 @@ async def test_an_agent_gets_the_recorded_answers_and_notifications_in_order(
     conv_id = next(f["body"]["conversationId"] for f in recorded if f.get("reqId") == "r4")
 
     async with Emulator(replay=path, pace="fast") as emu:
-        agent = make_agent(emu, transport)
-        seen: list[Notification] = []
-        agent.notifications.subscribe(seen.append)
+        agent, seen = watched_agent(emu, transport)
         try:
             await agent.connect()
             clock = await agent.get_clock()
@@ -153,6 +159,33 @@ async def test_an_agent_gets_the_recorded_answers_and_notifications_in_order(
             assert beyond.value.code == 404
             assert "replay: connection 1: no recorded .GetClock request left" in str(beyond.value)
             assert [n.type for n in seen] == notified
+        finally:
+            await agent.dispose()
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "websockets"])
+async def test_a_notification_sent_right_after_the_handshake_reaches_the_agent(
+    tmp_path: Path, transport: str
+) -> None:
+    """The server speaks first, with nothing to wait for: the frame may arrive before the agent
+    has attached its new socket, and must not be lost there."""
+    path = write_recording(
+        tmp_path / "first.jsonl",
+        [
+            *csds_and_login(),
+            SocketOpened(0.1, 1, SOCKET_URL, 101),
+            notification(0.2, 1, ".ams.routing.RingUpdated", {"first": True}),
+            out(0.3, 1, "c", ".GetClock"),  # not waited for (UNGATED_REQUESTS)
+            answer(0.4, 1, "c", {"currentTime": 1764500000000}),
+        ],
+        account="42",
+    )
+    async with Emulator(replay=path, pace="fast") as emu:
+        agent, seen = watched_agent(emu, transport)
+        try:
+            await agent.connect()
+            await agent.get_clock()  # answered after the notification, on the same socket
+            assert [n.type for n in seen] == [".ams.routing.RingUpdated"]
         finally:
             await agent.dispose()
 

@@ -77,7 +77,7 @@ def test_help_shows_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
         "how many requests to make (default: 2000)",
         "(default: 1)",
         "{aiohttp,websockets}",
-        "(default: aiohttp)",
+        "(default: websockets)",
         "requests per concurrent wave (default: 20)",
     ):
         assert expected in out

@@ -285,6 +285,30 @@ async def fake_lp(lp_frames: dict[str, Any]) -> AsyncIterator[FakeLivePerson]:
         yield fake
 
 
+@pytest.fixture(scope="module")
+def ca() -> Any:
+    """A certificate authority of the tests' own (trustme)."""
+    trustme = pytest.importorskip("trustme")
+    return trustme.CA()
+
+
+@pytest.fixture
+def client_ssl(ca: Any) -> ssl.SSLContext:
+    """A client context trusting only :func:`ca`."""
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+@pytest_asyncio.fixture
+async def tls_lp(ca: Any, lp_frames: dict[str, Any]) -> AsyncIterator[FakeLivePerson]:
+    """The fake LivePerson over HTTPS and WSS, its certificate (for 127.0.0.1) from :func:`ca`."""
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    async with serve(lp_frames, server_context) as fake:
+        yield fake
+
+
 @pytest_asyncio.fixture
 async def rest(fake_lp: FakeLivePerson) -> AsyncIterator[RestClient]:
     async with rest_client(fake_lp.config()) as client:

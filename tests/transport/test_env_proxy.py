@@ -18,11 +18,10 @@ async def test_a_session_made_here_uses_the_environment_proxy_without_trust_env(
     monkeypatch.setenv("NO_PROXY", "direct.example")
     async with env_proxy_session() as session:
         assert session.trust_env is False  # no netrc/env look-up in a thread per request
-        proxy, auth = proxy_for(session, "https://va.agentvep.liveperson.net/x")
-        assert proxy == URL("http://proxy.example:3128")
-        assert auth is not None
-        assert (auth.login, auth.password) == ("user", "pw")
-        assert proxy_for(session, URL("https://direct.example/y")) == (None, None)
+        proxy = proxy_for(session, "https://va.agentvep.liveperson.net/x")
+        assert proxy == URL("http://user:pw@proxy.example:3128")
+        assert (proxy.user, proxy.password) == ("user", "pw")
+        assert proxy_for(session, URL("https://direct.example/y")) is None
 
 
 async def test_the_answer_is_kept_per_origin(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -31,7 +30,7 @@ async def test_the_answer_is_kept_per_origin(monkeypatch: pytest.MonkeyPatch) ->
         first = proxy_for(session, "https://host.example/a")
         monkeypatch.delenv("HTTPS_PROXY")
         assert proxy_for(session, "https://host.example/b?c=d") == first
-        assert proxy_for(session, "https://other.example/") == (None, None)
+        assert proxy_for(session, "https://other.example/") is None
 
 
 async def test_a_session_the_user_made_is_left_to_its_own_trust_env(
@@ -39,4 +38,4 @@ async def test_a_session_the_user_made_is_left_to_its_own_trust_env(
 ) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     async with aiohttp.ClientSession(trust_env=True) as session:
-        assert proxy_for(session, "https://host.example/") == (None, None)
+        assert proxy_for(session, "https://host.example/") is None

@@ -9,7 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from rx_lpagent.errors import AuthenticationError, NotConnectedError, ServerError, TransportError
+from rx_lpagent.errors import (
+    AuthenticationError,
+    NotConnectedError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+)
 from rx_lpagent.protocol import Notification, decode_frame
 from rx_lpagent.transport import (
     IncomingMessage,
@@ -260,6 +266,30 @@ async def test_refused_is_a_transport_error(socket_transport: SocketTransport) -
     with pytest.raises(TransportError) as caught:
         await socket_transport.connect(url, timeout=5.0)
     assert caught.value.retryable
+    assert "SECRET-BEARER" not in str(caught.value)
+
+
+@pytest.mark.asyncio
+async def test_a_handshake_unanswered_within_the_timeout_is_a_request_timeout(
+    socket_transport: SocketTransport,
+) -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # it accepts the connection and never answers
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = messaging_url(f"127.0.0.1:{port}", ACCOUNT, "SECRET-BEARER", secure=False)
+    try:
+        with pytest.raises(RequestTimeoutError) as caught:
+            await socket_transport.connect(url, timeout=0.2)
+    finally:
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+    assert caught.value.timeout == 0.2
     assert "SECRET-BEARER" not in str(caught.value)
 
 

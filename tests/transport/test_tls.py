@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from rx_lpagent.agent._live import rest_client
 from rx_lpagent.config import PasswordCredentials
 from rx_lpagent.errors import Service, TransportError
 from rx_lpagent.transport import messaging_url, socket_transport_for
-from tests.transport.conftest import ACCOUNT, PASSWORD, USERNAME, FakeLivePerson, serve
+from tests.transport.conftest import ACCOUNT, PASSWORD, USERNAME, FakeLivePerson
 
-trustme = pytest.importorskip("trustme")
-
-
-@pytest.fixture(scope="module")
-def ca() -> Any:
-    return trustme.CA()
-
-
-@pytest.fixture
-def client_ssl(ca: Any) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
-
-
-@pytest_asyncio.fixture
-async def tls_lp(ca: Any, lp_frames: dict[str, Any]) -> AsyncIterator[FakeLivePerson]:
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    async with serve(lp_frames, server_context) as fake:
-        yield fake
+pytest.importorskip("trustme")  # the ca, client_ssl and tls_lp fixtures (conftest.py)
 
 
 @pytest.mark.asyncio
