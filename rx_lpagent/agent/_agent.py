@@ -374,6 +374,7 @@ class Agent(AgentAsyncio, AgentFlows, MessagingRequests):
         else:
             start = backfill
             self._resubscribe(lambda: start(self._scheduler(), self._recovery))
+        life.deliver_held()
         return connected
 
     def _on_socket_closed(

@@ -60,6 +60,8 @@ class SocketLife:
         "_dispatch",
         "_emit",
         "_ended",
+        "_held",
+        "_held_close",
         "_keepalive",
         "_link",
         "_live",
@@ -96,6 +98,9 @@ class SocketLife:
         replaced, the agent fails what is left."""
         self._live = False
         self._ended = False
+        self._held: list[bytes | str] | None = []
+        """What came before the socket was attached: delivered once it is (see deliver_held)."""
+        self._held_close: tuple[int | None, str, bool] | None = None
         self._keepalive: KeepAlive | None = None
         self._refresher: Periodic | None = None
         self._recovery: abc.DisposableBase | None = None
@@ -143,6 +148,9 @@ class SocketLife:
 
     def on_message(self, data: bytes | str) -> None:
         if not self._live:
+            held = self._held
+            if held is not None and len(held) < _MAX_HELD_FRAMES:
+                held.append(data)
             return
         try:
             frame = self._decode(data)  # the router's: one pass for typed-only types
@@ -168,6 +176,8 @@ class SocketLife:
     def on_close(self, code: int | None, reason: str, *, by_peer: bool = True) -> None:
         if self._live:
             self._on_close(self, code, reason, by_peer)
+        elif self._held is not None and self._held_close is None:
+            self._held_close = (code, reason, by_peer)
 
     # -- its timers -----------------------------------------------------------------------------
 
@@ -229,9 +239,25 @@ class SocketLife:
     # -- its end --------------------------------------------------------------------------------
 
     def go_live(self) -> None:
-        """Attached: from now on its frames and its close reach the agent."""
+        """Attached: from now on its frames and its close reach the agent (what came before
+        waits for :meth:`deliver_held`)."""
         if not self._ended:
             self._live = True
+
+    def deliver_held(self) -> None:
+        """Deliver, in order, the frames and the close that came between the socket's opening
+        and its attaching (a notification sent right after the handshake, a server that closed
+        at once): the agent is whole by now, so they reach it like any other. Without this, a
+        close in that window would leave the agent attached to a dead socket."""
+        held, self._held = self._held, None
+        close, self._held_close = self._held_close, None
+        if not self._live:
+            return
+        for data in held or ():
+            self.on_message(data)
+        if close is not None and self._live:
+            code, reason, by_peer = close
+            self._on_close(self, code, reason, by_peer)
 
     @property
     def live(self) -> bool:
@@ -242,6 +268,7 @@ class SocketLife:
         idempotent. The pending requests are left for the agent to fail."""
         self._live = False
         self._ended = True
+        self._held = self._held_close = None
         keepalive, refresher, recovery = self._keepalive, self._refresher, self._recovery
         self._keepalive = self._refresher = self._recovery = None
         for timer in (keepalive, refresher):
@@ -249,6 +276,11 @@ class SocketLife:
                 timer.stop()
         if recovery is not None:
             recovery.dispose()
+
+
+_MAX_HELD_FRAMES = 10_000
+"""Frames held before attaching at most (the window is a loop turn or two; a flood beyond this
+is dropped, not buffered without bound)."""
 
 
 def _ignore(_: object) -> None:
