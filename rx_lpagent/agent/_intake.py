@@ -44,10 +44,15 @@ class Intake:
             emit = self._router.one_pass_emitters.get(frame.type)
             if emit is not None:  # the short way: no router, one call into the ledger at most
                 ledger = self._ledger
+                if ledger is None or type(body) is not OnlineEventDistribution:
+                    emit(body)
+                    return
+                sequence = body.sequence
+                window = ledger.live_windows.get(body.dialog_id)
                 if (
-                    ledger is None
-                    or type(body) is not OnlineEventDistribution
-                    or ledger.admit_live(frame, body.dialog_id, body.sequence)
+                    window.admit(sequence)  # a dialog waiting for no backfill: its window says
+                    if window is not None and sequence is not None
+                    else ledger.admit_live(frame, body.dialog_id, sequence)
                 ):
                     emit(body)
                 return
