@@ -3,9 +3,10 @@ the dialog ledger (de-duplicated, held while their dialog is backfilled) and the
 view (conversations that left the subscription while the socket was away).
 
 The common case has a short way: a notification the router decoded in one pass (only typed
-streams watch its type) goes from here straight to its typed stream, after one call into the
-ledger for a dialog event (de-duplication, held during a backfill), instead of through the
-ledger's and the router's dispatch. Measured in ``bench agent`` (typed/s)."""
+streams watch its type) goes from here straight to its typed stream, after one call for a
+dialog event: into its dialog's de-duplication window (``DialogLedger.live_windows``) when the
+dialog waits for no backfill, else into the ledger (held during a backfill), instead of through
+the ledger's and the router's dispatch. Measured in ``bench agent`` (typed/s)."""
 
 from __future__ import annotations
 
