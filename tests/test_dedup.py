@@ -221,3 +221,26 @@ def test_events_decoded_in_one_pass_are_deduplicated_and_held_alike() -> None:
     assert ledger.held("a") == 1
     assert ledger.end_backfill("a") == 1
     assert len(delivered) == 3
+
+
+def test_live_windows_are_those_of_the_dialogs_waiting_for_no_backfill() -> None:
+    """The intake's short way admits through ``live_windows``: a dialog held for a backfill, or
+    forgotten, or dropped for room, must not be there."""
+    ledger = DialogLedger(lambda _: None, max_dialogs=3)
+    for dialog in "abc":
+        ledger.on_event(event(dialog, 0))
+    assert sorted(ledger.live_windows) == ["a", "b", "c"]
+    assert ledger.live_windows["a"].high_water == 0
+    ledger.on_event(event("d", 0))  # "a" dropped for room
+    assert sorted(ledger.live_windows) == ["b", "c", "d"]
+    ledger.on_conversations(closed("b"))
+    assert sorted(ledger.live_windows) == ["c", "d"]
+    ledger.begin_backfill()
+    assert ledger.live_windows == {}
+    ledger.backfilled("e", [(0, event("e", 0))])  # tracked during the backfill: not held
+    assert sorted(ledger.live_windows) == ["e"]
+    ledger.on_conversations(closed("d"))  # forgotten once its backfill ends
+    ledger.end_backfill("c")
+    ledger.end_backfill("d")
+    assert sorted(ledger.live_windows) == ["c", "e"]
+    assert all(ledger.live_windows[d] is ledger._dialogs[d].window for d in "ce")

@@ -150,3 +150,43 @@ def test_a_watched_type_with_a_bad_body_is_reported_as_before() -> None:
     assert typed == []
     assert len(s.reported) == 1
     assert isinstance(s.router.decode(b"{not json"), MalformedFrameError)
+
+
+def test_frames_the_first_one_pass_decoder_refuses_decode_as_decode_frame_says() -> None:
+    """The socket runs ``first_decode`` itself and hands what it refuses to ``decode_refused``:
+    the second watched type, another type, a request, an unknown kind and bad JSON each come
+    out as :func:`decode_frame` (or its one-pass equal) makes them."""
+    s = Setup()
+    s.router.typed(OnlineEventDistribution).subscribe(lambda _: None)
+    s.router.typed(RoutingTaskNotification).subscribe(lambda _: None)
+    task = b'{"kind":"notification","type":".ams.routing.RoutingTaskNotification","body":{}}'
+    frames = (
+        _EVENT,
+        task,
+        b'{"kind":"notification","type":"t","body":{}}',
+        b'{"kind":"req","id":"1","type":"t","body":{}}',
+        b'{"kind":"other"}',
+        b"{not json",
+    )
+    decoded = [s.router.decode(data) for data in frames]
+    first_pass = s.router.first_decode
+    refused: list[object] = []
+    for data in frames:
+        try:
+            refused.append(first_pass(data))
+        except msgspec.ValidationError as error:
+            refused.append(s.router.decode_refused(data, error))
+        except msgspec.DecodeError as error:
+            refused.append(s.router.decode_refused(data, error))
+    assert [type(frame).__name__ for frame in refused] == [
+        type(frame).__name__ for frame in decoded
+    ]
+    assert type(decoded[0].body) is OnlineEventDistribution  # type: ignore[union-attr]
+    assert type(decoded[1].body) is RoutingTaskNotification  # type: ignore[union-attr]
+    assert [type(frame).__name__ for frame in decoded[2:]] == [
+        "Notification",
+        "Request",
+        "UnknownFrame",
+        "MalformedFrameError",
+    ]
+    assert str(decoded[5]) == str(decode_frame(frames[5]))  # what is wrong with it

@@ -214,7 +214,7 @@ class AgentFlows:
                 emit=self._events.emit,
                 on_close=self._on_socket_closed,
                 on_raise=self._callback_raised,
-                decode=self._router.decode,
+                decoding=self._router,
             )
             opening = self._backend.open_socket(domains, session, life.on_message, life.on_close)
             return opening.pipe(ops.map(life.bind))

@@ -89,6 +89,10 @@ class DialogLedger:
         self._window = window
         self._max_dialogs = max_dialogs
         self._dialogs: dict[str, _Dialog] = {}
+        self.live_windows: dict[str, DedupWindow] = {}
+        """The window of each tracked dialog that waits for no backfill: for such a dialog,
+        :meth:`admit_live` is its window's ``admit`` (the intake's short way goes there
+        directly, one call less per dialog event)."""
 
     def __len__(self) -> int:
         return len(self._dialogs)
@@ -198,12 +202,14 @@ class DialogLedger:
             dialog.closed = True
         else:
             del self._dialogs[dialog_id]
+            del self.live_windows[dialog_id]
 
     # -- backfill -------------------------------------------------------------------------------
 
     def begin_backfill(self) -> list[tuple[str, int | None]]:
         """Hold live events of every tracked dialog; (dialog id, last delivered sequence) each."""
         work: list[tuple[str, int | None]] = []
+        self.live_windows.clear()
         for dialog_id, dialog in self._dialogs.items():
             dialog.pending = True
             after = dialog.window.high_water
@@ -225,6 +231,8 @@ class DialogLedger:
         delivered = self._admit_all(dialog, held)
         if dialog.closed:
             self._dialogs.pop(dialog_id, None)
+        else:
+            self.live_windows[dialog_id] = dialog.window
         return delivered
 
     def _admit_all(self, dialog: _Dialog, events: Iterable[tuple[int, Notification]]) -> int:
@@ -240,5 +248,7 @@ class DialogLedger:
             idle = next((key for key, d in self._dialogs.items() if not d.pending), None)
             if idle is not None:
                 del self._dialogs[idle]
+                del self.live_windows[idle]
         dialog = self._dialogs[dialog_id] = _Dialog(self._window)
+        self.live_windows[dialog_id] = dialog.window
         return dialog

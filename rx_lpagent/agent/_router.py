@@ -41,7 +41,14 @@ from rx_lpagent.protocol.identity import AgentIdentity
 from rx_lpagent.protocol.notifications import NOTIFICATION_TYPES
 from rx_lpagent.protocol.transforms import NodeView, to_node_view
 
-__all__ = ["MAX_CACHED_ROUTES", "NotificationRouter"]
+__all__ = [
+    "MAX_CACHED_ROUTES",
+    "ONE_PASS_FRAMES",
+    "PLAIN_DECODING",
+    "UNDECODABLE",
+    "FrameDecoding",
+    "NotificationRouter",
+]
 
 MAX_CACHED_ROUTES = 1024
 """Routes remembered at once; LivePerson has a few dozen notification types."""
@@ -56,9 +63,15 @@ _NEEDS_RAW = frozenset({EX_CONVERSATION})
 _MAX_ONE_PASS = 3
 """Whole-frame decoders tried before the general one; each miss costs a failed attempt."""
 
-_UNDECODABLE = (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError)
+UNDECODABLE = (msgspec.DecodeError, UnicodeError, ValueError, TypeError, RecursionError)
+"""What a msgspec decoder raises on a frame it cannot read."""
 
 _one_pass_decoders: dict[str, msgspec.json.Decoder[Any]] = {}
+
+ONE_PASS_FRAMES: set[type[Any]] = set()
+"""The frame classes of one-pass decoding (subclasses of ``Notification``, at most two per
+notification type): a set lookup tells them apart faster than ``isinstance`` (a Struct class's
+metaclass takes its slow path, ~50 ns even when it succeeds)."""
 
 
 def _one_pass_decoder(
@@ -77,13 +90,41 @@ def _one_pass_decoder(
             tag="notification",
             omit_defaults=True,
         )
+        ONE_PASS_FRAMES.add(frame)
         decoder = _one_pass_decoders[key] = msgspec.json.Decoder(
             Request | Response | frame if first else frame
         )
     return decoder
 
 
-class NotificationRouter:
+class FrameDecoding:
+    """How a socket's frames are decoded, in two steps so that a caller on a hot path can run
+    the first itself (one Python call less per frame): ``first_decode`` reads the usual frames
+    and raises one of :data:`UNDECODABLE` on the others, which :meth:`decode_refused` then
+    reads. This one decodes as :func:`~rx_lpagent.protocol.frames.decode_frame` does."""
+
+    def __init__(self) -> None:
+        self.first_decode: Callable[[bytes | str], Frame] = FRAME_DECODER.decode
+
+    def decode_refused(
+        self, data: bytes | str, error: Exception
+    ) -> Frame | UnknownFrame | MalformedFrameError:
+        """The frame ``first_decode`` refused with ``error``. Never raises."""
+        return decode_frame(data)  # it says what is wrong with the frame
+
+    def decode(self, data: bytes | str) -> Frame | UnknownFrame | MalformedFrameError:
+        """Both steps: :func:`~rx_lpagent.protocol.frames.decode_frame`, or its equal. Never
+        raises."""
+        try:
+            return self.first_decode(data)
+        except UNDECODABLE as error:
+            return self.decode_refused(data, error)
+
+
+PLAIN_DECODING = FrameDecoding()
+
+
+class NotificationRouter(FrameDecoding):
     """Fan-out of incoming notifications into raw, typed and Node-view streams."""
 
     def __init__(
@@ -97,7 +138,10 @@ class NotificationRouter:
         self._identity = identity
         self._on_raise = on_raise
         self._routes: dict[str, tuple[Callable[[Notification], None], ...]] = {}
-        self._one_pass: tuple[msgspec.json.Decoder[Any], ...] | None = None
+        super().__init__()
+        self.first_decode = self._choose_then_decode
+        self._after_first: tuple[msgspec.json.Decoder[Any], ...] = ()
+        """The decoders tried when ``first_decode`` finds another type or kind."""
         self.one_pass_emitters: dict[str, Callable[[Any], None]] = {}
         """The typed stream's ``emit`` of each type :meth:`decode` reads in one pass: what a
         notification with a decoded body goes to, without :meth:`dispatch` (the intake's short
@@ -112,29 +156,32 @@ class NotificationRouter:
 
     def _subscribers_changed(self) -> None:
         self._routes.clear()
-        self._one_pass = None
+        self.first_decode = self._choose_then_decode
         self.one_pass_emitters = {}
 
-    def decode(self, data: bytes | str) -> Frame | UnknownFrame | MalformedFrameError:
-        """:func:`~rx_lpagent.protocol.frames.decode_frame`, in one pass for the notification
-        types only typed streams watch (their body comes decoded). Never raises."""
-        decoders = self._one_pass
-        if decoders is None:
-            decoders = self._one_pass_setup()
-        for decoder in decoders:
-            try:
-                frame: Frame = decoder.decode(data)
-            except msgspec.ValidationError:
-                continue  # another type or kind
-            except _UNDECODABLE:
-                return decode_frame(data)  # it says what is wrong with the frame
-            return frame
-        try:
-            return FRAME_DECODER.decode(data)  # decode_frame's usual case, without its call
-        except _UNDECODABLE:
-            return decode_frame(data)
+    # decode (FrameDecoding's): decode_frame's result, in one pass for the notification types
+    # only typed streams watch (their body comes decoded)
 
-    def _one_pass_setup(self) -> tuple[msgspec.json.Decoder[Any], ...]:
+    def _choose_then_decode(self, data: bytes | str) -> Frame:
+        """``first_decode`` after subscribers came or went: choose the decoders, then decode."""
+        self._one_pass_setup()
+        return self.first_decode(data)
+
+    def decode_refused(
+        self, data: bytes | str, error: Exception
+    ) -> Frame | UnknownFrame | MalformedFrameError:
+        if isinstance(error, msgspec.ValidationError):  # another type or kind
+            for decoder in self._after_first:
+                try:
+                    frame: Frame = decoder.decode(data)
+                except msgspec.ValidationError:
+                    continue
+                except UNDECODABLE:
+                    break
+                return frame
+        return decode_frame(data)  # it says what is wrong with the frame
+
+    def _one_pass_setup(self) -> None:
         watched: list[tuple[str, type[Any]]] = []
         if not self._all.observer_count and not self._node.observer_count:
             for wire_type, (struct, bus) in self._typed.items():
@@ -149,11 +196,16 @@ class NotificationRouter:
         self.one_pass_emitters = {
             wire_type: self._typed[wire_type][1].emit for wire_type, _ in watched
         }
-        self._one_pass = tuple(
+        decoders = tuple(
             _one_pass_decoder(wire_type, struct, first=index == 0)
             for index, (wire_type, struct) in enumerate(watched)
         )
-        return self._one_pass
+        if decoders:
+            self.first_decode = decoders[0].decode
+            self._after_first = (*decoders[1:], FRAME_DECODER)
+        else:
+            self.first_decode = FRAME_DECODER.decode
+            self._after_first = ()
 
     @property
     def all(self) -> reactivex.Observable[Notification]:

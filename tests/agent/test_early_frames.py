@@ -11,7 +11,7 @@ import pytest
 from rx_lpagent.agent._socket import SocketLife
 from rx_lpagent.emulator import Emulator
 from rx_lpagent.events import Connected, Location
-from rx_lpagent.protocol import Notification, decode_frame
+from rx_lpagent.protocol import Notification
 from tests.agent.conftest import MakeAgent
 from tests.agent.waiting import error_at, first, settled
 
@@ -28,7 +28,6 @@ def _life(seen: list[Any]) -> SocketLife:
         emit=seen.append,
         on_close=lambda _life, code, reason, by_peer: seen.append(("closed", code, by_peer)),
         on_raise=lambda where, error: seen.append(("raised", where)),
-        decode=decode_frame,
     )
 
 
