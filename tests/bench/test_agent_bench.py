@@ -1,4 +1,4 @@
-"""The agent benchmark runs end to end (tiny counts, emulator in-process); it asserts no speed."""
+"""The agent benchmark runs end to end (tiny counts); it asserts no speed."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from rx_lpagent.bench import agent as bench
 def test_the_benchmark_prints_every_client_and_the_ratios(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert bench.main(["--count", "300", "--requests", "30", "--rounds", "1", "--in-process"]) == 0
+    argv = ["--count", "300", "--requests", "30", "--rounds", "1", "--in-process"]
+    assert bench.main([*argv, "--server", "emulator"]) == 0
     printed = capsys.readouterr().out
+    assert "emulator in this process" in printed
     for name in bench.CLIENTS:
         # a row of figures; an Agent's also a row of ratios to each reference
         assert printed.count(name) == (1 if name in bench.BARE else 3)
