@@ -278,10 +278,6 @@ class WebsocketsSocketConnection(SocketConnection):
     async def run(self, on_message: MessageHandler) -> None:
         ws = self._ws
         try:
-            # one loop turn first, as aiohttp's reader takes one: the opener attaches the socket
-            # in the turn its opening ends, this task's first step runs before that, and the
-            # agent ignores frames that reach a socket it has not attached yet
-            await asyncio.sleep(0)
             while ws.received:  # what came before the callback was set
                 self._deliver(on_message, ws.received.popleft())
             ws.on_message = on_message  # what it raises is logged, and the next frame is read
